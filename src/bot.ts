@@ -1,0 +1,82 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { createHttpServer, type RouteHandler } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Services } from './services.js';
+import { SlackReleaseAnnouncer } from './slack/announcer.js';
+import { createSlackApp } from './slack/app.js';
+import { SlackGroupDirectory } from './slack/group-directory.js';
+import { registerReleaseCommand } from './slack/listeners/release-command.js';
+import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
+import { AccessControl } from './use-cases/access.js';
+import { systemClock, type Clock } from './use-cases/ports.js';
+import { seedSignoffRoles } from './use-cases/roles.js';
+
+export interface BotOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface RunningBot {
+  port: number;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → logger → database → adapters → listeners → listening. */
+export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const database = openDatabase(config.databasePath);
+  const { db } = database;
+
+  const slack = createSlackApp(config, logger);
+  const groups = new SlackGroupDirectory(slack.app.client);
+  const access = new AccessControl(config.releaseManagers, groups);
+  const announcer = new SlackReleaseAnnouncer(
+    slack.app.client,
+    db,
+    config.slack.releaseChannel,
+    logger.child({ component: 'announcer' }),
+  );
+  const services: Services = { config, db, clock, access, announcer, logger };
+
+  const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
+  if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');
+
+  registerReleaseCommand(slack.app, services);
+  registerSignoffActions(slack.app, services);
+  slack.app.error((error) => {
+    logger.error({ err: error }, 'unhandled Slack listener error');
+    return Promise.resolve();
+  });
+
+  const api: Record<string, RouteHandler> = {};
+  let ready = false;
+  const server: Server = createHttpServer(
+    { slackEvents: slack.httpReceiver?.requestListener, api, isReady: () => ready },
+    logger,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  if (slack.socketReceiver) await slack.socketReceiver.start();
+  ready = true;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
+
+  return {
+    port,
+    services,
+    async stop() {
+      ready = false;
+      if (slack.socketReceiver) await slack.socketReceiver.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { parseDurationSeconds } from './domain/duration.js';
+
+/** Slack user (U…/W…) or user-group (S…) IDs, or `*` for everyone. */
+const slackPrincipalList = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    if (raw === '*') return { everyone: true as const, ids: [] as string[] };
+    const ids = raw
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    for (const id of ids) {
+      if (!/^[UWS][A-Z0-9]{2,20}$/.test(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${id}" is not a Slack user (U…/W…) or user-group (S…) ID`,
+        });
+      }
+    }
+    return { everyone: false as const, ids };
+  });
+
+const commaList = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((raw, ctx) => {
+      const seconds = parseDurationSeconds(raw);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration like 30m, 8h or 2d` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'must be a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: z
+      .string()
+      .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    SLACK_API_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined))
+      .transform((u) => (u && !u.endsWith('/') ? `${u}/` : u)),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
+    RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
+    RELEASE_MANAGERS: slackPrincipalList.optional(),
+    SIGNOFF_ROLES: optionalString,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    JIRA_BASE_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    JIRA_EMAIL: optionalString,
+    JIRA_API_TOKEN: optionalString,
+    JIRA_PROJECTS: commaList
+      .default([])
+      .pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'Jira project keys look like BLOG or TAG_2'))),
+    JIRA_VERSION_NAME: z
+      .string()
+      .default('{version}')
+      .refine((t) => t.includes('{version}'), {
+        message: 'must contain {version}',
+      }),
+    JIRA_SCOPE_CACHE: duration('60s'),
+    JIRA_TIMEOUT: duration('10s'),
+
+    GATE_API_TOKEN: commaList.default([]),
+    GATE_FIX_TYPES: commaList.default(['Bug']),
+    GATE_ENVIRONMENTS: commaList.default(['preprod']),
+    GATE_FAIL_OPEN: booleanFlag,
+    GATE_ISSUE_CACHE: duration('30s'),
+
+    KUBECONFIG: optionalString,
+    DEVENV_MODE: z.enum(['auto', 'dry-run']).default('auto'),
+    DEVENV_MESH: z.enum(['istio', 'gateway-api']).default('istio'),
+    DEVENV_PREPROD_NAMESPACE: z.string().default('preprod'),
+    DEVENV_SERVICE_SELECTOR: optionalString,
+    DEVENV_NAMESPACE_TEMPLATE: z.string().default('devenv-{env}'),
+    DEVENV_ROUTING_HEADER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase HTTP header name')
+        .optional(),
+    ),
+    DEVENV_DOMAIN: optionalString,
+    DEVENV_GATEWAY: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'must be namespace/name')
+        .optional(),
+    ),
+    DEVENV_ENTRY_SERVICE: optionalString,
+    DEVENV_CLUSTER_DOMAIN: z.string().default('cluster.local'),
+    DEVENV_TTL_DEFAULT: duration('8h'),
+    DEVENV_TTL_MAX: duration('72h'),
+    DEVENV_RECONCILE_INTERVAL: duration('5m'),
+    DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
+    DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    const jira = [env.JIRA_BASE_URL, env.JIRA_EMAIL, env.JIRA_API_TOKEN];
+    if (jira.some(Boolean) && !jira.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JIRA_BASE_URL'],
+        message: 'JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN go together: set all three or none',
+      });
+    }
+    if (env.JIRA_BASE_URL && env.JIRA_PROJECTS.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JIRA_PROJECTS'],
+        message: 'is required when Jira is configured',
+      });
+    }
+    if (env.DEVENV_TTL_DEFAULT > env.DEVENV_TTL_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEVENV_TTL_DEFAULT'],
+        message: 'must not exceed DEVENV_TTL_MAX',
+      });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    releaseChannel: string;
+  };
+  http: { port: number; host: string };
+  databasePath: string;
+  logLevel: Env['LOG_LEVEL'];
+  releaseManagers: { everyone: boolean; ids: string[] } | undefined;
+  signoffRolesSeed: string | undefined;
+  jira:
+    | {
+        baseUrl: string;
+        email: string;
+        apiToken: string;
+        projects: string[];
+        versionNameTemplate: string;
+        scopeCacheSeconds: number;
+        timeoutSeconds: number;
+      }
+    | undefined;
+  gate: {
+    tokens: string[];
+    fixTypes: string[];
+    environments: string[];
+    failOpen: boolean;
+    issueCacheSeconds: number;
+  };
+  devenv: {
+    mode: 'auto' | 'dry-run';
+    mesh: 'istio' | 'gateway-api';
+    kubeconfigPath: string | undefined;
+    preprodNamespace: string;
+    serviceSelector: string | undefined;
+    namespaceTemplate: string;
+    routingHeader: string | undefined;
+    domain: string | undefined;
+    gateway: string | undefined;
+    entryService: string | undefined;
+    clusterDomain: string;
+    ttlDefaultSeconds: number;
+    ttlMaxSeconds: number;
+    reconcileIntervalSeconds: number;
+    maxPerUser: number;
+    maxTotal: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; every problem is reported as one readable line. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      releaseChannel: e.RELEASE_CHANNEL,
+    },
+    http: { port: e.PORT, host: e.HOST },
+    databasePath: e.DATABASE_PATH,
+    logLevel: e.LOG_LEVEL,
+    releaseManagers: e.RELEASE_MANAGERS,
+    signoffRolesSeed: e.SIGNOFF_ROLES,
+    jira:
+      e.JIRA_BASE_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN
+        ? {
+            baseUrl: e.JIRA_BASE_URL.replace(/\/+$/, ''),
+            email: e.JIRA_EMAIL,
+            apiToken: e.JIRA_API_TOKEN,
+            projects: e.JIRA_PROJECTS,
+            versionNameTemplate: e.JIRA_VERSION_NAME,
+            scopeCacheSeconds: e.JIRA_SCOPE_CACHE,
+            timeoutSeconds: e.JIRA_TIMEOUT,
+          }
+        : undefined,
+    gate: {
+      tokens: e.GATE_API_TOKEN,
+      fixTypes: e.GATE_FIX_TYPES,
+      environments: e.GATE_ENVIRONMENTS,
+      failOpen: e.GATE_FAIL_OPEN,
+      issueCacheSeconds: e.GATE_ISSUE_CACHE,
+    },
+    devenv: {
+      mode: e.DEVENV_MODE,
+      mesh: e.DEVENV_MESH,
+      kubeconfigPath: e.KUBECONFIG,
+      preprodNamespace: e.DEVENV_PREPROD_NAMESPACE,
+      serviceSelector: e.DEVENV_SERVICE_SELECTOR,
+      namespaceTemplate: e.DEVENV_NAMESPACE_TEMPLATE,
+      routingHeader: e.DEVENV_ROUTING_HEADER,
+      domain: e.DEVENV_DOMAIN,
+      gateway: e.DEVENV_GATEWAY,
+      entryService: e.DEVENV_ENTRY_SERVICE,
+      clusterDomain: e.DEVENV_CLUSTER_DOMAIN,
+      ttlDefaultSeconds: e.DEVENV_TTL_DEFAULT,
+      ttlMaxSeconds: e.DEVENV_TTL_MAX,
+      reconcileIntervalSeconds: e.DEVENV_RECONCILE_INTERVAL,
+      maxPerUser: e.DEVENV_MAX_PER_USER,
+      maxTotal: e.DEVENV_MAX_TOTAL,
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { ReleaseState } from '../domain/release.js';
+import { versionKey } from '../domain/version.js';
+import type { Reader, Tx } from './database.js';
+import { auditEvents, releases } from './schema.js';
+
+export type ReleaseRow = typeof releases.$inferSelect;
+export type AuditRow = typeof auditEvents.$inferSelect;
+
+export function findRelease(db: Reader, version: string): ReleaseRow | undefined {
+  return db
+    .select()
+    .from(releases)
+    .where(eq(releases.versionKey, versionKey(version)))
+    .get();
+}
+
+export function getReleaseById(db: Reader, id: number): ReleaseRow | undefined {
+  return db.select().from(releases).where(eq(releases.id, id)).get();
+}
+
+export function listReleases(db: Reader, states?: readonly ReleaseState[]): ReleaseRow[] {
+  const query = db.select().from(releases);
+  const filtered = states ? query.where(inArray(releases.state, [...states])) : query;
+  return filtered.orderBy(desc(releases.createdAt), desc(releases.id)).all();
+}
+
+export function insertRelease(
+  tx: Tx,
+  values: {
+    version: string;
+    freezeDate: string | null;
+    shipDate: string | null;
+    createdBy: string;
+    at: Date;
+  },
+): ReleaseRow {
+  return tx
+    .insert(releases)
+    .values({
+      version: values.version,
+      versionKey: versionKey(values.version),
+      state: 'planned',
+      freezeDate: values.freezeDate,
+      shipDate: values.shipDate,
+      createdBy: values.createdBy,
+      createdAt: values.at,
+      updatedAt: values.at,
+    })
+    .returning()
+    .get();
+}
+
+/**
+ * Moves a release only if it is still in the state the decision was made from, so two managers racing
+ * cannot both win.
+ */
+export function updateRelease(
+  tx: Tx,
+  release: Pick<ReleaseRow, 'id' | 'state'>,
+  patch: Partial<Omit<ReleaseRow, 'id' | 'version' | 'versionKey' | 'createdAt' | 'createdBy'>> & {
+    updatedAt: Date;
+  },
+): ReleaseRow {
+  const updated = tx
+    .update(releases)
+    .set(patch)
+    .where(and(eq(releases.id, release.id), eq(releases.state, release.state)))
+    .returning()
+    .get();
+  if (!updated) throw new Error(`release ${release.id} changed state concurrently`);
+  return updated;
+}
+
+export function setAnnouncement(db: Reader, releaseId: number, channel: string, ts: string): void {
+  db.update(releases)
+    .set({ announcementChannel: channel, announcementTs: ts })
+    .where(eq(releases.id, releaseId))
+    .run();
+}
+
+export function bumpRevision(tx: Tx, releaseId: number, at: Date): number {
+  const row = tx
+    .update(releases)
+    .set({ revision: sql`${releases.revision} + 1`, updatedAt: at })
+    .where(eq(releases.id, releaseId))
+    .returning({ revision: releases.revision })
+    .get();
+  if (!row) throw new Error(`release ${releaseId} vanished`);
+  return row.revision;
+}
+
+export interface AuditEntry {
+  releaseId: number | null;
+  actor: string;
+  action: string;
+  fromState?: string | null;
+  toState?: string | null;
+  detail?: string | null;
+  commandText?: string | null;
+  at: Date;
+}
+
+export function appendAudit(tx: Reader, entry: AuditEntry): void {
+  tx.insert(auditEvents)
+    .values({
+      releaseId: entry.releaseId,
+      actor: entry.actor,
+      action: entry.action,
+      fromState: entry.fromState ?? null,
+      toState: entry.toState ?? null,
+      detail: entry.detail ?? null,
+      commandText: entry.commandText ?? null,
+      at: entry.at,
+    })
+    .run();
+}
+
+/** Newest first, one page of `pageSize` rows. */
+export function listAudit(db: Reader, releaseId: number, pageSize: number, page: number): AuditRow[] {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.releaseId, releaseId))
+    .orderBy(desc(auditEvents.id))
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
+    .all();
+}
+
+export function countAudit(db: Reader, releaseId: number): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(auditEvents)
+      .where(eq(auditEvents.releaseId, releaseId))
+      .get()?.n ?? 0
+  );
+}
+
+export function setJiraSync(db: Reader, releaseId: number, state: 'pending' | 'done' | 'failed'): void {
+  db.update(releases).set({ jiraSync: state }).where(eq(releases.id, releaseId)).run();
+}

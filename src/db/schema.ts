@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { ReleaseState } from '../domain/release.js';
+import type { SignoffRole, VoteDecision } from '../domain/signoff.js';
+
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const releases = sqliteTable('releases', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  version: text('version').notNull(),
+  versionKey: text('version_key').notNull().unique(),
+  state: text('state').$type<ReleaseState>().notNull(),
+  freezeDate: text('freeze_date'),
+  shipDate: text('ship_date'),
+  /** Bumped when the frozen candidate changes; votes for an older revision go stale. */
+  revision: integer('revision').notNull().default(1),
+  /** The sign-off roles required, snapshotted when the release is frozen. */
+  requiredRoles: text('required_roles', { mode: 'json' }).$type<SignoffRole[]>(),
+  announcementChannel: text('announcement_channel'),
+  announcementTs: text('announcement_ts'),
+  jiraSync: text('jira_sync').$type<'pending' | 'done' | 'failed'>(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(now),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
+});
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id').references(() => releases.id),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    fromState: text('from_state'),
+    toState: text('to_state'),
+    detail: text('detail'),
+    commandText: text('command_text'),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('audit_events_release_idx').on(t.releaseId, t.id)],
+);
+
+export const signoffRoles = sqliteTable('signoff_roles', {
+  name: text('name').primaryKey(),
+  members: text('members', { mode: 'json' }).$type<string[]>().notNull(),
+  quorum: integer('quorum').notNull().default(1),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
+});
+
+export const votes = sqliteTable(
+  'votes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id),
+    revision: integer('revision').notNull(),
+    voter: text('voter').notNull(),
+    decision: text('decision').$type<VoteDecision>().notNull(),
+    reason: text('reason'),
+    roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('votes_one_per_voter_revision').on(t.releaseId, t.revision, t.voter)],
+);
+
+export const gateChecks = sqliteTable('gate_checks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  releaseId: integer('release_id').references(() => releases.id),
+  service: text('service').notNull(),
+  environment: text('environment').notNull(),
+  issues: text('issues', { mode: 'json' }).$type<string[]>().notNull(),
+  commitSha: text('commit_sha'),
+  pipelineUrl: text('pipeline_url'),
+  allowed: integer('allowed', { mode: 'boolean' }).notNull(),
+  reason: text('reason').notNull(),
+  at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export const freezeExceptions = sqliteTable(
+  'freeze_exceptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id),
+    issueKey: text('issue_key').notNull(),
+    service: text('service').notNull(),
+    reason: text('reason').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    state: text('state').$type<'pending' | 'approved' | 'denied'>().notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('freeze_exceptions_lookup_idx').on(t.releaseId, t.issueKey, t.service)],
+);
+
+export interface StoredOverride {
+  service: string;
+  target:
+    | { kind: 'devenv-namespace'; namespace: string; service: string }
+    | { kind: 'cluster'; namespace: string; service: string }
+    | { kind: 'external'; host: string; port: number };
+}
+
+export const devenvs = sqliteTable(
+  'devenvs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull().unique(),
+    owner: text('owner').notNull(),
+    overrides: text('overrides', { mode: 'json' }).$type<StoredOverride[]>().notNull(),
+    /** `applying` until the cluster has the routes; `live` after; `deleting` while routes come down. */
+    state: text('state').$type<'applying' | 'live' | 'deleting'>().notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    warnedAt: integer('warned_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('devenvs_owner_idx').on(t.owner)],
+);

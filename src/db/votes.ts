@@ -1,0 +1,67 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Vote, VoteDecision } from '../domain/signoff.js';
+import type { Reader, Tx } from './database.js';
+import { votes } from './schema.js';
+
+export function listVotes(db: Reader, releaseId: number): Vote[] {
+  return db
+    .select({
+      voter: votes.voter,
+      decision: votes.decision,
+      reason: votes.reason,
+      revision: votes.revision,
+      roles: votes.roles,
+    })
+    .from(votes)
+    .where(eq(votes.releaseId, releaseId))
+    .orderBy(asc(votes.revision), asc(votes.id))
+    .all();
+}
+
+export function findVote(db: Reader, releaseId: number, revision: number, voter: string): Vote | undefined {
+  return db
+    .select({
+      voter: votes.voter,
+      decision: votes.decision,
+      reason: votes.reason,
+      revision: votes.revision,
+      roles: votes.roles,
+    })
+    .from(votes)
+    .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
+    .get();
+}
+
+/**
+ * One current vote per voter and revision, enforced by the unique index: a repeat of the same vote
+ * changes nothing, a different one replaces it.
+ */
+export function upsertVote(
+  tx: Tx,
+  vote: {
+    releaseId: number;
+    revision: number;
+    voter: string;
+    decision: VoteDecision;
+    reason: string | null;
+    roles: string[];
+    at: Date;
+  },
+): void {
+  tx.insert(votes)
+    .values(vote)
+    .onConflictDoUpdate({
+      target: [votes.releaseId, votes.revision, votes.voter],
+      set: { decision: vote.decision, reason: vote.reason, roles: vote.roles, at: vote.at },
+    })
+    .run();
+}
+
+export function deleteVote(tx: Tx, releaseId: number, revision: number, voter: string): boolean {
+  return (
+    tx
+      .delete(votes)
+      .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
+      .run().changes > 0
+  );
+}

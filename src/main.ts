@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { startBot } from './bot.js';
+import { ConfigError, loadConfig } from './config.js';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(
+      `release-bot cannot start, fix the configuration (see .env.example):\n${error.problems.join('\n')}\n`,
+    );
+    process.exit(1);
+  }
+  throw error;
+}
+
+const bot = await startBot(config);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void bot.stop().then(() => process.exit(0));
+  });
+}

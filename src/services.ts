@@ -1,0 +1,18 @@
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import type { Logger } from './logger.js';
+import type { SlackReleaseAnnouncer } from './slack/announcer.js';
+import type { AccessControl } from './use-cases/access.js';
+import type { Clock, ReleaseTracker } from './use-cases/ports.js';
+import type { LifecycleDeps } from './use-cases/release-lifecycle.js';
+
+/** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
+export interface Services extends LifecycleDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  access: AccessControl;
+  announcer: SlackReleaseAnnouncer;
+  tracker?: ReleaseTracker;
+  logger: Logger;
+}

@@ -1,0 +1,126 @@
+import type { App } from '@slack/bolt';
+import { countAudit, listAudit, listReleases } from '../../db/releases.js';
+import { countLiveDevenvs } from '../../db/devenvs.js';
+import type { Services } from '../../services.js';
+import type { Actor } from '../../use-cases/ports.js';
+import {
+  cancelRelease,
+  createRelease,
+  freezeRelease,
+  requireRelease,
+  retryTrackerSync,
+  shipRelease,
+  unfreezeRelease,
+} from '../../use-cases/release-lifecycle.js';
+import { loadReleaseView } from '../../use-cases/release-view.js';
+import { removeSignoffRole, setSignoffRole, signoffRoles } from '../../use-cases/roles.js';
+import { textReply, type Reply } from '../blocks/kit.js';
+import {
+  AUDIT_PAGE_SIZE,
+  auditLogReply,
+  openReleasesReply,
+  releaseHelp,
+  releaseListReply,
+  releaseStatusReply,
+} from '../blocks/release.js';
+import { roleListReply } from '../blocks/roles.js';
+import { parseReleaseCommand, type ReleaseCommand } from '../release-command.js';
+import { respondEphemeral } from '../reply.js';
+
+export function registerReleaseCommand(app: App, services: Services): void {
+  const logger = services.logger.child({ component: 'release-command' });
+  app.command('/release', async ({ command, ack, respond }) => {
+    await ack();
+    const actor: Actor = { userId: command.user_id, commandText: `/release ${command.text}`.trim() };
+    await respondEphemeral(respond, logger, { user: command.user_id, text: command.text }, () =>
+      runReleaseCommand(services, actor, parseReleaseCommand(command.text)),
+    );
+  });
+}
+
+const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
+
+export async function runReleaseCommand(
+  services: Services,
+  actor: Actor,
+  command: ReleaseCommand,
+): Promise<Reply> {
+  switch (command.name) {
+    case 'help': {
+      const help = releaseHelp();
+      if (!command.unknown) return help;
+      return {
+        ...help,
+        blocks: [textReply(`Unknown subcommand \`${command.unknown}\`.`).blocks[0]!, ...help.blocks],
+      };
+    }
+    case 'create': {
+      const release = await createRelease(services, actor, command);
+      return textReply(
+        `:spiral_calendar_pad: Release *${release.version}* is planned. Freeze it with \`/release freeze ${release.version}\`.`,
+      );
+    }
+    case 'freeze': {
+      const release = await freezeRelease(services, actor, command);
+      return textReply(
+        `:snowflake: *${release.version}* is frozen and announced in <#${services.config.slack.releaseChannel}>.`,
+      );
+    }
+    case 'unfreeze': {
+      const release = await unfreezeRelease(services, actor, command);
+      return textReply(`:sunny: *${release.version}* is planned again; the freeze is lifted.`);
+    }
+    case 'cancel': {
+      const release = await cancelRelease(services, actor, command);
+      return textReply(`:no_entry_sign: *${release.version}* is cancelled.`);
+    }
+    case 'ship': {
+      const release = await shipRelease(services, actor, command);
+      return textReply(`:rocket: *${release.version}* is released and the freeze is lifted.`);
+    }
+    case 'status':
+      if (command.version)
+        return releaseStatusReply(loadReleaseView(services.db, requireRelease(services.db, command.version)));
+      return openReleasesReply(
+        listReleases(services.db, OPEN_STATES).map((r) => loadReleaseView(services.db, r)),
+        countLiveDevenvs(services.db),
+      );
+    case 'list':
+      return releaseListReply(listReleases(services.db));
+    case 'log': {
+      const release = requireRelease(services.db, command.version);
+      const totalPages = Math.max(1, Math.ceil(countAudit(services.db, release.id) / AUDIT_PAGE_SIZE));
+      const rows = listAudit(services.db, release.id, AUDIT_PAGE_SIZE, command.page);
+      return auditLogReply(release, rows, command.page, totalPages);
+    }
+    case 'role-set': {
+      const role = await setSignoffRole(services, actor, {
+        name: command.role,
+        members: command.members,
+        quorum: command.quorum,
+      });
+      return textReply(
+        `Sign-off role *${role.name}* now needs ${role.quorum} approval(s) from its ${role.members.length} member entries. It applies to releases frozen from now on.`,
+      );
+    }
+    case 'role-remove':
+      await removeSignoffRole(services, actor, command.role);
+      return textReply(
+        `Sign-off role *${command.role}* is removed. Releases already frozen keep the roles they were frozen with.`,
+      );
+    case 'role-list':
+      return roleListReply(signoffRoles(services));
+    case 'jira-sync': {
+      const problem = await retryTrackerSync(services, actor, command);
+      return textReply(
+        problem
+          ? `:warning: ${problem}`
+          : `:white_check_mark: Jira versions of *${command.version}* are marked released.`,
+      );
+    }
+    case 'scope':
+    case 'exception':
+    case 'exceptions':
+      return textReply(`\`/release ${command.name}\` is not available yet.`);
+  }
+}

@@ -1,0 +1,169 @@
+import { AppError } from '../domain/errors.js';
+import { parseMember, parseQuorum, parseRoleName } from '../domain/signoff.js';
+import { parseVersionName } from '../domain/version.js';
+
+export type ReleaseCommand =
+  | { name: 'help'; unknown?: string }
+  | { name: 'create'; version: string; freezeDate?: string; shipDate?: string; createJiraVersions: boolean }
+  | { name: 'freeze'; version: string; note?: string }
+  | { name: 'unfreeze'; version: string; reason?: string }
+  | { name: 'cancel'; version: string; reason: string }
+  | { name: 'ship'; version: string }
+  | { name: 'status'; version?: string }
+  | { name: 'list' }
+  | { name: 'log'; version: string; page: number }
+  | { name: 'scope'; version: string; page: number }
+  | { name: 'jira-sync'; version: string }
+  | { name: 'role-set'; role: string; members: string[]; quorum: number }
+  | { name: 'role-remove'; role: string }
+  | { name: 'role-list' }
+  | { name: 'exception'; version: string; issueKey: string; service: string; reason: string }
+  | { name: 'exceptions'; version: string };
+
+/** Words, keeping Slack's `<…>` mentions whole even when their label has spaces. */
+export function tokenize(text: string): string[] {
+  return text.match(/<[^>]*>|\S+/g) ?? [];
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseDate(key: string, raw: string): string {
+  const date = new Date(`${raw}T00:00:00Z`);
+  if (!ISO_DATE.test(raw) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
+    throw new AppError('invalid_input', `\`${key}=${raw.slice(0, 20)}\` is not a date: use YYYY-MM-DD.`);
+  }
+  return raw;
+}
+
+function parsePage(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const match = /^(?:page=)?(\d{1,4})$/.exec(raw);
+  if (!match || Number(match[1]) < 1)
+    throw new AppError('invalid_input', `\`${raw.slice(0, 20)}\` is not a page: use page=2.`);
+  return Number(match[1]);
+}
+
+function usage(text: string): AppError {
+  return new AppError('invalid_input', `Usage: \`/release ${text}\``);
+}
+
+function rest(tokens: string[], from: number): string | undefined {
+  const joined = tokens.slice(from).join(' ').trim();
+  return joined || undefined;
+}
+
+export const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,19}-\d{1,9}$/;
+export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function parseCreate(args: string[]): ReleaseCommand {
+  if (args.length === 0) throw usage('create <version> [freeze=YYYY-MM-DD] [ship=YYYY-MM-DD] [jira=create]');
+  const command: ReleaseCommand & { name: 'create' } = {
+    name: 'create',
+    version: parseVersionName(args[0]),
+    createJiraVersions: false,
+  };
+  for (const option of args.slice(1)) {
+    const [key, value = ''] = option.split('=', 2);
+    if (key === 'freeze') command.freezeDate = parseDate(key, value);
+    else if (key === 'ship') command.shipDate = parseDate(key, value);
+    else if (key === 'jira' && value === 'create') command.createJiraVersions = true;
+    else
+      throw new AppError(
+        'invalid_input',
+        `Unknown option \`${option.slice(0, 40)}\`: use freeze=, ship= or jira=create.`,
+      );
+  }
+  return command;
+}
+
+function parseRole(args: string[]): ReleaseCommand {
+  const [verb, ...more] = args;
+  if (verb === 'list') return { name: 'role-list' };
+  if (verb === 'remove') {
+    if (more.length !== 1) throw usage('role remove <name>');
+    return { name: 'role-remove', role: parseRoleName(more[0]) };
+  }
+  if (verb === 'set') {
+    if (more.length < 2) throw usage('role set <name> <@members or @groups…> [quorum=N]');
+    const role = parseRoleName(more[0]);
+    let quorum = 1;
+    const members: string[] = [];
+    for (const token of more.slice(1)) {
+      if (token.startsWith('quorum=')) quorum = parseQuorum(token.slice('quorum='.length));
+      else members.push(parseMember(token));
+    }
+    if (members.length === 0) throw usage('role set <name> <@members or @groups…> [quorum=N]');
+    return { name: 'role-set', role, members: [...new Set(members)], quorum };
+  }
+  throw usage('role set|remove|list …');
+}
+
+function parseException(args: string[]): ReleaseCommand {
+  const [version, issueKey, service] = args;
+  const reason = rest(args, 3);
+  if (!version || !issueKey || !service || !reason) {
+    throw usage('exception <version> <ISSUE-KEY> <service> <reason>');
+  }
+  if (!ISSUE_KEY.test(issueKey)) {
+    throw new AppError(
+      'invalid_input',
+      `\`${issueKey.slice(0, 30)}\` is not a Jira issue key like BLOG-123.`,
+    );
+  }
+  if (!SERVICE_NAME.test(service)) {
+    throw new AppError(
+      'invalid_input',
+      `\`${service.slice(0, 70)}\` is not a service name (lowercase letters, digits, -).`,
+    );
+  }
+  return { name: 'exception', version: parseVersionName(version), issueKey, service, reason };
+}
+
+export function parseReleaseCommand(text: string): ReleaseCommand {
+  const tokens = tokenize(text);
+  const [sub, ...args] = tokens;
+  const version = (): string => parseVersionName(args[0]);
+  switch (sub?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { name: 'help' };
+    case 'create':
+      return parseCreate(args);
+    case 'freeze':
+      if (!args[0]) throw usage('freeze <version> [note]');
+      return { name: 'freeze', version: version(), note: rest(args, 1) };
+    case 'unfreeze':
+      if (!args[0]) throw usage('unfreeze <version> [reason]');
+      return { name: 'unfreeze', version: version(), reason: rest(args, 1) };
+    case 'cancel': {
+      const reason = rest(args, 1);
+      if (!args[0] || !reason) throw usage('cancel <version> <reason>');
+      return { name: 'cancel', version: version(), reason };
+    }
+    case 'ship':
+      if (!args[0]) throw usage('ship <version>');
+      return { name: 'ship', version: version() };
+    case 'status':
+      return args[0] ? { name: 'status', version: version() } : { name: 'status' };
+    case 'list':
+      return { name: 'list' };
+    case 'log':
+      if (!args[0]) throw usage('log <version> [page=N]');
+      return { name: 'log', version: version(), page: parsePage(args[1]) };
+    case 'scope':
+      if (!args[0]) throw usage('scope <version> [page=N]');
+      return { name: 'scope', version: version(), page: parsePage(args[1]) };
+    case 'jira-sync':
+      if (!args[0]) throw usage('jira-sync <version>');
+      return { name: 'jira-sync', version: version() };
+    case 'role':
+      return parseRole(args);
+    case 'exception':
+      return parseException(args);
+    case 'exceptions':
+      if (!args[0]) throw usage('exceptions <version>');
+      return { name: 'exceptions', version: version() };
+    default:
+      return { name: 'help', unknown: (sub ?? '').slice(0, 30) };
+  }
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { RespondFn } from '@slack/bolt';
+import { isAppError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { textReply, type Reply } from './blocks/kit.js';
+
+/** What a person sees when something failed: the reason if it is theirs to fix, a reference if it is ours. */
+export function failureReply(error: unknown, logger: Logger, context: Record<string, unknown>): Reply {
+  if (isAppError(error)) {
+    logger.info({ ...context, reason: error.reason }, 'request refused');
+    return textReply(`:warning: ${error.message}`);
+  }
+  const ref = randomUUID().slice(0, 8);
+  logger.error({ ...context, err: error, ref }, 'request failed');
+  return textReply(
+    `:boom: Something went wrong on our side (ref \`${ref}\`). Try again; if it keeps failing, give the ref to whoever runs release-bot.`,
+  );
+}
+
+/** Runs the work and answers privately with its reply, or with why it failed. Never throws. */
+export async function respondEphemeral(
+  respond: RespondFn,
+  logger: Logger,
+  context: Record<string, unknown>,
+  work: () => Promise<Reply | undefined>,
+): Promise<void> {
+  let reply: Reply | undefined;
+  try {
+    reply = await work();
+  } catch (error) {
+    reply = failureReply(error, logger, context);
+  }
+  if (!reply) return;
+  try {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: reply.text,
+      blocks: reply.blocks,
+    });
+  } catch (error) {
+    logger.error({ ...context, err: error }, 'could not deliver reply');
+  }
+}

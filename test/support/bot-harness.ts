@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type RunningBot } from '../../src/bot.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { Clock } from '../../src/use-cases/ports.js';
+import { slackSignatureHeaders } from './slack-signer.js';
+import { SlackStandIn } from './slack-stand-in.js';
+import {
+  blockActionsPayload,
+  interactiveBody,
+  RELEASE_CHANNEL,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from './slack-payloads.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const MANAGER = 'UMANAGER1';
+
+export interface TestBot {
+  bot: RunningBot;
+  slack: SlackStandIn;
+  baseUrl: string;
+  databasePath: string;
+  /** Sends a signed request to /slack/events and returns the HTTP status. */
+  post(body: string, headers?: Record<string, string>): Promise<Response>;
+  /** Runs a slash command and waits for its reply on response_url. */
+  command(command: string, text: string, userId?: string): Promise<Record<string, unknown>>;
+  /** Presses a button; resolves to the response_url reply id, whose reply may never come. */
+  click(actionId: string, value: string, userId: string): Promise<{ status: number; responseId: string }>;
+  submitView(
+    callbackId: string,
+    userId: string,
+    privateMetadata: string,
+    values: Record<string, Record<string, { type: string; value: string | null }>>,
+  ): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startTestBot(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; slack?: SlackStandIn } = {},
+): Promise<TestBot> {
+  const slack = options.slack ?? (await new SlackStandIn().start());
+  const dir = mkdtempSync(join(tmpdir(), 'release-bot-test-'));
+  const databasePath = join(dir, 'bot.sqlite');
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_PATH: databasePath,
+    RELEASE_CHANNEL,
+    RELEASE_MANAGERS: MANAGER,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const bot = await startBot(config, {
+    clock: options.clock,
+    logger: createLogger(env.LOG_LEVEL ?? 'silent'),
+  });
+  const baseUrl = `http://127.0.0.1:${bot.port}`;
+
+  const post = (body: string, headers = slackSignatureHeaders(SIGNING_SECRET, body)) =>
+    fetch(`${baseUrl}/slack/events`, { method: 'POST', body, headers });
+
+  return {
+    bot,
+    slack,
+    baseUrl,
+    databasePath,
+    post,
+    async command(command, text, userId = MANAGER) {
+      const { id, url } = slack.newResponseUrl();
+      const res = await post(slashCommandBody({ command, text, userId, responseUrl: url }));
+      if (res.status !== 200) throw new Error(`slash command answered ${res.status}`);
+      return slack.waitForResponse(id);
+    },
+    async click(actionId, value, userId) {
+      const { id, url } = slack.newResponseUrl();
+      const res = await post(
+        interactiveBody(blockActionsPayload({ actionId, value, userId, responseUrl: url })),
+      );
+      return { status: res.status, responseId: id };
+    },
+    submitView(callbackId, userId, privateMetadata, values) {
+      return post(interactiveBody(viewSubmissionPayload({ callbackId, userId, privateMetadata, values })));
+    },
+    async stop() {
+      await bot.stop();
+      if (!options.slack) await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The mrkdwn of every block of a reply, joined: what a person reads. */
+export function replyText(reply: Record<string, unknown>): string {
+  const blocks =
+    (reply.blocks as { text?: { text?: string }; elements?: { text?: string }[] }[] | undefined) ?? [];
+  return [
+    typeof reply.text === 'string' ? reply.text : '',
+    ...blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text ?? '')]),
+  ].join('\n');
+}

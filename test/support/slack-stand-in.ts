@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/** A Web API call as the stand-in received it: form or JSON fields, with JSON-valued fields parsed. */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseArgs(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (contentType?.startsWith('application/json'))
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    args[key] = JSON_FIELDS.has(key) ? JSON.parse(value) : value;
+  }
+  return args;
+}
+
+/**
+ * Slack's Web API on loopback: answers the methods release-bot uses the way Slack does, records every
+ * call, and serves response_url posts and a Socket Mode WebSocket.
+ */
+export class SlackStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: ResponseUrlPost[] = [];
+  readonly userGroups = new Map<string, string[]>();
+  readonly socketAcks: Record<string, unknown>[] = [];
+  private readonly failures = new Map<string, string>();
+  private server?: Server;
+  private sockets?: WebSocketServer;
+  private socket?: WebSocket;
+  private tsCounter = 1_700_000_000;
+  private responseCounter = 0;
+  private listeners: (() => void)[] = [];
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ({ status, body }) => {
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(typeof body === 'string' ? body : JSON.stringify(body));
+        },
+        (error: unknown) => {
+          res.writeHead(500);
+          res.end(String(error));
+        },
+      );
+    });
+    this.sockets = new WebSocketServer({ server: this.server, path: '/socket' });
+    this.sockets.on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('message', (data: Buffer) => {
+        this.socketAcks.push(JSON.parse(data.toString()) as Record<string, unknown>);
+        this.notify();
+      });
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          connection_info: { app_id: 'A1' },
+          debug_info: { host: 'stand-in' },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.sockets?.clients ?? []) client.terminate();
+    this.sockets?.close();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The base URL the bot's WebClient gets as SLACK_API_URL. */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  newResponseUrl(): { id: string; url: string } {
+    const id = `r${++this.responseCounter}`;
+    return { id, url: `${this.url}/response/${id}` };
+  }
+
+  /** Makes the next call of `method` answer `{ ok: false, error }`. */
+  failNext(method: string, error: string): void {
+    this.failures.set(method, error);
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Sends a Socket Mode envelope down the open WebSocket. */
+  sendEnvelope(envelope: Record<string, unknown>): void {
+    if (!this.socket) throw new Error('no Socket Mode connection');
+    this.socket.send(JSON.stringify(envelope));
+  }
+
+  get socketConnected(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** Resolves once `predicate` holds, re-checking on every call the stand-in receives. */
+  async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value) return value;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('timed out waiting for the Slack stand-in');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, 200));
+        this.listeners.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitForResponse(id: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    return this.waitFor(() => this.responses.find((r) => r.id === id)?.body, timeoutMs);
+  }
+
+  private notify(): void {
+    const listeners = this.listeners.splice(0);
+    for (const listener of listeners) listener();
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const raw = await readAll(req);
+    if (path.startsWith('/response/')) {
+      this.responses.push({
+        id: path.slice('/response/'.length),
+        body: JSON.parse(raw) as Record<string, unknown>,
+      });
+      this.notify();
+      return { status: 200, body: 'ok' };
+    }
+    if (!path.startsWith('/api/')) return { status: 404, body: { ok: false, error: 'not_found' } };
+    const method = path.slice('/api/'.length);
+    const args = parseArgs(req.headers['content-type'], raw);
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
+    this.calls.push({ method, args, token });
+    this.notify();
+    const failure = this.failures.get(method);
+    if (failure) {
+      this.failures.delete(method);
+      return { status: 200, body: { ok: false, error: failure } };
+    }
+    return { status: 200, body: this.answer(method, args) };
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'release-bot',
+          team_id: 'T0001',
+          user_id: 'UBOT',
+          bot_id: 'BBOT',
+        };
+      case 'chat.postMessage': {
+        const ts = `${++this.tsCounter}.000100`;
+        return {
+          ok: true,
+          channel: args.channel,
+          ts,
+          message: { type: 'message', text: args.text, ts, bot_id: 'BBOT' },
+        };
+      }
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${++this.tsCounter}.000200` };
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(args.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+        return { ok: true, view: { id: `V${++this.tsCounter}`, ...(args.view as object) } };
+      case 'conversations.open':
+        return {
+          ok: true,
+          channel: { id: `D${typeof args.users === 'string' ? args.users.replace(/,/g, '') : 'X'}` },
+        };
+      case 'apps.connections.open':
+        return { ok: true, url: `${this.url.replace('http', 'ws')}/socket` };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}

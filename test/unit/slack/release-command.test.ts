@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { parseReleaseCommand, tokenize } from '../../../src/slack/release-command.js';
+
+describe('/release command parsing', () => {
+  it.each([
+    ['', { name: 'help' }],
+    ['help', { name: 'help' }],
+    ['bogus 2.4', { name: 'help', unknown: 'bogus' }],
+    ['create 2.4', { name: 'create', version: '2.4', createJiraVersions: false }],
+    [
+      'create 2.4 freeze=2026-12-01 ship=2026-12-10 jira=create',
+      {
+        name: 'create',
+        version: '2.4',
+        freezeDate: '2026-12-01',
+        shipDate: '2026-12-10',
+        createJiraVersions: true,
+      },
+    ],
+    ['freeze 2.4', { name: 'freeze', version: '2.4', note: undefined }],
+    ['FREEZE 2.4 rc build 7', { name: 'freeze', version: '2.4', note: 'rc build 7' }],
+    ['unfreeze 2.4', { name: 'unfreeze', version: '2.4', reason: undefined }],
+    ['cancel 2.4 no longer needed', { name: 'cancel', version: '2.4', reason: 'no longer needed' }],
+    ['status', { name: 'status' }],
+    ['status 2.4', { name: 'status', version: '2.4' }],
+    ['list', { name: 'list' }],
+    ['log 2.4', { name: 'log', version: '2.4', page: 1 }],
+    ['log 2.4 page=3', { name: 'log', version: '2.4', page: 3 }],
+    ['ship 2.4', { name: 'ship', version: '2.4' }],
+    [
+      'role set qa <!subteam^S456|@qa> <@U123|ana> quorum=2',
+      { name: 'role-set', role: 'qa', members: ['S456', 'U123'], quorum: 2 },
+    ],
+    ['role remove qa', { name: 'role-remove', role: 'qa' }],
+    ['role list', { name: 'role-list' }],
+    [
+      'exception 2.4 BLOG-12 blog-service hotfix for login',
+      {
+        name: 'exception',
+        version: '2.4',
+        issueKey: 'BLOG-12',
+        service: 'blog-service',
+        reason: 'hotfix for login',
+      },
+    ],
+  ])('%j', (text, expected) => {
+    expect(parseReleaseCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['create', 'Usage: `/release create'],
+    ['create 2.4 freeze=2026-13-01', 'is not a date'],
+    ['create 2.4 color=blue', 'Unknown option'],
+    ['cancel 2.4', 'Usage: `/release cancel <version> <reason>`'],
+    ['freeze', 'Usage: `/release freeze'],
+    ['log 2.4 page=0', 'is not a page'],
+    ['role set qa', 'Usage: `/release role set'],
+    ['role set QA! U123', 'is not a valid role name'],
+    ['role set qa U123 quorum=0', 'quorum must be a whole number'],
+    ['exception 2.4 blog-12 svc why', 'is not a Jira issue key'],
+    ['exception 2.4 BLOG-12 Blog_Service why', 'is not a service name'],
+  ])('%j is refused', (text, message) => {
+    expect(() => parseReleaseCommand(text)).toThrow(message);
+  });
+
+  it('keeps mentions whole even when their label has spaces', () => {
+    expect(tokenize('role set qa <@U1|Ana Maria> U2')).toEqual([
+      'role',
+      'set',
+      'qa',
+      '<@U1|Ana Maria>',
+      'U2',
+    ]);
+  });
+});
