@@ -161,14 +161,14 @@ describe('the test kube-apiserver is a real one', () => {
         ],
       },
     };
-    const applied = (await objects.patch(
+    const applied = await objects.patch<typeof route>(
       route,
       undefined,
       undefined,
       'release-bot',
       true,
       k8s.PatchStrategy.ServerSideApply,
-    )) as typeof route;
+    );
     expect(applied.spec.rules[0]!.backendRefs[0]).toEqual({
       group: '',
       kind: 'Service',
