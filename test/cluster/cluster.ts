@@ -270,7 +270,9 @@ export async function startTestCluster(): Promise<TestCluster> {
       async stop() {
         killAll();
         await Promise.all(
-          children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())),
+          children.map((c) =>
+            c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve(),
+          ),
         );
         process.removeListener('exit', killAll);
         rmSync(work, { recursive: true, force: true });
