@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from './domain/duration.js';
+import { parseRoleSeed } from './domain/signoff.js';
 
 /** Slack user (U…/W…) or user-group (S…) IDs, or `*` for everyone. */
 const slackPrincipalList = z
@@ -67,7 +68,7 @@ const envSchema = z
       .optional()
       .or(z.literal('').transform(() => undefined))
       .transform((u) => (u && !u.endsWith('/') ? `${u}/` : u)),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
     RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
@@ -148,6 +149,17 @@ const envSchema = z
         path: ['JIRA_PROJECTS'],
         message: 'is required when Jira is configured',
       });
+    }
+    if (env.SIGNOFF_ROLES) {
+      try {
+        parseRoleSeed(env.SIGNOFF_ROLES);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SIGNOFF_ROLES'],
+          message: (error as Error).message.replace(/^SIGNOFF_ROLES: /, ''),
+        });
+      }
     }
     if (env.DEVENV_TTL_DEFAULT > env.DEVENV_TTL_MAX) {
       ctx.addIssue({

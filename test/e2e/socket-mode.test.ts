@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { queryRows } from '../support/db.js';
+import { RELEASE_CHANNEL, TEAM_ID } from '../support/slack-payloads.js';
+
+describe('Socket Mode', () => {
+  let t: TestBot;
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('connects through apps.connections.open, acks each envelope and runs the command', async () => {
+    t = await startTestBot({ SLACK_APP_TOKEN: 'xapp-1-A0RELEASEBOT-test', SLACK_SIGNING_SECRET: '' });
+    await t.slack.waitFor(() => t.slack.socketConnected);
+    const open = t.slack.callsOf('apps.connections.open')[0]!;
+    expect(open.token).toBe('xapp-1-A0RELEASEBOT-test');
+
+    const { id, url } = t.slack.newResponseUrl();
+    t.slack.sendEnvelope({
+      envelope_id: 'env-0001',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        token: 'legacy',
+        team_id: TEAM_ID,
+        team_domain: 'acme',
+        channel_id: RELEASE_CHANNEL,
+        channel_name: 'releases',
+        user_id: MANAGER,
+        user_name: 'manager',
+        command: '/release',
+        text: 'create 5.0',
+        api_app_id: 'A0RELEASEBOT',
+        response_url: url,
+        trigger_id: '1.2.3',
+      },
+    });
+    const ack = await t.slack.waitFor(() => t.slack.socketAcks.find((a) => a.envelope_id === 'env-0001'));
+    expect(ack.envelope_id).toBe('env-0001');
+    expect(replyText(await t.slack.waitForResponse(id))).toContain('Release *5.0* is planned');
+    expect(queryRows(t.databasePath, 'select version, state from releases')).toEqual([
+      { version: '5.0', state: 'planned' },
+    ]);
+    expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${t.baseUrl}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SlackStandIn } from '../support/slack-stand-in.js';
+
+function runMain(
+  env: Record<string, string>,
+  untilReady = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      cwd: process.cwd(),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (untilReady && stdout.includes('release-bot is ready')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm start', () => {
+  it('stops before listening with one readable line per configuration problem', async () => {
+    const { code, stdout, stderr } = await runMain({
+      SLACK_BOT_TOKEN: 'not-a-token',
+      RELEASE_CHANNEL: 'general',
+      PORT: 'eighty',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'release-bot cannot start, fix the configuration (see .env.example):',
+      'SLACK_BOT_TOKEN: must be a bot token starting with xoxb-',
+      'PORT: must be a port number',
+      'RELEASE_CHANNEL: must be a channel ID such as C0123ABCD',
+    ]);
+  });
+
+  it('migrates a new database, becomes ready, never logs a secret, and stops on SIGTERM', async () => {
+    const slack = await new SlackStandIn().start();
+    const dir = mkdtempSync(join(tmpdir(), 'release-bot-start-'));
+    try {
+      const { code, stdout, stderr } = await runMain(
+        {
+          SLACK_BOT_TOKEN: 'xoxb-secret-bot-token',
+          SLACK_SIGNING_SECRET: 'secret-signing-value',
+          SLACK_API_URL: slack.apiUrl,
+          RELEASE_CHANNEL: 'C0RELEASE',
+          DATABASE_PATH: join(dir, 'nested', 'bot.sqlite'),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'debug',
+        },
+        true,
+      );
+      expect(stderr).toBe('');
+      expect(stdout).toContain('release-bot is ready');
+      expect(stdout).not.toContain('xoxb-secret-bot-token');
+      expect(stdout).not.toContain('secret-signing-value');
+      expect(code).toBe(0);
+    } finally {
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

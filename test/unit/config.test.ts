@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', RELEASE_CHANNEL: 'C0123' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('configuration', () => {
+  it('fills defaults', () => {
+    const config = loadConfig(base);
+    expect(config.http.port).toBe(3000);
+    expect(config.databasePath).toBe('./data/release-bot.sqlite');
+    expect(config.releaseManagers).toBeUndefined();
+    expect(config.jira).toBeUndefined();
+    expect(config.devenv.ttlDefaultSeconds).toBe(8 * 3600);
+  });
+
+  it('parses RELEASE_MANAGERS as IDs or *', () => {
+    expect(loadConfig({ ...base, RELEASE_MANAGERS: 'U123, S456' }).releaseManagers).toEqual({
+      everyone: false,
+      ids: ['U123', 'S456'],
+    });
+    expect(loadConfig({ ...base, RELEASE_MANAGERS: '*' }).releaseManagers).toEqual({
+      everyone: true,
+      ids: [],
+    });
+    expect(problems({ ...base, RELEASE_MANAGERS: 'ana' })).toEqual([
+      'RELEASE_MANAGERS: "ana" is not a Slack user (U…/W…) or user-group (S…) ID',
+    ]);
+  });
+
+  it('adds the trailing slash Bolt needs to SLACK_API_URL', () => {
+    expect(loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack.apiUrl).toBe(
+      'http://127.0.0.1:9/api/',
+    );
+  });
+
+  it.each([
+    [
+      { SLACK_SIGNING_SECRET: '' },
+      'SLACK_SIGNING_SECRET: is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+    ],
+    [
+      { JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_PROJECTS: 'BLOG' },
+      'JIRA_BASE_URL: JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN go together: set all three or none',
+    ],
+    [{ DEVENV_TTL_DEFAULT: '4d' }, 'DEVENV_TTL_DEFAULT: must not exceed DEVENV_TTL_MAX'],
+    [{ DEVENV_TTL_MAX: 'forever' }, 'DEVENV_TTL_MAX: "forever" is not a duration like 30m, 8h or 2d'],
+    [{ SIGNOFF_ROLES: 'qa' }, 'SIGNOFF_ROLES: "qa" is not name=members[:quorum]'],
+  ])('reports %j as one line', (env, line) => {
+    expect(problems({ ...base, ...env })).toEqual([line]);
+  });
+
+  it('.env.example names every variable the configuration reads', () => {
+    const example = readFileSync('.env.example', 'utf8');
+    const documented = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    const read = [...readFileSync('src/config.ts', 'utf8').matchAll(/^ {4}([A-Z][A-Z_]+): /gm)].map(
+      (m) => m[1],
+    );
+    expect(read.length).toBeGreaterThan(20);
+    expect(read.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+});
