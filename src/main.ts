@@ -17,9 +17,11 @@ try {
   throw error;
 }
 
-const bot = await startBot(config);
+// Handlers go in before start-up so a signal during start still shuts down cleanly.
+const starting = startBot(config);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void bot.stop().then(() => process.exit(0));
+    void starting.then((bot) => bot.stop()).then(() => process.exit(0));
   });
 }
+await starting;

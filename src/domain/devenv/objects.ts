@@ -1,0 +1,35 @@
+/** The least the renderer and the apply layer agree on about a Kubernetes object. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string>; resourceVersion?: string };
+  spec: Record<string, unknown>;
+}
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'release-bot';
+export const DEVENV_LABEL = 'release-bot.io/devenv';
+export const SERVICE_LABEL = 'release-bot.io/service';
+export const FIELD_MANAGER = 'release-bot';
+/** Our routes inside a shared VirtualService are recognised by this name prefix. */
+export const ROUTE_PREFIX = 'devenv-';
+
+export function objectKey(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+}
+
+/** Deep equality that ignores key order: what "this object already says what we want" means. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,167 @@
+import * as k8s from '@kubernetes/client-node';
+import { z } from 'zod';
+import type { KubeObject } from '../domain/devenv/objects.js';
+import { FIELD_MANAGER } from '../domain/devenv/objects.js';
+import { AppError } from '../domain/errors.js';
+import { kubeFailure, withTimeout } from './errors.js';
+
+/** Loose on purpose: a read-modify-write must send back every field it did not mean to change. */
+const objectSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+    resourceVersion: z.string().optional(),
+  }),
+  spec: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ObservedObject = z.output<typeof objectSchema>;
+
+const listSchema = z.object({ items: z.array(objectSchema) });
+
+interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+const RESOURCES: Record<string, ResourceType> = {
+  'networking.istio.io/v1/VirtualService': { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
+  'networking.istio.io/v1/ServiceEntry': { group: 'networking.istio.io', version: 'v1', plural: 'serviceentries' },
+  'gateway.networking.k8s.io/v1/HTTPRoute': { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
+};
+
+export function resourceOf(apiVersion: string, kind: string): ResourceType {
+  const resource = RESOURCES[`${apiVersion}/${kind}`];
+  if (!resource) throw new Error(`no resource mapping for ${apiVersion} ${kind}`);
+  return resource;
+}
+
+export interface ServiceSummary {
+  name: string;
+  ports: number[];
+}
+
+/**
+ * The only code that talks to the Kubernetes API. Every call is counted (benchmarks report API calls), has
+ * a timeout, and failures come out as AppErrors with a reason.
+ */
+export class KubeCluster {
+  private readonly core: k8s.CoreV1Api;
+  private readonly discovery: k8s.DiscoveryV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+  readonly calls = { reads: 0, writes: 0 };
+
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    this.calls.reads++;
+    try {
+      return await withTimeout(call(), this.timeoutMs, what);
+    } catch (error) {
+      throw kubeFailure(error, what);
+    }
+  }
+
+  private async write<T>(what: string, call: () => Promise<T>): Promise<T> {
+    this.calls.writes++;
+    try {
+      return await withTimeout(call(), this.timeoutMs, what);
+    } catch (error) {
+      throw kubeFailure(error, what);
+    }
+  }
+
+  async listServices(namespace: string, labelSelector?: string): Promise<ServiceSummary[]> {
+    const list = await this.read(`list Services in ${namespace}`, () => this.core.listNamespacedService({ namespace, labelSelector }));
+    return list.items.map((s) => ({ name: s.metadata?.name ?? '', ports: (s.spec?.ports ?? []).map((p) => p.port) }));
+  }
+
+  async serviceExists(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.read(`read Service ${namespace}/${name}`, () => this.core.readNamespacedService({ namespace, name }));
+      return true;
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'not_found') return false;
+      throw error;
+    }
+  }
+
+  /** Ready endpoints of a Service, from its EndpointSlices. */
+  async readyEndpoints(namespace: string, service: string): Promise<number> {
+    const slices = await this.read(`list EndpointSlices of ${namespace}/${service}`, () =>
+      this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+    );
+    return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+  }
+
+  async list(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<ObservedObject[]> {
+    const r = resourceOf(apiVersion, kind);
+    try {
+      const raw: unknown = await this.read(`list ${kind}s in ${namespace}`, () =>
+        this.custom.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, labelSelector }),
+      );
+      return listSchema.parse(raw).items;
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'not_found') {
+        throw new AppError(
+          'not_configured',
+          `The cluster does not know ${kind} (${apiVersion}): its CRDs are not installed. Install ${r.group.includes('istio') ? 'Istio' : 'the Gateway API CRDs'} or change DEVENV_MESH.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async get(apiVersion: string, kind: string, namespace: string, name: string): Promise<ObservedObject> {
+    const r = resourceOf(apiVersion, kind);
+    const raw: unknown = await this.read(`read ${kind} ${namespace}/${name}`, () =>
+      this.custom.getNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name }),
+    );
+    return objectSchema.parse(raw);
+  }
+
+  /** Server-side apply with our field manager: we own exactly the fields we send. */
+  async apply(object: KubeObject): Promise<void> {
+    const r = resourceOf(object.apiVersion, object.kind);
+    const { namespace, name } = object.metadata;
+    await this.write(`apply ${object.kind} ${namespace}/${name}`, () =>
+      this.custom.patchNamespacedCustomObject(
+        { group: r.group, version: r.version, namespace, plural: r.plural, name, body: object, fieldManager: FIELD_MANAGER, force: true },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+      ),
+    );
+  }
+
+  /** A full update guarded by `metadata.resourceVersion`: a 409 means someone changed it since we read it. */
+  async replace(object: ObservedObject): Promise<void> {
+    const r = resourceOf(object.apiVersion, object.kind);
+    const { namespace, name } = object.metadata;
+    await this.write(`update ${object.kind} ${namespace}/${name}`, () =>
+      this.custom.replaceNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name, body: object, fieldManager: FIELD_MANAGER }),
+    );
+  }
+
+  async delete(object: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): Promise<void> {
+    const r = resourceOf(object.apiVersion, object.kind);
+    const { namespace, name } = object.metadata;
+    try {
+      await this.write(`delete ${object.kind} ${namespace}/${name}`, () =>
+        this.custom.deleteNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name }),
+      );
+    } catch (error) {
+      if ((error as { reason?: string }).reason !== 'not_found') throw error;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import type { Devenv } from '../domain/devenv/model.js';
+import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, sameJson, type KubeObject } from '../domain/devenv/objects.js';
+import {
+  ISTIO_NETWORKING,
+  isOurRoute,
+  mergeRoutes,
+  ownedVirtualService,
+  renderIstio,
+  routeName,
+  type ServiceRoutes,
+} from '../domain/devenv/render-istio.js';
+import type { RoutingSettings } from '../domain/devenv/routing.js';
+import { AppError } from '../domain/errors.js';
+import type { KubeCluster, ObservedObject } from './cluster.js';
+import { emptyReport, type ConvergeReport, type ConvergeScope, type RouteApplier } from './route-applier.js';
+
+const MAX_CONFLICT_RETRIES = 5;
+
+function ours(o: ObservedObject): boolean {
+  return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+}
+
+function httpRoutes(o: ObservedObject): unknown[] {
+  const http = o.spec.http;
+  return Array.isArray(http) ? (http as unknown[]) : [];
+}
+
+/** Whether an observed object already says everything the desired one says. */
+export function upToDate(desired: KubeObject, observed: ObservedObject | undefined): boolean {
+  if (!observed) return false;
+  const labels = observed.metadata.labels ?? {};
+  return sameJson(desired.spec, observed.spec) && Object.entries(desired.metadata.labels).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Converges Istio objects to the live environments: one VirtualService per overridden host (ours, or a
+ * foreign one with our named routes inserted first), ServiceEntries for external targets, per-env links.
+ */
+export class IstioRouteApplier implements RouteApplier {
+  constructor(
+    private readonly cluster: KubeCluster,
+    private readonly settings: RoutingSettings,
+  ) {}
+
+  render(envs: readonly Devenv[]): KubeObject[] {
+    const desired = renderIstio(envs, this.settings);
+    return [...desired.objects.filter((o) => o.kind === 'ServiceEntry'), ...desired.services.map(ownedVirtualService), ...desired.objects.filter((o) => o.kind !== 'ServiceEntry')];
+  }
+
+  async converge(envs: readonly Devenv[], scope: ConvergeScope = {}): Promise<ConvergeReport> {
+    const report = emptyReport();
+    const ns = this.settings.preprodNamespace;
+    const desired = renderIstio(envs, this.settings);
+    const inScopeService = (service: string | undefined) => !scope.services || (service !== undefined && scope.services.has(service));
+    const inScopeEnv = (env: string | undefined) => !scope.envs || (env !== undefined && scope.envs.has(env));
+
+    const [virtualServices, serviceEntries] = await Promise.all([
+      this.cluster.list(ISTIO_NETWORKING, 'VirtualService', ns),
+      this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${MANAGED_BY_LABEL}=${MANAGED_BY}`),
+    ]);
+    const observed = new Map([...virtualServices, ...serviceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    const applyIfChanged = async (object: KubeObject) => {
+      if (upToDate(object, observed.get(`${object.kind}/${object.metadata.name}`))) {
+        report.unchanged++;
+        return;
+      }
+      await this.cluster.apply(object);
+      report.applied.push(`${object.kind}/${object.metadata.name}`);
+    };
+    const envObjects = desired.objects.filter((o) => inScopeEnv(o.metadata.labels[DEVENV_LABEL]));
+
+    // ServiceEntries exist before any route points at them.
+    for (const entry of envObjects.filter((o) => o.kind === 'ServiceEntry')) await applyIfChanged(entry);
+
+    for (const routes of desired.services.filter((r) => inScopeService(r.service))) {
+      const foreign = virtualServices.find((vs) => !ours(vs) && this.servesHost(vs, routes));
+      if (foreign) await this.mergeIntoForeign(foreign, routes.routes, report);
+      else await applyIfChanged(ownedVirtualService(routes));
+    }
+    for (const link of envObjects.filter((o) => o.kind === 'VirtualService')) await applyIfChanged(link);
+
+    const desiredServices = new Set(desired.services.map((r) => r.service));
+    const desiredNames = new Set(desired.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    for (const vs of virtualServices) {
+      const service = vs.metadata.labels?.[SERVICE_LABEL];
+      const env = vs.metadata.labels?.[DEVENV_LABEL];
+      if (ours(vs) && service && !desiredServices.has(service) && inScopeService(service)) {
+        await this.cluster.delete(vs);
+        report.deleted.push(`VirtualService/${vs.metadata.name}`);
+      } else if (ours(vs) && env && !desiredNames.has(`VirtualService/${vs.metadata.name}`) && inScopeEnv(env)) {
+        await this.cluster.delete(vs);
+        report.deleted.push(`VirtualService/${vs.metadata.name}`);
+      } else if (!ours(vs) && httpRoutes(vs).some(isOurRoute)) {
+        const services = this.servicesOf(vs);
+        const stillRouted = desired.services.some((r) => services.includes(r.service));
+        if (!stillRouted && services.some(inScopeService)) await this.mergeIntoForeign(vs, [], report);
+      }
+    }
+    // ServiceEntries go last, once no route points at them.
+    for (const entry of serviceEntries) {
+      if (!desiredNames.has(`ServiceEntry/${entry.metadata.name}`) && inScopeEnv(entry.metadata.labels?.[DEVENV_LABEL])) {
+        await this.cluster.delete(entry);
+        report.deleted.push(`ServiceEntry/${entry.metadata.name}`);
+      }
+    }
+    return report;
+  }
+
+  /** The objects in the cluster that carry an environment's routes, as they are now. */
+  async observedFor(env: string): Promise<ObservedObject[]> {
+    const ns = this.settings.preprodNamespace;
+    const [virtualServices, serviceEntries] = await Promise.all([
+      this.cluster.list(ISTIO_NETWORKING, 'VirtualService', ns),
+      this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${DEVENV_LABEL}=${env}`),
+    ]);
+    const carries = (vs: ObservedObject) =>
+      vs.metadata.labels?.[DEVENV_LABEL] === env || httpRoutes(vs).some((r) => (r as { name?: unknown }).name === routeName(env));
+    return [...serviceEntries, ...virtualServices.filter(carries)];
+  }
+
+  private servicesOf(vs: ObservedObject): string[] {
+    const hosts = Array.isArray(vs.spec.hosts) ? (vs.spec.hosts as unknown[]).filter((h): h is string => typeof h === 'string') : [];
+    const ns = this.settings.preprodNamespace;
+    const suffixes = ['', `.${ns}`, `.${ns}.svc`, `.${ns}.svc.${this.settings.clusterDomain}`];
+    return hosts.flatMap((host) => suffixes.filter((s) => host.endsWith(s) && !host.slice(0, host.length - s.length).includes('.')).map((s) => host.slice(0, host.length - s.length)));
+  }
+
+  private servesHost(vs: ObservedObject, routes: ServiceRoutes): boolean {
+    return this.servicesOf(vs).includes(routes.service);
+  }
+
+  /** Read-modify-write on resourceVersion: their routes and fields stay exactly as they were. */
+  private async mergeIntoForeign(foreign: ObservedObject, routes: ServiceRoutes['routes'], report: ConvergeReport): Promise<void> {
+    let current = foreign;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const http = httpRoutes(current);
+      const merged = mergeRoutes(http, routes);
+      if (sameJson(merged, http)) {
+        report.unchanged++;
+        return;
+      }
+      try {
+        await this.cluster.replace({ ...current, spec: { ...current.spec, http: merged } });
+        report.updated.push(`VirtualService/${current.metadata.name}`);
+        return;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.reason !== 'conflict') throw error;
+        report.conflictsRetried++;
+        current = await this.cluster.get(current.apiVersion, current.kind, current.metadata.namespace, current.metadata.name);
+      }
+    }
+    throw new AppError('conflict', `VirtualService ${foreign.metadata.name} kept changing under release-bot; try again in a moment.`);
+  }
+}
