@@ -10,6 +10,9 @@ import { createSlackApp } from './slack/app.js';
 import { SlackGroupDirectory } from './slack/group-directory.js';
 import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
+import { registerDevenv } from './slack/listeners/devenv-command.js';
+import type { RoutingSettings } from './domain/devenv/routing.js';
+import { createDevenvDeps } from './kube/devenv-wiring.js';
 import { AccessControl } from './use-cases/access.js';
 import { systemClock, type Clock } from './use-cases/ports.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
@@ -41,13 +44,34 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     config.slack.releaseChannel,
     logger.child({ component: 'announcer' }),
   );
-  const services: Services = { config, db, clock, access, announcer, logger };
+  const routing: RoutingSettings = {
+    preprodNamespace: config.devenv.preprodNamespace,
+    clusterDomain: config.devenv.clusterDomain,
+    routingHeader: config.devenv.routingHeader,
+    link:
+      config.devenv.domain && config.devenv.gateway && config.devenv.entryService
+        ? {
+            domain: config.devenv.domain,
+            gateway: config.devenv.gateway,
+            entryService: config.devenv.entryService,
+          }
+        : undefined,
+  };
+  const devenv = createDevenvDeps(config, {
+    db,
+    clock,
+    access,
+    routing,
+    logger: logger.child({ component: 'devenv' }),
+  });
+  const services: Services = { config, db, clock, access, announcer, logger, devenv, routing };
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
   if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');
 
   registerReleaseCommand(slack.app, services);
   registerSignoffActions(slack.app, services);
+  registerDevenv(slack.app, services);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();

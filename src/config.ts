@@ -101,6 +101,7 @@ const envSchema = z
     GATE_ISSUE_CACHE: duration('30s'),
 
     KUBECONFIG: optionalString,
+    KUBERNETES_SERVICE_HOST: optionalString,
     DEVENV_MODE: z.enum(['auto', 'dry-run']).default('auto'),
     DEVENV_MESH: z.enum(['istio', 'gateway-api']).default('istio'),
     DEVENV_PREPROD_NAMESPACE: z.string().default('preprod'),
@@ -207,6 +208,8 @@ export interface Config {
     mode: 'auto' | 'dry-run';
     mesh: 'istio' | 'gateway-api';
     kubeconfigPath: string | undefined;
+    /** Running in a pod: the in-cluster service account is used when no kubeconfig is given. */
+    inCluster: boolean;
     preprodNamespace: string;
     serviceSelector: string | undefined;
     namespaceTemplate: string;
@@ -275,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       mode: e.DEVENV_MODE,
       mesh: e.DEVENV_MESH,
       kubeconfigPath: e.KUBECONFIG,
+      inCluster: Boolean(e.KUBERNETES_SERVICE_HOST),
       preprodNamespace: e.DEVENV_PREPROD_NAMESPACE,
       serviceSelector: e.DEVENV_SERVICE_SELECTOR,
       namespaceTemplate: e.DEVENV_NAMESPACE_TEMPLATE,

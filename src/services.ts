@@ -5,6 +5,8 @@ import type { SlackReleaseAnnouncer } from './slack/announcer.js';
 import type { AccessControl } from './use-cases/access.js';
 import type { Clock, ReleaseTracker } from './use-cases/ports.js';
 import type { LifecycleDeps } from './use-cases/release-lifecycle.js';
+import type { DevenvDeps } from './use-cases/devenvs.js';
+import type { RoutingSettings } from './domain/devenv/routing.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends LifecycleDeps {
@@ -15,4 +17,6 @@ export interface Services extends LifecycleDeps {
   announcer: SlackReleaseAnnouncer;
   tracker?: ReleaseTracker;
   logger: Logger;
+  devenv: DevenvDeps;
+  routing: RoutingSettings;
 }

@@ -29,9 +29,21 @@ interface ResourceType {
 }
 
 const RESOURCES: Record<string, ResourceType> = {
-  'networking.istio.io/v1/VirtualService': { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
-  'networking.istio.io/v1/ServiceEntry': { group: 'networking.istio.io', version: 'v1', plural: 'serviceentries' },
-  'gateway.networking.k8s.io/v1/HTTPRoute': { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
+  'networking.istio.io/v1/VirtualService': {
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'virtualservices',
+  },
+  'networking.istio.io/v1/ServiceEntry': {
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'serviceentries',
+  },
+  'gateway.networking.k8s.io/v1/HTTPRoute': {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    plural: 'httproutes',
+  },
 };
 
 export function resourceOf(apiVersion: string, kind: string): ResourceType {
@@ -83,13 +95,20 @@ export class KubeCluster {
   }
 
   async listServices(namespace: string, labelSelector?: string): Promise<ServiceSummary[]> {
-    const list = await this.read(`list Services in ${namespace}`, () => this.core.listNamespacedService({ namespace, labelSelector }));
-    return list.items.map((s) => ({ name: s.metadata?.name ?? '', ports: (s.spec?.ports ?? []).map((p) => p.port) }));
+    const list = await this.read(`list Services in ${namespace}`, () =>
+      this.core.listNamespacedService({ namespace, labelSelector }),
+    );
+    return list.items.map((s) => ({
+      name: s.metadata?.name ?? '',
+      ports: (s.spec?.ports ?? []).map((p) => p.port),
+    }));
   }
 
   async serviceExists(namespace: string, name: string): Promise<boolean> {
     try {
-      await this.read(`read Service ${namespace}/${name}`, () => this.core.readNamespacedService({ namespace, name }));
+      await this.read(`read Service ${namespace}/${name}`, () =>
+        this.core.readNamespacedService({ namespace, name }),
+      );
       return true;
     } catch (error) {
       if ((error as { reason?: string }).reason === 'not_found') return false;
@@ -100,16 +119,30 @@ export class KubeCluster {
   /** Ready endpoints of a Service, from its EndpointSlices. */
   async readyEndpoints(namespace: string, service: string): Promise<number> {
     const slices = await this.read(`list EndpointSlices of ${namespace}/${service}`, () =>
-      this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+      this.discovery.listNamespacedEndpointSlice({
+        namespace,
+        labelSelector: `kubernetes.io/service-name=${service}`,
+      }),
     );
     return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
   }
 
-  async list(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<ObservedObject[]> {
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector?: string,
+  ): Promise<ObservedObject[]> {
     const r = resourceOf(apiVersion, kind);
     try {
       const raw: unknown = await this.read(`list ${kind}s in ${namespace}`, () =>
-        this.custom.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, labelSelector }),
+        this.custom.listNamespacedCustomObject({
+          group: r.group,
+          version: r.version,
+          namespace,
+          plural: r.plural,
+          labelSelector,
+        }),
       );
       return listSchema.parse(raw).items;
     } catch (error) {
@@ -127,7 +160,13 @@ export class KubeCluster {
   async get(apiVersion: string, kind: string, namespace: string, name: string): Promise<ObservedObject> {
     const r = resourceOf(apiVersion, kind);
     const raw: unknown = await this.read(`read ${kind} ${namespace}/${name}`, () =>
-      this.custom.getNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name }),
+      this.custom.getNamespacedCustomObject({
+        group: r.group,
+        version: r.version,
+        namespace,
+        plural: r.plural,
+        name,
+      }),
     );
     return objectSchema.parse(raw);
   }
@@ -138,7 +177,16 @@ export class KubeCluster {
     const { namespace, name } = object.metadata;
     await this.write(`apply ${object.kind} ${namespace}/${name}`, () =>
       this.custom.patchNamespacedCustomObject(
-        { group: r.group, version: r.version, namespace, plural: r.plural, name, body: object, fieldManager: FIELD_MANAGER, force: true },
+        {
+          group: r.group,
+          version: r.version,
+          namespace,
+          plural: r.plural,
+          name,
+          body: object,
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
       ),
     );
@@ -149,16 +197,34 @@ export class KubeCluster {
     const r = resourceOf(object.apiVersion, object.kind);
     const { namespace, name } = object.metadata;
     await this.write(`update ${object.kind} ${namespace}/${name}`, () =>
-      this.custom.replaceNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name, body: object, fieldManager: FIELD_MANAGER }),
+      this.custom.replaceNamespacedCustomObject({
+        group: r.group,
+        version: r.version,
+        namespace,
+        plural: r.plural,
+        name,
+        body: object,
+        fieldManager: FIELD_MANAGER,
+      }),
     );
   }
 
-  async delete(object: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): Promise<void> {
+  async delete(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string };
+  }): Promise<void> {
     const r = resourceOf(object.apiVersion, object.kind);
     const { namespace, name } = object.metadata;
     try {
       await this.write(`delete ${object.kind} ${namespace}/${name}`, () =>
-        this.custom.deleteNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name }),
+        this.custom.deleteNamespacedCustomObject({
+          group: r.group,
+          version: r.version,
+          namespace,
+          plural: r.plural,
+          name,
+        }),
       );
     } catch (error) {
       if ((error as { reason?: string }).reason !== 'not_found') throw error;

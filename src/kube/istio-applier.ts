@@ -1,11 +1,19 @@
 import type { Devenv } from '../domain/devenv/model.js';
-import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, sameJson, type KubeObject } from '../domain/devenv/objects.js';
+import {
+  DEVENV_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  SERVICE_LABEL,
+  sameJson,
+  type KubeObject,
+} from '../domain/devenv/objects.js';
 import {
   ISTIO_NETWORKING,
   isOurRoute,
   mergeRoutes,
   ownedVirtualService,
   renderIstio,
+  renderIstioObjects,
   routeName,
   type ServiceRoutes,
 } from '../domain/devenv/render-istio.js';
@@ -29,7 +37,10 @@ function httpRoutes(o: ObservedObject): unknown[] {
 export function upToDate(desired: KubeObject, observed: ObservedObject | undefined): boolean {
   if (!observed) return false;
   const labels = observed.metadata.labels ?? {};
-  return sameJson(desired.spec, observed.spec) && Object.entries(desired.metadata.labels).every(([k, v]) => labels[k] === v);
+  return (
+    sameJson(desired.spec, observed.spec) &&
+    Object.entries(desired.metadata.labels).every(([k, v]) => labels[k] === v)
+  );
 }
 
 /**
@@ -43,22 +54,24 @@ export class IstioRouteApplier implements RouteApplier {
   ) {}
 
   render(envs: readonly Devenv[]): KubeObject[] {
-    const desired = renderIstio(envs, this.settings);
-    return [...desired.objects.filter((o) => o.kind === 'ServiceEntry'), ...desired.services.map(ownedVirtualService), ...desired.objects.filter((o) => o.kind !== 'ServiceEntry')];
+    return renderIstioObjects(envs, this.settings);
   }
 
   async converge(envs: readonly Devenv[], scope: ConvergeScope = {}): Promise<ConvergeReport> {
     const report = emptyReport();
     const ns = this.settings.preprodNamespace;
     const desired = renderIstio(envs, this.settings);
-    const inScopeService = (service: string | undefined) => !scope.services || (service !== undefined && scope.services.has(service));
+    const inScopeService = (service: string | undefined) =>
+      !scope.services || (service !== undefined && scope.services.has(service));
     const inScopeEnv = (env: string | undefined) => !scope.envs || (env !== undefined && scope.envs.has(env));
 
     const [virtualServices, serviceEntries] = await Promise.all([
       this.cluster.list(ISTIO_NETWORKING, 'VirtualService', ns),
       this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${MANAGED_BY_LABEL}=${MANAGED_BY}`),
     ]);
-    const observed = new Map([...virtualServices, ...serviceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    const observed = new Map(
+      [...virtualServices, ...serviceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]),
+    );
     const applyIfChanged = async (object: KubeObject) => {
       if (upToDate(object, observed.get(`${object.kind}/${object.metadata.name}`))) {
         report.unchanged++;
@@ -87,7 +100,12 @@ export class IstioRouteApplier implements RouteApplier {
       if (ours(vs) && service && !desiredServices.has(service) && inScopeService(service)) {
         await this.cluster.delete(vs);
         report.deleted.push(`VirtualService/${vs.metadata.name}`);
-      } else if (ours(vs) && env && !desiredNames.has(`VirtualService/${vs.metadata.name}`) && inScopeEnv(env)) {
+      } else if (
+        ours(vs) &&
+        env &&
+        !desiredNames.has(`VirtualService/${vs.metadata.name}`) &&
+        inScopeEnv(env)
+      ) {
         await this.cluster.delete(vs);
         report.deleted.push(`VirtualService/${vs.metadata.name}`);
       } else if (!ours(vs) && httpRoutes(vs).some(isOurRoute)) {
@@ -98,7 +116,10 @@ export class IstioRouteApplier implements RouteApplier {
     }
     // ServiceEntries go last, once no route points at them.
     for (const entry of serviceEntries) {
-      if (!desiredNames.has(`ServiceEntry/${entry.metadata.name}`) && inScopeEnv(entry.metadata.labels?.[DEVENV_LABEL])) {
+      if (
+        !desiredNames.has(`ServiceEntry/${entry.metadata.name}`) &&
+        inScopeEnv(entry.metadata.labels?.[DEVENV_LABEL])
+      ) {
         await this.cluster.delete(entry);
         report.deleted.push(`ServiceEntry/${entry.metadata.name}`);
       }
@@ -114,15 +135,22 @@ export class IstioRouteApplier implements RouteApplier {
       this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${DEVENV_LABEL}=${env}`),
     ]);
     const carries = (vs: ObservedObject) =>
-      vs.metadata.labels?.[DEVENV_LABEL] === env || httpRoutes(vs).some((r) => (r as { name?: unknown }).name === routeName(env));
+      vs.metadata.labels?.[DEVENV_LABEL] === env ||
+      httpRoutes(vs).some((r) => (r as { name?: unknown }).name === routeName(env));
     return [...serviceEntries, ...virtualServices.filter(carries)];
   }
 
   private servicesOf(vs: ObservedObject): string[] {
-    const hosts = Array.isArray(vs.spec.hosts) ? (vs.spec.hosts as unknown[]).filter((h): h is string => typeof h === 'string') : [];
+    const hosts = Array.isArray(vs.spec.hosts)
+      ? (vs.spec.hosts as unknown[]).filter((h): h is string => typeof h === 'string')
+      : [];
     const ns = this.settings.preprodNamespace;
     const suffixes = ['', `.${ns}`, `.${ns}.svc`, `.${ns}.svc.${this.settings.clusterDomain}`];
-    return hosts.flatMap((host) => suffixes.filter((s) => host.endsWith(s) && !host.slice(0, host.length - s.length).includes('.')).map((s) => host.slice(0, host.length - s.length)));
+    return hosts.flatMap((host) =>
+      suffixes
+        .filter((s) => host.endsWith(s) && !host.slice(0, host.length - s.length).includes('.'))
+        .map((s) => host.slice(0, host.length - s.length)),
+    );
   }
 
   private servesHost(vs: ObservedObject, routes: ServiceRoutes): boolean {
@@ -130,7 +158,11 @@ export class IstioRouteApplier implements RouteApplier {
   }
 
   /** Read-modify-write on resourceVersion: their routes and fields stay exactly as they were. */
-  private async mergeIntoForeign(foreign: ObservedObject, routes: ServiceRoutes['routes'], report: ConvergeReport): Promise<void> {
+  private async mergeIntoForeign(
+    foreign: ObservedObject,
+    routes: ServiceRoutes['routes'],
+    report: ConvergeReport,
+  ): Promise<void> {
     let current = foreign;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const http = httpRoutes(current);
@@ -146,9 +178,17 @@ export class IstioRouteApplier implements RouteApplier {
       } catch (error) {
         if (!(error instanceof AppError) || error.reason !== 'conflict') throw error;
         report.conflictsRetried++;
-        current = await this.cluster.get(current.apiVersion, current.kind, current.metadata.namespace, current.metadata.name);
+        current = await this.cluster.get(
+          current.apiVersion,
+          current.kind,
+          current.metadata.namespace,
+          current.metadata.name,
+        );
       }
     }
-    throw new AppError('conflict', `VirtualService ${foreign.metadata.name} kept changing under release-bot; try again in a moment.`);
+    throw new AppError(
+      'conflict',
+      `VirtualService ${foreign.metadata.name} kept changing under release-bot; try again in a moment.`,
+    );
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 
@@ -32,4 +35,46 @@ export async function createService(
       spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }], selector: { app: name } },
     },
   });
+}
+
+/** A copy of the kubeconfig whose current context is `context` (e.g. the restricted identity). */
+export function kubeconfigWithContext(path: string, context: string): string {
+  const kc = kubeConfig(path, context);
+  const dir = mkdtempSync(join(tmpdir(), 'release-bot-kc-'));
+  const file = join(dir, 'kubeconfig');
+  writeFileSync(file, kc.exportConfig());
+  return file;
+}
+
+export const ISTIO = { group: 'networking.istio.io', version: 'v1' } as const;
+
+export async function getVirtualService(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<{
+  metadata: { labels?: Record<string, string>; resourceVersion: string };
+  spec: {
+    hosts: string[];
+    http: { name?: string; match?: unknown; route: unknown[] }[];
+    [key: string]: unknown;
+  };
+}> {
+  return (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .getNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', name })) as never;
+}
+
+export async function listNames(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  plural: string,
+  group: string = ISTIO.group,
+): Promise<string[]> {
+  const list = (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .listNamespacedCustomObject({ group, version: 'v1', namespace, plural })) as {
+    items: { metadata: { name: string } }[];
+  };
+  return list.items.map((i) => i.metadata.name).sort();
 }

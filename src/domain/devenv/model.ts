@@ -41,7 +41,10 @@ export function parseEnvName(raw: string): string {
 
 export function parseServiceName(raw: string): string {
   if (!isDnsLabel(raw)) {
-    throw new AppError('invalid_input', `\`${raw.slice(0, 70)}\` is not a service name (lowercase letters, digits and \`-\`).`);
+    throw new AppError(
+      'invalid_input',
+      `\`${raw.slice(0, 70)}\` is not a service name (lowercase letters, digits and \`-\`).`,
+    );
   }
   return raw;
 }
@@ -80,7 +83,10 @@ export function parseOverride(token: string, envNamespace: string): Override {
     const [, host = '', portText = ''] = external;
     const port = Number(portText);
     if (!DNS_NAME.test(host) || !host.includes('.') || port < 1 || port > 65535) {
-      throw new AppError('invalid_input', `\`${target.slice(0, 80)}\` is not host:port of an endpoint (e.g. dev-box.example.com:8080).`);
+      throw new AppError(
+        'invalid_input',
+        `\`${target.slice(0, 80)}\` is not host:port of an endpoint (e.g. dev-box.example.com:8080).`,
+      );
     }
     return { service, target: { kind: 'external', host, port } };
   }
@@ -117,7 +123,9 @@ export function closestNames(name: string, candidates: readonly string[], max = 
   };
   return candidates
     .map((c) => ({ c, d: distance(name, c) }))
-    .filter(({ c, d }) => d <= Math.max(2, Math.floor(name.length / 3)) || c.includes(name) || name.includes(c))
+    .filter(
+      ({ c, d }) => d <= Math.max(2, Math.floor(name.length / 3)) || c.includes(name) || name.includes(c),
+    )
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
     .slice(0, max)
     .map(({ c }) => c);

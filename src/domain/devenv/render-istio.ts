@@ -1,5 +1,12 @@
 import type { Devenv } from './model.js';
-import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROUTE_PREFIX, SERVICE_LABEL, type KubeObject } from './objects.js';
+import {
+  DEVENV_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  ROUTE_PREFIX,
+  SERVICE_LABEL,
+  type KubeObject,
+} from './objects.js';
 import { baggageRegex, preprodHost, sortedEnvs, targetHost, type RoutingSettings } from './routing.js';
 
 export const ISTIO_NETWORKING = 'networking.istio.io/v1';
@@ -45,7 +52,11 @@ function routingMatch(env: string, s: RoutingSettings): Record<string, unknown> 
     : { headers: { baggage: { regex: baggageRegex(env) } } };
 }
 
-function destination(env: Devenv, service: string, s: RoutingSettings): IstioHttpRoute['route'][number]['destination'] {
+function destination(
+  env: Devenv,
+  service: string,
+  s: RoutingSettings,
+): IstioHttpRoute['route'][number]['destination'] {
   const override = env.overrides.find((o) => o.service === service);
   if (!override) return { host: preprodHost(service, s) };
   const target = override.target;
@@ -72,7 +83,11 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
     host: preprodHost(service, s),
     routes: ordered
       .filter((e) => e.overrides.some((o) => o.service === service))
-      .map((e) => ({ name: routeName(e.name), match: [routingMatch(e.name, s)], route: [{ destination: destination(e, service, s) }] })),
+      .map((e) => ({
+        name: routeName(e.name),
+        match: [routingMatch(e.name, s)],
+        route: [{ destination: destination(e, service, s) }],
+      })),
   }));
 
   const objects: KubeObject[] = [];
@@ -82,13 +97,16 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
       objects.push({
         apiVersion: ISTIO_NETWORKING,
         kind: 'ServiceEntry',
-        metadata: { name: serviceEntryName(env.name, service), namespace: s.preprodNamespace, labels: labels({ [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service }) },
+        metadata: {
+          name: serviceEntryName(env.name, service),
+          namespace: s.preprodNamespace,
+          labels: labels({ [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service }),
+        },
         spec: {
           hosts: [target.host],
           location: 'MESH_EXTERNAL',
           resolution: 'DNS',
           ports: [{ number: target.port, name: `http-${target.port}`, protocol: 'HTTP' }],
-          exportTo: ['.'],
         },
       });
     }
@@ -97,16 +115,30 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
   return { services: serviceRoutes, objects };
 }
 
-function renderIstioLink(env: Devenv, s: RoutingSettings, link: NonNullable<RoutingSettings['link']>): KubeObject {
+function renderIstioLink(
+  env: Devenv,
+  s: RoutingSettings,
+  link: NonNullable<RoutingSettings['link']>,
+): KubeObject {
   const headerSet = s.routingHeader ? { [s.routingHeader]: env.name } : { baggage: `devenv=${env.name}` };
   return {
     apiVersion: ISTIO_NETWORKING,
     kind: 'VirtualService',
-    metadata: { name: linkName(env.name), namespace: s.preprodNamespace, labels: labels({ [DEVENV_LABEL]: env.name }) },
+    metadata: {
+      name: linkName(env.name),
+      namespace: s.preprodNamespace,
+      labels: labels({ [DEVENV_LABEL]: env.name }),
+    },
     spec: {
       hosts: [`${env.name}.${link.domain}`],
       gateways: [link.gateway],
-      http: [{ name: routeName(env.name), headers: { request: { set: headerSet } }, route: [{ destination: destination(env, link.entryService, s) }] }],
+      http: [
+        {
+          name: routeName(env.name),
+          headers: { request: { set: headerSet } },
+          route: [{ destination: destination(env, link.entryService, s) }],
+        },
+      ],
     },
   };
 }
@@ -120,7 +152,11 @@ export function ownedVirtualService(routes: ServiceRoutes): KubeObject {
   return {
     apiVersion: ISTIO_NETWORKING,
     kind: 'VirtualService',
-    metadata: { name: ownedVirtualServiceName(routes.service), namespace: routes.namespace, labels: labels({ [SERVICE_LABEL]: routes.service }) },
+    metadata: {
+      name: ownedVirtualServiceName(routes.service),
+      namespace: routes.namespace,
+      labels: labels({ [SERVICE_LABEL]: routes.service }),
+    },
     spec: {
       hosts: [routes.host],
       http: [...routes.routes, { name: 'default', route: [{ destination: { host: routes.host } }] }],
@@ -134,4 +170,14 @@ export function ownedVirtualService(routes: ServiceRoutes): KubeObject {
  */
 export function mergeRoutes(theirs: readonly unknown[], ours: readonly IstioHttpRoute[]): unknown[] {
   return [...ours, ...theirs.filter((r) => !isOurRoute(r))];
+}
+
+/** Every object the environments need when no foreign VirtualService is involved, in apply order. */
+export function renderIstioObjects(envs: readonly Devenv[], s: RoutingSettings): KubeObject[] {
+  const desired = renderIstio(envs, s);
+  return [
+    ...desired.objects.filter((o) => o.kind === 'ServiceEntry'),
+    ...desired.services.map(ownedVirtualService),
+    ...desired.objects.filter((o) => o.kind !== 'ServiceEntry'),
+  ];
 }

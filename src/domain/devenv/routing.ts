@@ -20,7 +20,9 @@ export function preprodHost(service: string, s: RoutingSettings): string {
 }
 
 export function targetHost(target: OverrideTarget, s: RoutingSettings): string {
-  return target.kind === 'external' ? target.host : serviceHost(target.namespace, target.service, s.clusterDomain);
+  return target.kind === 'external'
+    ? target.host
+    : serviceHost(target.namespace, target.service, s.clusterDomain);
 }
 
 /**
@@ -34,7 +36,9 @@ export function baggageRegex(env: string): string {
 
 /** How to enter an environment, for the reply and the README. */
 export function routingKeyHeader(env: string, s: RoutingSettings): { name: string; value: string } {
-  return s.routingHeader ? { name: s.routingHeader, value: env } : { name: 'baggage', value: `${BAGGAGE_KEY}=${env}` };
+  return s.routingHeader
+    ? { name: s.routingHeader, value: env }
+    : { name: 'baggage', value: `${BAGGAGE_KEY}=${env}` };
 }
 
 /** Environments in a stable order: by name. */

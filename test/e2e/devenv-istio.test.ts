@@ -1,0 +1,345 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { KubeCluster, type ObservedObject } from '../../src/kube/cluster.js';
+import { IstioRouteApplier } from '../../src/kube/istio-applier.js';
+import { ActionIds } from '../../src/slack/ids.js';
+import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { queryRows } from '../support/db.js';
+import {
+  createService,
+  freshNamespace,
+  getVirtualService,
+  ISTIO,
+  kubeConfig,
+  kubeconfigWithContext,
+  listNames,
+} from '../support/kube.js';
+
+const DEV = 'UDEV00001';
+
+describe('/devenv with Istio on a real kube-apiserver', () => {
+  const kubeconfigPath = inject('kubeconfigPath');
+  const kc = kubeConfig(kubeconfigPath);
+  let t: TestBot;
+  let ns: string;
+  const host = (svc: string) => `${svc}.${ns}.svc.cluster.local`;
+  const routeNames = async (svc: string) =>
+    (await getVirtualService(kc, ns, `devenv-${svc}`)).spec.http.map((r) => r.name);
+
+  beforeEach(async () => {
+    ns = await freshNamespace(kc, 'preprod');
+    for (const svc of ['blog-service', 'tag-service', 'user-service', 'web-frontend'])
+      await createService(kc, ns, svc);
+    t = await startTestBot({
+      KUBECONFIG: kubeconfigPath,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      DEVENV_NAMESPACE_TEMPLATE: `${ns}-{env}`,
+    });
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('builds one VirtualService per overridden service, with the routing key route before the default', async () => {
+    const reply = replyText(await t.command('/devenv', 'blog-service tag-service name=ana', DEV));
+    expect(reply).toContain('Environment *ana* is live');
+    expect(reply).toContain("`curl -H 'baggage: devenv=ana'");
+    expect(reply).toContain(`• *blog-service* → \`${ns}-ana/blog-service\` · :warning: target not found yet`);
+    const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
+    expect(vs.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'release-bot',
+      'release-bot.io/service': 'blog-service',
+    });
+    expect(vs.spec).toEqual({
+      hosts: [host('blog-service')],
+      http: [
+        {
+          name: 'devenv-ana',
+          match: [{ headers: { baggage: { regex: '^(.*,)?\\s*devenv=ana\\s*(;[^,]*)?(,.*)?$' } } }],
+          route: [{ destination: { host: `blog-service.${ns}-ana.svc.cluster.local` } }],
+        },
+        { name: 'default', route: [{ destination: { host: host('blog-service') } }] },
+      ],
+    });
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual(['devenv-blog-service', 'devenv-tag-service']);
+    expect(queryRows(t.databasePath, 'select name, owner, state from devenvs')).toEqual([
+      { name: 'ana', owner: DEV, state: 'live' },
+    ]);
+  });
+
+  it('shares one VirtualService between environments and removes only the deleted one’s route', async () => {
+    await t.command('/devenv', 'blog-service name=zed', DEV);
+    await t.command('/devenv', 'blog-service tag-service name=ana', 'UDEV00002');
+    expect(await routeNames('blog-service')).toEqual(['devenv-ana', 'devenv-zed', 'default']);
+
+    const refused = replyText(await t.command('/devenv', 'delete ana', DEV));
+    expect(refused).toContain('Only <@UDEV00002> (its owner) or a release manager may delete `ana`');
+    expect(replyText(await t.command('/devenv', 'delete ana', 'UDEV00002'))).toContain(
+      'Environment *ana* is deleted',
+    );
+    expect(await routeNames('blog-service')).toEqual(['devenv-zed', 'default']);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual(['devenv-blog-service']);
+
+    const { responseId } = await t.click(ActionIds.devenvDelete, 'zed', DEV);
+    expect(replyText(await t.slack.waitForResponse(responseId))).toContain('Environment *zed* is deleted');
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+
+  it('inserts its routes first into a foreign VirtualService and leaves it exactly as it was after delete', async () => {
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const foreign = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'blog-platform', namespace: ns, annotations: { team: 'platform' } },
+      spec: {
+        hosts: ['blog-service'],
+        http: [
+          {
+            name: 'canary',
+            match: [{ headers: { 'x-canary': { exact: '1' } } }],
+            route: [{ destination: { host: 'blog-canary' } }],
+          },
+          {
+            name: 'main',
+            timeout: '5s',
+            retries: { attempts: 3, perTryTimeout: '2s' },
+            route: [{ destination: { host: 'blog-service' } }],
+          },
+        ],
+      },
+    };
+    await objects.patch(
+      foreign,
+      undefined,
+      undefined,
+      'platform-team',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const original = await getVirtualService(kc, ns, 'blog-platform');
+
+    await t.command('/devenv', 'blog-service name=ana', DEV);
+    const merged = await getVirtualService(kc, ns, 'blog-platform');
+    expect(merged.spec.http.map((r) => r.name)).toEqual(['devenv-ana', 'canary', 'main']);
+    expect(merged.spec.http.slice(1)).toEqual(original.spec.http);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual(['blog-platform']);
+
+    await t.command('/devenv', 'delete ana', DEV);
+    const after = await getVirtualService(kc, ns, 'blog-platform');
+    expect(after.spec).toEqual(original.spec);
+    expect((after.metadata as { annotations?: unknown }).annotations).toEqual({ team: 'platform' });
+  });
+
+  it('retries a read-modify-write that lost a race (409) and keeps both changes', async () => {
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      ...ISTIO,
+      namespace: ns,
+      plural: 'virtualservices',
+      body: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'blog-platform', namespace: ns },
+        spec: {
+          hosts: [host('blog-service')],
+          http: [{ name: 'main', route: [{ destination: { host: host('blog-service') } }] }],
+        },
+      },
+    });
+    /** Someone else edits the object between our read and our write: the real API server answers 409. */
+    class RacedCluster extends KubeCluster {
+      raced = false;
+      override async replace(object: ObservedObject): Promise<void> {
+        if (!this.raced) {
+          this.raced = true;
+          const current = await getVirtualService(kc, ns, 'blog-platform');
+          await custom.replaceNamespacedCustomObject({
+            ...ISTIO,
+            namespace: ns,
+            plural: 'virtualservices',
+            name: 'blog-platform',
+            body: { ...current, spec: { ...current.spec, gateways: ['mesh'] } },
+          });
+        }
+        return super.replace(object);
+      }
+    }
+    const applier = new IstioRouteApplier(new RacedCluster(kc), {
+      preprodNamespace: ns,
+      clusterDomain: 'cluster.local',
+      routingHeader: undefined,
+      link: undefined,
+    });
+    const env = {
+      name: 'ana',
+      owner: DEV,
+      expiresAt: new Date(Date.now() + 3600_000),
+      overrides: [
+        {
+          service: 'blog-service',
+          target: { kind: 'cluster' as const, namespace: 'dev', service: 'blog-service' },
+        },
+      ],
+    };
+    const report = await applier.converge([env]);
+    expect(report.conflictsRetried).toBe(1);
+    const after = await getVirtualService(kc, ns, 'blog-platform');
+    expect(after.spec.gateways).toEqual(['mesh']);
+    expect(after.spec.http.map((r) => r.name)).toEqual(['devenv-ana', 'main']);
+  });
+
+  it('makes an external target routable with a ServiceEntry, removed after the routes', async () => {
+    const reply = replyText(
+      await t.command(
+        '/devenv',
+        'blog-service@laptop.dev.example.com:8080 tag-service@team-x/tag-next name=ext',
+        DEV,
+      ),
+    );
+    expect(reply).toContain('• *blog-service* → `laptop.dev.example.com:8080` · :white_check_mark: routable');
+    const entry = (await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getNamespacedCustomObject({
+        ...ISTIO,
+        namespace: ns,
+        plural: 'serviceentries',
+        name: 'devenv-ext-blog-service',
+      })) as { spec: unknown };
+    expect(entry.spec).toEqual({
+      hosts: ['laptop.dev.example.com'],
+      location: 'MESH_EXTERNAL',
+      resolution: 'DNS',
+      ports: [{ number: 8080, name: 'http-8080', protocol: 'HTTP' }],
+    });
+    expect((await getVirtualService(kc, ns, 'devenv-blog-service')).spec.http[0]!.route).toEqual([
+      { destination: { host: 'laptop.dev.example.com', port: { number: 8080 } } },
+    ]);
+    expect((await getVirtualService(kc, ns, 'devenv-tag-service')).spec.http[0]!.route).toEqual([
+      { destination: { host: 'tag-next.team-x.svc.cluster.local' } },
+    ]);
+    await t.command('/devenv', 'delete ext', DEV);
+    expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
+  });
+
+  it('dry-run shows the objects and applies nothing', async () => {
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana dry-run', DEV));
+    expect(reply).toContain('*Dry run* for *ana*');
+    expect(reply).toContain('kind: VirtualService');
+    expect(reply).toContain('name: devenv-ana');
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+
+  it.each([
+    ['name=ana', 'Name at least one service'],
+    ['Blog_Service', 'is not a service name'],
+    ['blog-service name=Not_Valid', 'is not a valid environment name'],
+    ['blog-service name=a-very-long-environment-name-over-30', 'is not a valid environment name'],
+    ['blog-service ttl=100h', 'is longer than the maximum of 3d'],
+    ['blog-service blog-service', 'is listed twice'],
+    ['blog-service@nowhere', 'a target is `service@namespace/name`'],
+  ])('refuses %j before any API call', async (text, message) => {
+    const kube = (t.bot.services.devenv as unknown as { kube: KubeCluster }).kube;
+    const before = { ...kube.calls };
+    const reply = replyText(await t.command('/devenv', text, DEV));
+    expect(reply).toContain(message);
+    expect(kube.calls).toEqual(before);
+  });
+
+  it('answers an unknown service with "did you mean"', async () => {
+    const reply = replyText(await t.command('/devenv', 'blog-servce name=ana', DEV));
+    expect(reply).toContain('`blog-servce` is not a pre-prod service; did you mean `blog-service`?');
+  });
+
+  it('refuses a taken name', async () => {
+    await t.command('/devenv', 'blog-service name=ana', DEV);
+    expect(replyText(await t.command('/devenv', 'tag-service name=ana', 'UDEV00002'))).toContain(
+      'The environment name `ana` is taken',
+    );
+  });
+
+  it('shows the applied objects as YAML', async () => {
+    await t.command('/devenv', 'blog-service name=ana', DEV);
+    const shown = replyText(await t.command('/devenv', 'show ana', 'UOTHER'));
+    expect(shown).toContain('Objects as they are in the cluster now');
+    expect(shown).toContain('name: devenv-blog-service');
+    expect(shown).not.toContain('managedFields');
+    const listed = replyText(await t.command('/devenv', 'list', DEV));
+    expect(listed).toContain('*ana*: blog-service');
+  });
+});
+
+describe('/devenv when the cluster says no', () => {
+  afterEach(async () => {
+    await t?.stop();
+  });
+  let t: TestBot | undefined;
+
+  it('reports a 403 clearly and leaves no record', async () => {
+    const kc = kubeConfig(inject('kubeconfigPath'));
+    const ns = await freshNamespace(kc, 'preprod');
+    t = await startTestBot({
+      KUBECONFIG: kubeconfigWithContext(inject('kubeconfigPath'), 'restricted'),
+      DEVENV_PREPROD_NAMESPACE: ns,
+    });
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+    expect(reply).toContain(`The cluster refused release-bot permission to list Services in ${ns} (403)`);
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+
+  it('names the missing Istio CRDs and rolls back', async () => {
+    const bare = kubeConfig(inject('bareKubeconfigPath'));
+    const ns = await freshNamespace(bare, 'preprod');
+    await createService(bare, ns, 'blog-service');
+    t = await startTestBot({ KUBECONFIG: inject('bareKubeconfigPath'), DEVENV_PREPROD_NAMESPACE: ns });
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+    expect(reply).toMatch(
+      /The cluster does not know (VirtualService|ServiceEntry) \(networking.istio.io\/v1\): its CRDs are not installed. Install Istio/,
+    );
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+
+  it('runs as dry-run without a cluster and says so', async () => {
+    t = await startTestBot({ KUBECONFIG: '/nonexistent/kubeconfig' });
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+    expect(reply).toContain('*Dry run* for *ana* (KUBECONFIG /nonexistent/kubeconfig does not exist)');
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('/devenv per-environment link', () => {
+  let t: TestBot;
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('applies a gateway-bound VirtualService that adds the routing key and routes the first hop', async () => {
+    const kc = kubeConfig(inject('kubeconfigPath'));
+    const ns = await freshNamespace(kc, 'preprod');
+    for (const svc of ['web-frontend', 'blog-service']) await createService(kc, ns, svc);
+    t = await startTestBot({
+      KUBECONFIG: inject('kubeconfigPath'),
+      DEVENV_PREPROD_NAMESPACE: ns,
+      DEVENV_DOMAIN: 'dev.example.com',
+      DEVENV_GATEWAY: 'istio-system/dev-gateway',
+      DEVENV_ENTRY_SERVICE: 'web-frontend',
+    });
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+    expect(reply).toContain('*Link:* https://ana.dev.example.com/');
+    const link = await getVirtualService(kc, ns, 'devenv-link-ana');
+    expect(link.spec).toEqual({
+      hosts: ['ana.dev.example.com'],
+      gateways: ['istio-system/dev-gateway'],
+      http: [
+        {
+          name: 'devenv-ana',
+          headers: { request: { set: { baggage: 'devenv=ana' } } },
+          route: [{ destination: { host: `web-frontend.${ns}.svc.cluster.local` } }],
+        },
+      ],
+    });
+    await t.command('/devenv', 'delete ana', DEV);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
+  });
+});
