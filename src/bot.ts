@@ -13,6 +13,9 @@ import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import { createDevenvDeps } from './kube/devenv-wiring.js';
+import { JiraGateway } from './jira/jira-gateway.js';
+import { scopeBlocks } from './slack/blocks/scope.js';
+import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
 import { systemClock, type Clock } from './use-cases/ports.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
@@ -64,7 +67,24 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     routing,
     logger: logger.child({ component: 'devenv' }),
   });
-  const services: Services = { config, db, clock, access, announcer, logger, devenv, routing };
+  const jira = config.jira
+    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
+    : undefined;
+  const services: Services = {
+    config,
+    db,
+    clock,
+    access,
+    announcer,
+    logger,
+    devenv,
+    routing,
+    jira,
+    tracker: jira,
+  };
+  announcer.addSection(async (release) =>
+    scopeBlocks(await loadScopeView(jira, release.version, logger), clock.now()),
+  );
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
   if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');

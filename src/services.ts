@@ -7,6 +7,7 @@ import type { Clock, ReleaseTracker } from './use-cases/ports.js';
 import type { LifecycleDeps } from './use-cases/release-lifecycle.js';
 import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
+import type { JiraGateway } from './jira/jira-gateway.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends LifecycleDeps {
@@ -18,5 +19,6 @@ export interface Services extends LifecycleDeps {
   tracker?: ReleaseTracker;
   logger: Logger;
   devenv: DevenvDeps;
+  jira: JiraGateway | undefined;
   routing: RoutingSettings;
 }

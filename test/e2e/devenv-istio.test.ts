@@ -198,14 +198,12 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       ),
     );
     expect(reply).toContain('• *blog-service* → `laptop.dev.example.com:8080` · :white_check_mark: routable');
-    const entry = (await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .getNamespacedCustomObject({
-        ...ISTIO,
-        namespace: ns,
-        plural: 'serviceentries',
-        name: 'devenv-ext-blog-service',
-      })) as { spec: unknown };
+    const entry = (await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
+      ...ISTIO,
+      namespace: ns,
+      plural: 'serviceentries',
+      name: 'devenv-ext-blog-service',
+    })) as { spec: unknown };
     expect(entry.spec).toEqual({
       hosts: ['laptop.dev.example.com'],
       location: 'MESH_EXTERNAL',

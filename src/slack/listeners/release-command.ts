@@ -1,5 +1,8 @@
 import type { App } from '@slack/bolt';
-import { countAudit, listAudit, listReleases } from '../../db/releases.js';
+import { countAudit, findRelease, listAudit, listReleases } from '../../db/releases.js';
+import { requireJira } from '../../jira/jira-gateway.js';
+import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
+import { scopeBlocks, scopeListReply } from '../blocks/scope.js';
 import { countLiveDevenvs } from '../../db/devenvs.js';
 import type { Services } from '../../services.js';
 import type { Actor } from '../../use-cases/ports.js';
@@ -32,18 +35,22 @@ export function registerReleaseCommand(app: App, services: Services): void {
   app.command('/release', async ({ command, ack, respond }) => {
     await ack();
     const actor: Actor = { userId: command.user_id, commandText: `/release ${command.text}`.trim() };
+    const tell = (reply: Reply) =>
+      respond({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks }).then(() => undefined);
     await respondEphemeral(respond, logger, { user: command.user_id, text: command.text }, () =>
-      runReleaseCommand(services, actor, parseReleaseCommand(command.text)),
+      runReleaseCommand(services, actor, parseReleaseCommand(command.text), tell),
     );
   });
 }
 
 const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
 
+/** `tell` sends an interim private message (a warning before an announcement); the result is the final reply. */
 export async function runReleaseCommand(
   services: Services,
   actor: Actor,
   command: ReleaseCommand,
+  tell: (reply: Reply) => Promise<void> = () => Promise.resolve(),
 ): Promise<Reply> {
   switch (command.name) {
     case 'help': {
@@ -54,13 +61,16 @@ export async function runReleaseCommand(
         blocks: [textReply(`Unknown subcommand \`${command.unknown}\`.`).blocks[0]!, ...help.blocks],
       };
     }
-    case 'create': {
-      const release = await createRelease(services, actor, command);
-      return textReply(
-        `:spiral_calendar_pad: Release *${release.version}* is planned. Freeze it with \`/release freeze ${release.version}\`.`,
-      );
-    }
+    case 'create':
+      return createWithJira(services, actor, command);
     case 'freeze': {
+      await services.access.requireReleaseManager(actor.userId, 'freeze releases');
+      const current = requireRelease(services.db, command.version);
+      const warning = notDoneWarning(
+        await loadScopeView(services.jira, current.version, services.logger),
+        current.version,
+      );
+      if (warning) await tell(textReply(`:warning: ${warning}`));
       const release = await freezeRelease(services, actor, command);
       return textReply(
         `:snowflake: *${release.version}* is frozen and announced in <#${services.config.slack.releaseChannel}>.`,
@@ -79,8 +89,14 @@ export async function runReleaseCommand(
       return textReply(`:rocket: *${release.version}* is released and the freeze is lifted.`);
     }
     case 'status':
-      if (command.version)
-        return releaseStatusReply(loadReleaseView(services.db, requireRelease(services.db, command.version)));
+      if (command.version) {
+        const release = requireRelease(services.db, command.version);
+        const scope = scopeBlocks(
+          await loadScopeView(services.jira, release.version, services.logger),
+          services.clock.now(),
+        );
+        return releaseStatusReply(loadReleaseView(services.db, release), scope);
+      }
       return openReleasesReply(
         listReleases(services.db, OPEN_STATES).map((r) => loadReleaseView(services.db, r)),
         countLiveDevenvs(services.db),
@@ -118,9 +134,38 @@ export async function runReleaseCommand(
           : `:white_check_mark: Jira versions of *${command.version}* are marked released.`,
       );
     }
-    case 'scope':
+    case 'scope': {
+      const release = requireRelease(services.db, command.version);
+      const view = await loadScopeView(requireJira(services.jira), release.version, services.logger);
+      return scopeListReply(release.version, view, command.page, services.clock.now());
+    }
     case 'exception':
     case 'exceptions':
       return textReply(`\`/release ${command.name}\` is not available yet.`);
   }
+}
+
+async function createWithJira(
+  services: Services,
+  actor: Actor,
+  command: ReleaseCommand & { name: 'create' },
+): Promise<Reply> {
+  const existing = findRelease(services.db, command.version);
+  const release =
+    existing && command.createJiraVersions ? existing : await createRelease(services, actor, command);
+  const lines = existing
+    ? []
+    : [
+        `:spiral_calendar_pad: Release *${release.version}* is planned. Freeze it with \`/release freeze ${release.version}\`.`,
+      ];
+  if (command.createJiraVersions) {
+    await services.access.requireReleaseManager(actor.userId, 'create Jira versions');
+    const created = await requireJira(services.jira).createVersions(release.version);
+    lines.push(
+      created.length > 0
+        ? `:jira: Created Jira version \`${requireJira(services.jira).versionName(release.version)}\` in ${created.join(', ')}.`
+        : 'Every configured Jira project already has the version.',
+    );
+  }
+  return textReply(lines.join('\n'));
 }

@@ -1,0 +1,272 @@
+import { Version3Client } from 'jira.js';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { AppError } from '../domain/errors.js';
+import type { GateIssue } from '../domain/gate.js';
+import { jiraVersionName, scopeJql, type ScopeIssue } from '../domain/scope.js';
+import type { Logger } from '../logger.js';
+import type { Clock, ReleaseTracker } from '../use-cases/ports.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './errors.js';
+
+type JiraConfig = NonNullable<Config['jira']>;
+
+const versionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  released: z.boolean().optional(),
+  projectId: z.number().optional(),
+});
+const versionPageSchema = z.object({ values: z.array(versionSchema), isLast: z.boolean().optional() });
+const projectSchema = z.object({ id: z.string(), key: z.string() });
+
+const issueSchema = z.object({
+  key: z.string(),
+  fields: z.object({
+    summary: z.string().nullish(),
+    status: z.object({ name: z.string(), statusCategory: z.object({ key: z.string() }).nullish() }).nullish(),
+    issuetype: z.object({ name: z.string() }).nullish(),
+    assignee: z.object({ displayName: z.string().nullish() }).nullish(),
+    priority: z.object({ name: z.string() }).nullish(),
+    fixVersions: z.array(z.object({ name: z.string() })).nullish(),
+  }),
+});
+const searchPageSchema = z.object({
+  issues: z.array(issueSchema).default([]),
+  nextPageToken: z.string().nullish(),
+});
+
+const SCOPE_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'priority'];
+const PAGE_SIZE = 100;
+const CATEGORIES = new Set(['new', 'indeterminate', 'done']);
+
+export interface VersionInProject {
+  project: string;
+  versionName: string;
+  version: { id: string; name: string; released: boolean } | undefined;
+  url: string;
+}
+
+export interface ReleaseScope {
+  versions: VersionInProject[];
+  issues: ScopeIssue[];
+  jql: string;
+  searchUrl: string;
+  fetchedAt: Date;
+  requests: number;
+}
+
+function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
+  const category = raw.fields.status?.statusCategory?.key ?? 'undefined';
+  return {
+    key: raw.key,
+    summary: raw.fields.summary ?? '',
+    status: raw.fields.status?.name ?? 'Unknown',
+    statusCategory: (CATEGORIES.has(category) ? category : 'undefined') as ScopeIssue['statusCategory'],
+    type: raw.fields.issuetype?.name ?? 'Unknown',
+    assignee: raw.fields.assignee?.displayName ?? null,
+    priority: raw.fields.priority?.name ?? null,
+  };
+}
+
+/** Everything release-bot asks of Jira, through jira.js, with retries and reasons. */
+export class JiraGateway implements ReleaseTracker {
+  private readonly client: Version3Client;
+  private readonly scopeCache = new Map<string, { scope: Promise<ReleaseScope>; expires: number }>();
+  private readonly issueCache = new Map<string, { issue: GateIssue | null; expires: number }>();
+  requests = 0;
+
+  constructor(
+    readonly config: JiraConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.client = new Version3Client({
+      host: config.baseUrl,
+      authentication: { basic: { email: config.email, apiToken: config.apiToken } },
+      baseRequestConfig: { timeout: config.timeoutSeconds * 1000 },
+    });
+  }
+
+  versionName(release: string): string {
+    return jiraVersionName(this.config.versionNameTemplate, release);
+  }
+
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return withRetry(
+      what,
+      () => {
+        this.requests++;
+        return run();
+      },
+      this.retry,
+    );
+  }
+
+  async findVersions(release: string): Promise<VersionInProject[]> {
+    const versionName = this.versionName(release);
+    return Promise.all(
+      this.config.projects.map(async (project) => {
+        const page = versionPageSchema.parse(
+          await this.call(`read the versions of ${project}`, () =>
+            this.client.projectVersions.getProjectVersionsPaginated<unknown>({
+              projectIdOrKey: project,
+              query: versionName,
+              maxResults: 50,
+            }),
+          ),
+        );
+        const found = page.values.find((v) => v.name.toLowerCase() === versionName.toLowerCase());
+        return {
+          project,
+          versionName,
+          version: found ? { id: found.id, name: found.name, released: found.released ?? false } : undefined,
+          url: found
+            ? `${this.config.baseUrl}/projects/${project}/versions/${found.id}`
+            : `${this.config.baseUrl}/projects/${project}?selectedItem=com.atlassian.jira.jira-projects-plugin:release-page`,
+        };
+      }),
+    );
+  }
+
+  /** The release's tickets in every configured project that has the version; cached briefly. */
+  scope(release: string, options: { fresh?: boolean } = {}): Promise<ReleaseScope> {
+    const key = release.toLowerCase();
+    const cached = this.scopeCache.get(key);
+    const now = this.clock.now().getTime();
+    if (!options.fresh && cached && cached.expires > now) return cached.scope;
+    const scope = this.fetchScope(release);
+    this.scopeCache.set(key, { scope, expires: now + this.config.scopeCacheSeconds * 1000 });
+    scope.catch(() => this.scopeCache.delete(key));
+    return scope;
+  }
+
+  private async fetchScope(release: string): Promise<ReleaseScope> {
+    const before = this.requests;
+    const versions = await this.findVersions(release);
+    const projects = versions.filter((v) => v.version).map((v) => v.project);
+    const versionName = this.versionName(release);
+    const jql = scopeJql(projects.length > 0 ? projects : this.config.projects, versionName);
+    const issues: ScopeIssue[] = [];
+    if (projects.length > 0) {
+      let nextPageToken: string | undefined;
+      do {
+        const token = nextPageToken;
+        const page = searchPageSchema.parse(
+          await this.call(`search the tickets of ${versionName}`, () =>
+            this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
+              jql,
+              fields: SCOPE_FIELDS,
+              maxResults: PAGE_SIZE,
+              ...(token ? { nextPageToken: token } : {}),
+            }),
+          ),
+        );
+        issues.push(...page.issues.map(toScopeIssue));
+        nextPageToken = page.nextPageToken ?? undefined;
+      } while (nextPageToken);
+    }
+    return {
+      versions,
+      issues,
+      jql,
+      searchUrl: `${this.config.baseUrl}/issues/?jql=${encodeURIComponent(jql)}`,
+      fetchedAt: this.clock.now(),
+      requests: this.requests - before,
+    };
+  }
+
+  /** Creates the version in every configured project that lacks it; returns the projects it was created in. */
+  async createVersions(release: string): Promise<string[]> {
+    const missing = (await this.findVersions(release)).filter((v) => !v.version);
+    for (const { project, versionName } of missing) {
+      const { id } = projectSchema.parse(
+        await this.call(`read project ${project}`, () =>
+          this.client.projects.getProject<unknown>({ projectIdOrKey: project }),
+        ),
+      );
+      await this.call(`create version ${versionName} in ${project}`, () =>
+        this.client.projectVersions.createVersion<unknown>({ name: versionName, projectId: Number(id) }),
+      );
+    }
+    this.scopeCache.delete(release.toLowerCase());
+    return missing.map((m) => m.project);
+  }
+
+  async markReleased(release: string, at: Date): Promise<string | undefined> {
+    const releaseDate = at.toISOString().slice(0, 10);
+    try {
+      const versions = await this.findVersions(release);
+      const failures: string[] = [];
+      for (const { project, version, versionName } of versions) {
+        if (!version) {
+          failures.push(`${project} has no version ${versionName}`);
+          continue;
+        }
+        try {
+          await this.call(`mark ${versionName} released in ${project}`, () =>
+            this.client.projectVersions.updateVersion<unknown>({
+              id: version.id,
+              released: true,
+              releaseDate,
+            }),
+          );
+        } catch (error) {
+          failures.push(`${project}: ${(error as Error).message}`);
+        }
+      }
+      return failures.length > 0 ? `Jira was not fully updated: ${failures.join('; ')}.` : undefined;
+    } catch (error) {
+      this.logger.warn({ err: error, release }, 'marking Jira versions released failed');
+      return `Jira was not updated: ${(error as Error).message}`;
+    }
+  }
+
+  /** Type and fixVersions of the given issues, cached briefly for the gate. */
+  async issues(keys: readonly string[], cacheSeconds: number): Promise<Map<string, GateIssue>> {
+    const now = this.clock.now().getTime();
+    const result = new Map<string, GateIssue>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const cached = this.issueCache.get(key);
+      if (cached && cached.expires > now) {
+        if (cached.issue) result.set(key, cached.issue);
+      } else missing.push(key);
+    }
+    // One GET per issue: a search for an unknown key fails the whole query in Jira, a GET just 404s.
+    await Promise.all(
+      missing.map(async (key) => {
+        let issue: GateIssue | null = null;
+        try {
+          const raw = issueSchema.parse(
+            await this.call(`look up ${key}`, () =>
+              this.client.issues.getIssue<unknown>({
+                issueIdOrKey: key,
+                fields: ['issuetype', 'fixVersions'],
+              }),
+            ),
+          );
+          issue = {
+            key: raw.key,
+            type: raw.fields.issuetype?.name ?? 'Unknown',
+            fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
+          };
+        } catch (error) {
+          if (!(error instanceof AppError) || error.reason !== 'not_found') throw error;
+        }
+        this.issueCache.set(key, { issue, expires: now + cacheSeconds * 1000 });
+        if (issue) result.set(key, issue);
+      }),
+    );
+    return result;
+  }
+}
+
+export function requireJira(jira: JiraGateway | undefined): JiraGateway {
+  if (!jira)
+    throw new AppError(
+      'not_configured',
+      'Jira is not connected: set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECTS.',
+    );
+  return jira;
+}
