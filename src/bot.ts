@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, type RouteHandler } from './http/server.js';
+import { gateCheckHandler } from './http/gate-api.js';
+import type { GateDeps } from './use-cases/check-gate.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
 import { SlackReleaseAnnouncer } from './slack/announcer.js';
@@ -14,6 +16,8 @@ import { registerDevenv } from './slack/listeners/devenv-command.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import { createDevenvDeps } from './kube/devenv-wiring.js';
 import { JiraGateway } from './jira/jira-gateway.js';
+import { SlackExceptionNotifier } from './slack/exception-notifier.js';
+import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
@@ -70,7 +74,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const jira = config.jira
     ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
     : undefined;
+  const exceptionNotifier = new SlackExceptionNotifier(
+    slack.app.client,
+    db,
+    config.slack.releaseChannel,
+    logger.child({ component: 'exceptions' }),
+  );
   const services: Services = {
+    exceptionNotifier,
     config,
     db,
     clock,
@@ -92,12 +103,30 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   registerReleaseCommand(slack.app, services);
   registerSignoffActions(slack.app, services);
   registerDevenv(slack.app, services);
+  registerExceptionActions(slack.app, services);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();
   });
 
-  const api: Record<string, RouteHandler> = {};
+  const gate: GateDeps = {
+    db,
+    clock,
+    announcer,
+    jira,
+    logger: logger.child({ component: 'gate' }),
+    settings: {
+      fixTypes: config.gate.fixTypes,
+      environments: config.gate.environments,
+      failOpen: config.gate.failOpen,
+      issueCacheSeconds: config.gate.issueCacheSeconds,
+      versionNameTemplate: config.jira?.versionNameTemplate ?? '{version}',
+      jiraBudgetMs: 8_000,
+    },
+  };
+  const api: Record<string, RouteHandler> = {
+    'POST /api/v1/gate/check': gateCheckHandler(gate, config.gate.tokens),
+  };
   let ready = false;
   const server: Server = createHttpServer(
     { slackEvents: slack.httpReceiver?.requestListener, api, isReady: () => ready },

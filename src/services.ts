@@ -5,12 +5,13 @@ import type { SlackReleaseAnnouncer } from './slack/announcer.js';
 import type { AccessControl } from './use-cases/access.js';
 import type { Clock, ReleaseTracker } from './use-cases/ports.js';
 import type { LifecycleDeps } from './use-cases/release-lifecycle.js';
+import type { ExceptionDeps } from './use-cases/freeze-exceptions.js';
 import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import type { JiraGateway } from './jira/jira-gateway.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
-export interface Services extends LifecycleDeps {
+export interface Services extends LifecycleDeps, ExceptionDeps {
   config: Config;
   db: Db;
   clock: Clock;

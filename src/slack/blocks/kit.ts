@@ -67,8 +67,11 @@ export function slackDate(at: Date): string {
   return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
 }
 
-export function mention(userId: string): string {
-  return userId.startsWith('S') ? `<!subteam^${userId}>` : `<@${userId}>`;
+/** A Slack user or user group as a mention; anything else (the gate, a seed) as plain text. */
+export function mention(principal: string): string {
+  if (/^S[A-Z0-9]+$/.test(principal)) return `<!subteam^${principal}>`;
+  if (/^[UW][A-Z0-9]+$/.test(principal)) return `<@${principal}>`;
+  return `_${escapeText(principal)}_`;
 }
 
 /** Neutralises Slack's control characters in text that came from people or other systems. */

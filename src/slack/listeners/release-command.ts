@@ -3,6 +3,8 @@ import { countAudit, findRelease, listAudit, listReleases } from '../../db/relea
 import { requireJira } from '../../jira/jira-gateway.js';
 import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
 import { scopeBlocks, scopeListReply } from '../blocks/scope.js';
+import { exceptionsListReply } from '../blocks/exceptions.js';
+import { exceptionsOf, requestException } from '../../use-cases/freeze-exceptions.js';
 import { countLiveDevenvs } from '../../db/devenvs.js';
 import type { Services } from '../../services.js';
 import type { Actor } from '../../use-cases/ports.js';
@@ -139,9 +141,16 @@ export async function runReleaseCommand(
       const view = await loadScopeView(requireJira(services.jira), release.version, services.logger);
       return scopeListReply(release.version, view, command.page, services.clock.now());
     }
-    case 'exception':
-    case 'exceptions':
-      return textReply(`\`/release ${command.name}\` is not available yet.`);
+    case 'exception': {
+      const exception = await requestException(services, actor, command);
+      return textReply(
+        `:raised_hand: Exception #${exception.id} requested: release managers decide in <#${services.config.slack.releaseChannel}>, and you will hear the outcome.`,
+      );
+    }
+    case 'exceptions': {
+      const { release, exceptions } = exceptionsOf(services, command.version);
+      return exceptionsListReply(release, exceptions);
+    }
   }
 }
 

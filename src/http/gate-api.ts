@@ -1,0 +1,86 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { ISSUE_KEY, SERVICE_NAME } from '../slack/release-command.js';
+import type { GateDeps } from '../use-cases/check-gate.js';
+import { checkGate } from '../use-cases/check-gate.js';
+import { readBody, sendJson, type RouteHandler } from './server.js';
+
+const BODY_LIMIT = 64 * 1024;
+
+export const gateRequestSchema = z.strictObject({
+  service: z.string().regex(SERVICE_NAME, 'must be a service name: lowercase letters, digits and -'),
+  environment: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an environment name: lowercase letters, digits and -'),
+  issues: z.array(z.string().regex(ISSUE_KEY, 'must be a Jira issue key like BLOG-123')).max(50).default([]),
+  commit: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a commit id')
+    .optional(),
+  pipeline_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+});
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** Constant-time over every configured token, so neither a match nor its position shows in the timing. */
+export function tokenAccepted(header: string | undefined, tokens: readonly string[]): boolean {
+  const presented = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+  if (!presented || tokens.length === 0) return false;
+  const candidate = digest(presented);
+  let accepted = false;
+  for (const token of tokens) accepted = timingSafeEqual(candidate, digest(token)) || accepted;
+  return accepted;
+}
+
+export function gateCheckHandler(deps: GateDeps, tokens: readonly string[]): RouteHandler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!tokenAccepted(req.headers.authorization, tokens)) {
+      sendJson(res, 401, { error: 'unauthorized', reason: 'send Authorization: Bearer <GATE_API_TOKEN>' });
+      return;
+    }
+    const raw = await readBody(req, BODY_LIMIT);
+    if (raw === undefined) {
+      sendJson(res, 413, { error: 'too_large', reason: `the body must be at most ${BODY_LIMIT} bytes` });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      sendJson(res, 400, { error: 'invalid_body', reason: 'the body must be JSON' });
+      return;
+    }
+    const parsed = gateRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) fields[issue.path.join('.') || '(body)'] = issue.message;
+      sendJson(res, 400, { error: 'invalid_body', reason: 'the body has invalid fields', fields });
+      return;
+    }
+    const body = parsed.data;
+    const decision = await checkGate(deps, {
+      service: body.service,
+      environment: body.environment,
+      issues: [...new Set(body.issues)],
+      commit: body.commit,
+      pipelineUrl: body.pipeline_url,
+    });
+    sendJson(res, 200, {
+      allowed: decision.allowed,
+      reason: decision.reason,
+      release: decision.release,
+      checked_issues: decision.checkedIssues.map((c) => ({
+        key: c.key,
+        type: c.type,
+        fixVersions: c.fixVersions,
+        verdict: c.verdict,
+      })),
+    });
+  };
+}

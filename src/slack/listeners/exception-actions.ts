@@ -1,0 +1,31 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import type { Services } from '../../services.js';
+import { decideException } from '../../use-cases/freeze-exceptions.js';
+import { ActionIds } from '../ids.js';
+import { respondEphemeral } from '../reply.js';
+
+const exceptionId = z.coerce.number().int().positive();
+
+export function registerExceptionActions(app: App, services: Services): void {
+  const logger = services.logger.child({ component: 'exception-actions' });
+  for (const [actionId, decision] of [
+    [ActionIds.exceptionApprove, 'approved'],
+    [ActionIds.exceptionDeny, 'denied'],
+  ] as const) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      await respondEphemeral(respond, logger, { user: body.user.id, action: actionId }, async () => {
+        const id = exceptionId.safeParse(action.value);
+        if (!id.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
+        await decideException(
+          services,
+          { userId: body.user.id, commandText: `${decision} button` },
+          { id: id.data, decision },
+        );
+        return undefined;
+      });
+    });
+  }
+}

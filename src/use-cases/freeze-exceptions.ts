@@ -1,0 +1,104 @@
+import type { Db } from '../db/database.js';
+import {
+  decideException as markDecided,
+  findException,
+  insertException,
+  listExceptions,
+  type ExceptionRow,
+} from '../db/gate.js';
+import { appendAudit, getReleaseById, type ReleaseRow } from '../db/releases.js';
+import { AppError } from '../domain/errors.js';
+import { isFrozen } from '../domain/release.js';
+import type { AccessControl } from './access.js';
+import type { Actor, Clock } from './ports.js';
+import { requireRelease } from './release-lifecycle.js';
+
+export interface ExceptionNotifier {
+  /** Never throws: failures are logged. */
+  exceptionRequested(exception: ExceptionRow, release: ReleaseRow): Promise<void>;
+  exceptionDecided(exception: ExceptionRow, release: ReleaseRow): Promise<void>;
+}
+
+export interface ExceptionDeps {
+  db: Db;
+  clock: Clock;
+  access: AccessControl;
+  exceptionNotifier: ExceptionNotifier;
+}
+
+export async function requestException(
+  deps: ExceptionDeps,
+  actor: Actor,
+  input: { version: string; issueKey: string; service: string; reason: string },
+): Promise<ExceptionRow> {
+  const at = deps.clock.now();
+  const { exception, release } = deps.db.transaction((tx) => {
+    const release = requireRelease(tx, input.version);
+    if (!isFrozen(release.state)) {
+      throw new AppError(
+        'illegal_transition',
+        `${release.version} is not frozen, so changes need no exception.`,
+      );
+    }
+    const exception = insertException(tx, {
+      releaseId: release.id,
+      issueKey: input.issueKey,
+      service: input.service,
+      reason: input.reason.slice(0, 1000),
+      requestedBy: actor.userId,
+      state: 'pending',
+      createdAt: at,
+    });
+    appendAudit(tx, {
+      releaseId: release.id,
+      actor: actor.userId,
+      action: 'exception_requested',
+      detail: `#${exception.id} ${input.issueKey} for ${input.service}: ${input.reason}`,
+      commandText: actor.commandText,
+      at,
+    });
+    return { exception, release };
+  });
+  await deps.exceptionNotifier.exceptionRequested(exception, release);
+  return exception;
+}
+
+export async function decideException(
+  deps: ExceptionDeps,
+  actor: Actor,
+  input: { id: number; decision: 'approved' | 'denied' },
+): Promise<{ exception: ExceptionRow; release: ReleaseRow }> {
+  await deps.access.requireReleaseManager(actor.userId, 'approve or deny freeze exceptions');
+  const at = deps.clock.now();
+  const result = deps.db.transaction((tx) => {
+    const current = findException(tx, input.id);
+    if (!current) throw new AppError('not_found', 'That exception request no longer exists.');
+    const release = getReleaseById(tx, current.releaseId);
+    if (!release) throw new AppError('not_found', 'That release no longer exists.');
+    const decided = markDecided(tx, input.id, input.decision, actor.userId, at);
+    if (!decided) {
+      throw new AppError(
+        'illegal_transition',
+        `Exception #${current.id} was already ${current.state} by <@${current.decidedBy ?? '?'}>.`,
+      );
+    }
+    appendAudit(tx, {
+      releaseId: release.id,
+      actor: actor.userId,
+      action: input.decision === 'approved' ? 'exception_approved' : 'exception_denied',
+      detail: `#${decided.id} ${decided.issueKey} for ${decided.service}`,
+      at,
+    });
+    return { exception: decided, release };
+  });
+  await deps.exceptionNotifier.exceptionDecided(result.exception, result.release);
+  return result;
+}
+
+export function exceptionsOf(
+  deps: Pick<ExceptionDeps, 'db'>,
+  version: string,
+): { release: ReleaseRow; exceptions: ExceptionRow[] } {
+  const release = requireRelease(deps.db, version);
+  return { release, exceptions: listExceptions(deps.db, release.id) };
+}
