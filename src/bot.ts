@@ -16,8 +16,11 @@ import { registerDevenv } from './slack/listeners/devenv-command.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import { createDevenvDeps } from './kube/devenv-wiring.js';
 import { JiraGateway } from './jira/jira-gateway.js';
+import { startDevenvUpkeep } from './upkeep.js';
+import { SlackDevenvOwnerNotifier } from './slack/devenv-owner-notifier.js';
 import { SlackExceptionNotifier } from './slack/exception-notifier.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
+import { registerAppHome } from './slack/listeners/app-home.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
@@ -27,6 +30,8 @@ import { seedSignoffRoles } from './use-cases/roles.js';
 export interface BotOptions {
   clock?: Clock;
   logger?: Logger;
+  /** `manual`: no timers; the caller runs `services.upkeep.runOnce()` (tests with a controlled clock). */
+  upkeep?: 'timers' | 'manual';
 }
 
 export interface RunningBot {
@@ -74,13 +79,26 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const jira = config.jira
     ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
     : undefined;
+  const upkeep = startDevenvUpkeep(
+    devenv,
+    new SlackDevenvOwnerNotifier(slack.app.client, logger.child({ component: 'devenv-owner' })),
+    {
+      reconcileIntervalMs: config.devenv.reconcileIntervalSeconds * 1000,
+      expiryTickMs: 60_000,
+      logger: logger.child({ component: 'devenv-upkeep' }),
+      autostart: options.upkeep !== 'manual',
+    },
+  );
   const exceptionNotifier = new SlackExceptionNotifier(
     slack.app.client,
     db,
     config.slack.releaseChannel,
     logger.child({ component: 'exceptions' }),
   );
+  const lifecycle = new AbortController();
   const services: Services = {
+    upkeep,
+    shutdown: lifecycle.signal,
     exceptionNotifier,
     config,
     db,
@@ -104,6 +122,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   registerSignoffActions(slack.app, services);
   registerDevenv(slack.app, services);
   registerExceptionActions(slack.app, services);
+  registerAppHome(slack.app, services);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();
@@ -146,6 +165,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     services,
     async stop() {
       ready = false;
+      lifecycle.abort();
+      upkeep.stop();
       if (slack.socketReceiver) await slack.socketReceiver.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -125,6 +125,7 @@ const envSchema = z
     DEVENV_TTL_DEFAULT: duration('8h'),
     DEVENV_TTL_MAX: duration('72h'),
     DEVENV_RECONCILE_INTERVAL: duration('5m'),
+    DEVENV_READINESS_POLL: duration('15s'),
     DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
     DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
   })
@@ -221,6 +222,7 @@ export interface Config {
     ttlDefaultSeconds: number;
     ttlMaxSeconds: number;
     reconcileIntervalSeconds: number;
+    readinessPollSeconds: number;
     maxPerUser: number;
     maxTotal: number;
   };
@@ -290,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ttlDefaultSeconds: e.DEVENV_TTL_DEFAULT,
       ttlMaxSeconds: e.DEVENV_TTL_MAX,
       reconcileIntervalSeconds: e.DEVENV_RECONCILE_INTERVAL,
+      readinessPollSeconds: e.DEVENV_READINESS_POLL,
       maxPerUser: e.DEVENV_MAX_PER_USER,
       maxTotal: e.DEVENV_MAX_TOTAL,
     },

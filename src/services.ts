@@ -9,6 +9,7 @@ import type { ExceptionDeps } from './use-cases/freeze-exceptions.js';
 import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import type { JiraGateway } from './jira/jira-gateway.js';
+import type { DevenvUpkeep } from './upkeep.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends LifecycleDeps, ExceptionDeps {
@@ -21,5 +22,8 @@ export interface Services extends LifecycleDeps, ExceptionDeps {
   logger: Logger;
   devenv: DevenvDeps;
   jira: JiraGateway | undefined;
+  upkeep: DevenvUpkeep;
+  /** Aborted when the bot stops: background work (readiness polling) ends with it. */
+  shutdown: AbortSignal;
   routing: RoutingSettings;
 }

@@ -68,6 +68,8 @@ export interface DevenvDeps {
   logger: Logger;
   /** One cluster change at a time: two environments touching one VirtualService must not interleave. */
   queue: KeyedSerialQueue<'cluster'>;
+  /** Test seam: simulates a crash between the cluster write and the database commit. */
+  faults?: { afterClusterWrite?: (phase: 'create' | 'delete', env: string) => void };
 }
 
 export interface DevenvRequest {
@@ -226,6 +228,7 @@ export async function createDevenv(
       await rollBack(deps, cluster, others, env, error);
       throw error;
     }
+    deps.faults?.afterClusterWrite?.('create', name);
     deps.db.transaction((tx) => {
       setDevenvState(tx, name, 'live');
       appendAudit(tx, {
@@ -313,6 +316,7 @@ export async function removeDevenv(
       const others = listRoutedDevenvs(deps.db).map(toDevenv);
       await deps.cluster.applier.converge(others, scopeOf(env));
     }
+    deps.faults?.afterClusterWrite?.('delete', name);
     const at = deps.clock.now();
     deps.db.transaction((tx) => {
       deleteDevenvRow(tx, name);

@@ -168,3 +168,40 @@ describe('request verification', () => {
     expect(await missing.json()).toEqual({ error: 'not_found', reason: 'no route GET /nope' });
   });
 });
+
+describe('App Home', () => {
+  let t: TestBot;
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('publishes open releases when a user opens the Home tab', async () => {
+    t = await startTestBot();
+    await t.command('/release', 'create 2.4');
+    const body = JSON.stringify({
+      token: 'legacy',
+      team_id: 'T0001',
+      api_app_id: 'A0RELEASEBOT',
+      type: 'event_callback',
+      event_id: 'Ev0001',
+      event_time: Math.floor(Date.now() / 1000),
+      event: {
+        type: 'app_home_opened',
+        user: 'UREADER1',
+        channel: 'D0001',
+        tab: 'home',
+        event_ts: `${Date.now() / 1000}`,
+      },
+    });
+    const res = await t.post(body, {
+      ...slackSignatureHeaders(SIGNING_SECRET, body),
+      'content-type': 'application/json',
+    });
+    expect(res.status).toBe(200);
+    const published = await t.slack.waitFor(() => t.slack.callsOf('views.publish')[0]);
+    expect(published.args.user_id).toBe('UREADER1');
+    const view = JSON.stringify(published.args.view);
+    expect(view).toContain('*2.4* planned');
+    expect(view).toContain('You have no environments');
+  });
+});

@@ -40,11 +40,11 @@ export interface TestBot {
 
 export async function startTestBot(
   env: Record<string, string> = {},
-  options: { clock?: Clock; slack?: SlackStandIn } = {},
+  options: { clock?: Clock; slack?: SlackStandIn; databasePath?: string; upkeep?: 'timers' | 'manual' } = {},
 ): Promise<TestBot> {
   const slack = options.slack ?? (await new SlackStandIn().start());
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-test-'));
-  const databasePath = join(dir, 'bot.sqlite');
+  const databasePath = options.databasePath ?? join(dir, 'bot.sqlite');
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -91,7 +91,7 @@ export async function startTestBot(
     async stop() {
       await bot.stop();
       if (!options.slack) await slack.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.databasePath) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

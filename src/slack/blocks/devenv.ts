@@ -2,6 +2,7 @@ import { dumpYaml } from '@kubernetes/client-node';
 import { describeTarget, type Devenv } from '../../domain/devenv/model.js';
 import { preprodHost, routingKeyHeader, type RoutingSettings } from '../../domain/devenv/routing.js';
 import type { DevenvCreated, DevenvDetails, TargetStatus } from '../../use-cases/devenvs.js';
+import type { ReconcileOutcome } from '../../use-cases/devenv-upkeep.js';
 import type { Override } from '../../domain/devenv/model.js';
 import { ActionIds } from '../ids.js';
 import {
@@ -160,5 +161,29 @@ export function devenvShowReply(details: DevenvDetails, routing: RoutingSettings
       ),
       ...yamlBlocks(details.objects.map(tidy)),
     ].slice(0, 50),
+  };
+}
+
+export function devenvStatusReply(
+  envs: Devenv[],
+  last: ReconcileOutcome | undefined,
+  dryRunReason: string | undefined,
+): Reply {
+  const reconcile = !last
+    ? 'No reconcile pass has run yet.'
+    : last.error
+      ? `Last reconcile ${slackDate(last.at)}: not run (${escapeText(last.error)}).`
+      : `Last reconcile ${slackDate(last.at)}: ${last.report.applied.length} applied, ${last.report.updated.length} updated, ${last.report.deleted.length} removed, ${last.report.unchanged} unchanged` +
+        (last.recovered.length > 0 ? `; finished interrupted: ${last.recovered.join(', ')}` : '') +
+        ([...last.report.applied, ...last.report.updated, ...last.report.deleted].length > 0
+          ? `\nRepaired: ${[...last.report.applied, ...last.report.updated, ...last.report.deleted].join(', ').slice(0, 1500)}`
+          : '');
+  return {
+    text: 'Developer environments',
+    blocks: [
+      ...devenvListReply(envs, true).blocks,
+      section(reconcile),
+      ...(dryRunReason ? [context(`Dry-run mode: ${escapeText(dryRunReason)}.`)] : []),
+    ],
   };
 }

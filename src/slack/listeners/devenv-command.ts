@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import { formatDuration } from '../../domain/duration.js';
 import type { Services } from '../../services.js';
 import {
@@ -10,7 +10,15 @@ import {
 } from '../../use-cases/devenvs.js';
 import type { Actor } from '../../use-cases/ports.js';
 import { slackDate, textReply, type Reply } from '../blocks/kit.js';
-import { devenvCreatedReply, devenvHelp, devenvListReply, devenvShowReply } from '../blocks/devenv.js';
+import {
+  devenvCreatedReply,
+  devenvHelp,
+  devenvListReply,
+  devenvShowReply,
+  devenvStatusReply,
+} from '../blocks/devenv.js';
+import type { DevenvCreated } from '../../use-cases/devenvs.js';
+import { findDevenv } from '../../db/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
 import { respondEphemeral } from '../reply.js';
@@ -27,7 +35,7 @@ export function registerDevenv(app: App, services: Services): void {
       commandText: `/devenv ${command.text}`.trim(),
     };
     await respondEphemeral(respond, logger, { user: command.user_id, text: command.text }, () =>
-      runDevenvCommand(services, actor, parseDevenvCommand(command.text)),
+      runDevenvCommand(services, actor, parseDevenvCommand(command.text), respond),
     );
   });
 
@@ -53,25 +61,27 @@ export function registerDevenv(app: App, services: Services): void {
   );
 }
 
+/** `respond`, when given, lets a new environment's reply be updated as its targets become ready. */
 export async function runDevenvCommand(
   services: Services,
   actor: Actor & { userName: string },
   command: DevenvCommand,
+  respond?: RespondFn,
 ): Promise<Reply> {
   const { devenv } = services;
   switch (command.name) {
     case 'help':
       return devenvHelp(command.unknown);
-    case 'create':
-      return devenvCreatedReply(
-        await createDevenv(devenv, actor, {
-          targets: command.targets,
-          name: command.envName,
-          ttlSeconds: command.ttlSeconds,
-          dryRun: command.dryRun,
-        }),
-        services.routing,
-      );
+    case 'create': {
+      const created = await createDevenv(devenv, actor, {
+        targets: command.targets,
+        name: command.envName,
+        ttlSeconds: command.ttlSeconds,
+        dryRun: command.dryRun,
+      });
+      if (created.applied && respond) void watchReadiness(services, created, respond);
+      return devenvCreatedReply(created, services.routing);
+    }
     case 'list':
       return devenvListReply(listDevenvs(devenv, command.all ? undefined : actor.userId), command.all);
     case 'show':
@@ -89,6 +99,59 @@ export async function runDevenvCommand(
       );
     }
     case 'status':
-      return devenvListReply(listDevenvs(devenv), true);
+      return devenvStatusReply(listDevenvs(devenv), services.upkeep.lastReconcile(), devenv.dryRunReason);
+  }
+}
+
+const READINESS_WINDOW_MS = 3 * 60 * 1000;
+/** Slack accepts 5 posts to a response_url; the create reply used one. */
+const READINESS_UPDATES_MAX = 4;
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => resolve(true), ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Re-checks a new environment's targets for a few minutes and updates the reply when readiness changes. */
+async function watchReadiness(services: Services, created: DevenvCreated, respond: RespondFn): Promise<void> {
+  const cluster = services.devenv.cluster;
+  if (!cluster) return;
+  const signature = (targets: DevenvCreated['targets']) =>
+    JSON.stringify(targets.map((t) => [t.exists, t.readyEndpoints]));
+  let last = signature(created.targets);
+  const deadline = Date.now() + READINESS_WINDOW_MS;
+  for (let updates = 0; updates < READINESS_UPDATES_MAX && Date.now() < deadline;) {
+    if (!(await sleep(services.config.devenv.readinessPollSeconds * 1000, services.shutdown))) return;
+    if (!findDevenv(services.db, created.env.name)) return;
+    try {
+      const targets = await Promise.all(
+        created.env.overrides.map(async (override) => ({
+          override,
+          ...(await cluster.targetStatus(created.env.name, override)),
+        })),
+      );
+      if (signature(targets) === last) continue;
+      last = signature(targets);
+      updates++;
+      const reply = devenvCreatedReply({ ...created, targets }, services.routing);
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: true,
+        text: reply.text,
+        blocks: reply.blocks,
+      });
+    } catch (error) {
+      services.logger.warn({ err: error, env: created.env.name }, 'readiness check failed');
+    }
   }
 }

@@ -1,0 +1,122 @@
+import {
+  deleteDevenvRow,
+  listAllDevenvs,
+  listExpiredDevenvs,
+  listRoutedDevenvs,
+  markWarned,
+  toDevenv,
+} from '../db/devenvs.js';
+import { appendAudit } from '../db/releases.js';
+import type { Devenv } from '../domain/devenv/model.js';
+import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
+import type { DevenvDeps } from './devenvs.js';
+import { removeDevenv } from './devenvs.js';
+
+/** Tells environment owners what happened to their environments (DMs in Slack). */
+export interface DevenvOwnerNotifier {
+  expiringSoon(env: Devenv): Promise<void>;
+  expired(env: Devenv): Promise<void>;
+  creationInterrupted(env: Devenv): Promise<void>;
+}
+
+export const WARN_BEFORE_EXPIRY_MS = 30 * 60 * 1000;
+
+export interface ReconcileOutcome {
+  at: Date;
+  report: ConvergeReport;
+  /** Environments whose create or delete was interrupted (a crash) and were finished here. */
+  recovered: string[];
+  error: string | undefined;
+}
+
+/**
+ * Level-based: whatever happened before, the cluster ends up saying what the database says. Interrupted
+ * creates are dropped (their owner is told), interrupted deletes are finished, drift is re-applied and
+ * objects of ours that no live environment explains are removed.
+ */
+export async function reconcileDevenvs(
+  deps: DevenvDeps,
+  notifier: DevenvOwnerNotifier,
+): Promise<ReconcileOutcome> {
+  const at = deps.clock.now();
+  if (!deps.cluster || deps.dryRunReason) {
+    return {
+      at,
+      report: { applied: [], updated: [], deleted: [], unchanged: 0, conflictsRetried: 0 },
+      recovered: [],
+      error: deps.dryRunReason ?? 'no cluster',
+    };
+  }
+  const cluster = deps.cluster;
+  return deps.queue.run('cluster', async () => {
+    const interrupted = listAllDevenvs(deps.db).filter((r) => r.state !== 'live');
+    const live = listRoutedDevenvs(deps.db)
+      .filter((r) => r.state === 'live')
+      .map(toDevenv);
+    const report = await cluster.applier.converge(live);
+    deps.db.transaction((tx) => {
+      for (const row of interrupted) {
+        deleteDevenvRow(tx, row.name);
+        appendAudit(tx, {
+          releaseId: null,
+          actor: 'reconciler',
+          action: row.state === 'applying' ? 'devenv_create_interrupted' : 'devenv_deleted',
+          detail: row.name,
+          at,
+        });
+      }
+    });
+    for (const row of interrupted.filter((r) => r.state === 'applying'))
+      await notifier.creationInterrupted(toDevenv(row));
+    if (writesIn(report) > 0 || interrupted.length > 0) {
+      deps.logger.info(
+        {
+          applied: report.applied,
+          updated: report.updated,
+          deleted: report.deleted,
+          recovered: interrupted.map((r) => r.name),
+        },
+        'reconcile repaired the cluster',
+      );
+    }
+    return { at, report, recovered: interrupted.map((r) => r.name), error: undefined };
+  });
+}
+
+/** Removes expired environments (routes first, then the record) and tells their owners. */
+export async function reapExpiredDevenvs(deps: DevenvDeps, notifier: DevenvOwnerNotifier): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const row of listExpiredDevenvs(deps.db, deps.clock.now()).filter((r) => r.state === 'live')) {
+    try {
+      const env = await removeDevenv(deps, { userId: 'reaper' }, row.name, 'expired');
+      reaped.push(env.name);
+      await notifier.expired(env);
+    } catch (error) {
+      deps.logger.error(
+        { err: error, env: row.name },
+        'could not reap an expired environment; the next pass retries',
+      );
+    }
+  }
+  return reaped;
+}
+
+/** One DM per environment, 30 minutes before it expires (again after each extension). */
+export async function warnExpiringDevenvs(
+  deps: DevenvDeps,
+  notifier: DevenvOwnerNotifier,
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const due = listAllDevenvs(deps.db).filter(
+    (r) =>
+      r.state === 'live' &&
+      !r.warnedAt &&
+      r.expiresAt.getTime() - now.getTime() <= WARN_BEFORE_EXPIRY_MS &&
+      r.expiresAt > now,
+  );
+  for (const row of due) {
+    markWarned(deps.db, row.name, now);
+    await notifier.expiringSoon(toDevenv(row));
+  }
+  return due.map((r) => r.name);
+}
