@@ -163,6 +163,14 @@ const envSchema = z
         });
       }
     }
+    if (env.DEVENV_MESH === 'gateway-api' && !env.DEVENV_ROUTING_HEADER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEVENV_ROUTING_HEADER'],
+        message:
+          'is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
+      });
+    }
     if (env.DEVENV_TTL_DEFAULT > env.DEVENV_TTL_MAX) {
       ctx.addIssue({
         code: 'custom',

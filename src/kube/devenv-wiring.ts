@@ -12,6 +12,8 @@ import { connectKube } from './connect.js';
 import { createDevenvCluster } from './devenv-cluster.js';
 import { IstioRouteApplier } from './istio-applier.js';
 import { renderIstioObjects } from '../domain/devenv/render-istio.js';
+import { renderGatewayApi } from '../domain/devenv/render-gateway-api.js';
+import { GatewayApiRouteApplier } from './gateway-api-applier.js';
 
 /** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
 export function createDevenvDeps(
@@ -28,6 +30,13 @@ export function createDevenvDeps(
     serviceSelector: config.devenv.serviceSelector,
   };
   const connection = connectKube(config.devenv);
+  const header = parts.routing.routingHeader;
+  const gatewayRouting =
+    config.devenv.mesh === 'gateway-api' && header ? { ...parts.routing, routingHeader: header } : undefined;
+  const applierFor = (kube: KubeCluster) =>
+    gatewayRouting
+      ? new GatewayApiRouteApplier(kube, gatewayRouting)
+      : new IstioRouteApplier(kube, parts.routing);
   const kube = 'kubeConfig' in connection ? new KubeCluster(connection.kubeConfig) : undefined;
   const dryRunReason =
     'reason' in connection
@@ -40,11 +49,11 @@ export function createDevenvDeps(
     clock: parts.clock,
     access: parts.access,
     settings,
-    cluster: kube
-      ? createDevenvCluster(kube, settings, new IstioRouteApplier(kube, parts.routing))
-      : undefined,
+    cluster: kube ? createDevenvCluster(kube, settings, applierFor(kube)) : undefined,
     dryRunReason,
-    render: (envs) => renderIstioObjects(envs, parts.routing),
+    render: (envs) =>
+      gatewayRouting ? renderGatewayApi(envs, gatewayRouting, {}) : renderIstioObjects(envs, parts.routing),
+    supportsExternalTargets: !gatewayRouting,
     randomSuffix: () => randomBytes(3).toString('hex').slice(0, 5),
     logger: parts.logger,
     queue: new KeyedSerialQueue(),

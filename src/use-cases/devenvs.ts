@@ -64,6 +64,8 @@ export interface DevenvDeps {
   /** Why nothing is applied (no cluster, or DEVENV_MODE=dry-run); undefined when changes are applied. */
   dryRunReason: string | undefined;
   render: (envs: readonly Devenv[]) => KubeObject[];
+  /** Gateway API has no portable way to route to an endpoint outside the cluster. */
+  supportsExternalTargets: boolean;
   randomSuffix: () => string;
   logger: Logger;
   /** One cluster change at a time: two environments touching one VirtualService must not interleave. */
@@ -165,6 +167,13 @@ export async function createDevenv(
 ): Promise<DevenvCreated> {
   const name = request.name ? parseEnvName(request.name) : deriveEnvName(actor.userName, deps.randomSuffix());
   const overrides = parseOverrides(request.targets, namespaceFor(deps.settings.namespaceTemplate, name));
+  const external = overrides.find((o) => o.target.kind === 'external');
+  if (external && !deps.supportsExternalTargets) {
+    throw new AppError(
+      'invalid_input',
+      `\`${external.service}\` points outside the cluster, which needs DEVENV_MESH=istio (a ServiceEntry); with Gateway API use an in-cluster Service.`,
+    );
+  }
   const ttl = resolveTtl(deps.settings, request.ttlSeconds);
   if (findDevenv(deps.db, name))
     throw new AppError(

@@ -55,6 +55,10 @@ describe('configuration', () => {
     [{ DEVENV_TTL_DEFAULT: '4d' }, 'DEVENV_TTL_DEFAULT: must not exceed DEVENV_TTL_MAX'],
     [{ DEVENV_TTL_MAX: 'forever' }, 'DEVENV_TTL_MAX: "forever" is not a duration like 30m, 8h or 2d'],
     [{ SIGNOFF_ROLES: 'qa' }, 'SIGNOFF_ROLES: "qa" is not name=members[:quorum]'],
+    [
+      { DEVENV_MESH: 'gateway-api' },
+      'DEVENV_ROUTING_HEADER: is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
+    ],
   ])('reports %j as one line', (env, line) => {
     expect(problems({ ...base, ...env })).toEqual([line]);
   });

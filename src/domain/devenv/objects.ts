@@ -33,3 +33,25 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * Whether `observed` says at least everything `desired` says: objects may carry more keys (server
+ * defaults, other managers' fields), arrays must match element by element.
+ */
+export function containsJson(desired: unknown, observed: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(observed) &&
+      desired.length === observed.length &&
+      desired.every((d, i) => containsJson(d, observed[i]))
+    );
+  }
+  if (desired && typeof desired === 'object') {
+    if (!observed || typeof observed !== 'object' || Array.isArray(observed)) return false;
+    const o = observed as Record<string, unknown>;
+    return Object.entries(desired as Record<string, unknown>).every(
+      ([k, v]) => v === undefined || containsJson(v, o[k]),
+    );
+  }
+  return desired === observed;
+}
