@@ -1,11 +1,26 @@
+import { benchDevenv } from './devenv.js';
+import { benchGate } from './gate.js';
+import { benchJiraScope } from './jira-scope.js';
+import { benchSignoffStorm } from './signoff-storm.js';
 import { benchSlackAck } from './slack-ack.js';
 
-/** `npm run bench [section…]`: every section by default. */
+/** `npm run bench [section…]`: every section by default. Figures only: nothing here fails on timing. */
 const sections: Record<string, () => Promise<void>> = {
   ack: benchSlackAck,
+  signoff: benchSignoffStorm,
+  jira: benchJiraScope,
+  gate: benchGate,
+  devenv: benchDevenv,
 };
 
 const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in sections));
+if (unknown.length > 0) {
+  console.error(
+    `unknown bench section(s): ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}`,
+  );
+  process.exit(2);
+}
 for (const [name, run] of Object.entries(sections)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   await run();

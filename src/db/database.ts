@@ -32,3 +32,23 @@ export function openDatabase(path: string): OpenDatabase {
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return { db, close: () => sqlite.close() };
 }
+
+/**
+ * Statements prepared once per connection (or transaction object) and reused: building and preparing a
+ * query costs more than running it on the hot read paths (status, votes).
+ */
+const statements = new WeakMap<object, Map<string, unknown>>();
+
+export function prepared<T>(db: Reader, key: string, build: () => T): T {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let statement = cache.get(key) as T | undefined;
+  if (statement === undefined) {
+    statement = build();
+    cache.set(key, statement);
+  }
+  return statement;
+}

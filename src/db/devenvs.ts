@@ -1,6 +1,6 @@
 import { and, asc, eq, lte, ne, sql } from 'drizzle-orm';
 import type { Devenv } from '../domain/devenv/model.js';
-import type { Reader, Tx } from './database.js';
+import { prepared, type Reader, type Tx } from './database.js';
 import { devenvs } from './schema.js';
 
 export type DevenvRow = typeof devenvs.$inferSelect;
@@ -11,11 +11,13 @@ export function toDevenv(row: DevenvRow): Devenv {
 
 export function countLiveDevenvs(db: Reader): number {
   return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(devenvs)
-      .where(ne(devenvs.state, 'deleting'))
-      .get()?.n ?? 0
+    prepared(db, 'countLiveDevenvs', () =>
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(devenvs)
+        .where(ne(devenvs.state, 'deleting'))
+        .prepare(),
+    ).get()?.n ?? 0
   );
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { ReleaseState } from '../domain/release.js';
 import { versionKey } from '../domain/version.js';
-import type { Reader, Tx } from './database.js';
+import { prepared, type Reader, type Tx } from './database.js';
 import { auditEvents, releases } from './schema.js';
 
 export type ReleaseRow = typeof releases.$inferSelect;

@@ -1,21 +1,23 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Vote, VoteDecision } from '../domain/signoff.js';
-import type { Reader, Tx } from './database.js';
+import { prepared, type Reader, type Tx } from './database.js';
 import { votes } from './schema.js';
 
 export function listVotes(db: Reader, releaseId: number): Vote[] {
-  return db
-    .select({
-      voter: votes.voter,
-      decision: votes.decision,
-      reason: votes.reason,
-      revision: votes.revision,
-      roles: votes.roles,
-    })
-    .from(votes)
-    .where(eq(votes.releaseId, releaseId))
-    .orderBy(asc(votes.revision), asc(votes.id))
-    .all();
+  return prepared(db, 'listVotes', () =>
+    db
+      .select({
+        voter: votes.voter,
+        decision: votes.decision,
+        reason: votes.reason,
+        revision: votes.revision,
+        roles: votes.roles,
+      })
+      .from(votes)
+      .where(eq(votes.releaseId, sql.placeholder('releaseId')))
+      .orderBy(asc(votes.revision), asc(votes.id))
+      .prepare(),
+  ).all({ releaseId });
 }
 
 export function findVote(db: Reader, releaseId: number, revision: number, voter: string): Vote | undefined {

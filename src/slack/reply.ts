@@ -24,6 +24,8 @@ export async function respondEphemeral(
   context: Record<string, unknown>,
   work: () => Promise<Reply | undefined>,
 ): Promise<void> {
+  // The request is already acked: let the acks of requests that arrived with it go out first.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let reply: Reply | undefined;
   try {
     reply = await work();

@@ -106,14 +106,12 @@ const gatewayApi: Provider = {
     });
   },
   async destination(kc, ns, env) {
-    const route = (await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .getNamespacedCustomObject({
-        ...GATEWAY,
-        namespace: ns,
-        plural: 'httproutes',
-        name: `devenv-${env}-blog-service`,
-      })) as {
+    const route = (await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
+      ...GATEWAY,
+      namespace: ns,
+      plural: 'httproutes',
+      name: `devenv-${env}-blog-service`,
+    })) as {
       spec: { rules: { backendRefs: { name: string; namespace?: string }[] }[] };
     };
     const ref = route.spec.rules[0]!.backendRefs[0]!;
