@@ -8,21 +8,31 @@ export type ReleaseRow = typeof releases.$inferSelect;
 export type AuditRow = typeof auditEvents.$inferSelect;
 
 export function findRelease(db: Reader, version: string): ReleaseRow | undefined {
-  return db
-    .select()
-    .from(releases)
-    .where(eq(releases.versionKey, versionKey(version)))
-    .get();
+  return prepared(db, 'findRelease', () =>
+    db
+      .select()
+      .from(releases)
+      .where(eq(releases.versionKey, sql.placeholder('key')))
+      .prepare(),
+  ).get({ key: versionKey(version) });
 }
 
 export function getReleaseById(db: Reader, id: number): ReleaseRow | undefined {
-  return db.select().from(releases).where(eq(releases.id, id)).get();
+  return prepared(db, 'getReleaseById', () =>
+    db
+      .select()
+      .from(releases)
+      .where(eq(releases.id, sql.placeholder('id')))
+      .prepare(),
+  ).get({ id });
 }
 
 export function listReleases(db: Reader, states?: readonly ReleaseState[]): ReleaseRow[] {
-  const query = db.select().from(releases);
-  const filtered = states ? query.where(inArray(releases.state, [...states])) : query;
-  return filtered.orderBy(desc(releases.createdAt), desc(releases.id)).all();
+  return prepared(db, `listReleases:${states?.join(',') ?? '*'}`, () => {
+    const query = db.select().from(releases);
+    const filtered = states ? query.where(inArray(releases.state, [...states])) : query;
+    return filtered.orderBy(desc(releases.createdAt), desc(releases.id)).prepare();
+  }).all();
 }
 
 export function insertRelease(
