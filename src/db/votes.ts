@@ -3,16 +3,18 @@ import type { Vote, VoteDecision } from '../domain/signoff.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { votes } from './schema.js';
 
+const VOTE_COLUMNS = {
+  voter: votes.voter,
+  decision: votes.decision,
+  reason: votes.reason,
+  revision: votes.revision,
+  roles: votes.roles,
+};
+
 export function listVotes(db: Reader, releaseId: number): Vote[] {
   return prepared(db, 'listVotes', () =>
     db
-      .select({
-        voter: votes.voter,
-        decision: votes.decision,
-        reason: votes.reason,
-        revision: votes.revision,
-        roles: votes.roles,
-      })
+      .select(VOTE_COLUMNS)
       .from(votes)
       .where(eq(votes.releaseId, sql.placeholder('releaseId')))
       .orderBy(asc(votes.revision), asc(votes.id))
@@ -22,13 +24,7 @@ export function listVotes(db: Reader, releaseId: number): Vote[] {
 
 export function findVote(db: Reader, releaseId: number, revision: number, voter: string): Vote | undefined {
   return db
-    .select({
-      voter: votes.voter,
-      decision: votes.decision,
-      reason: votes.reason,
-      revision: votes.revision,
-      roles: votes.roles,
-    })
+    .select(VOTE_COLUMNS)
     .from(votes)
     .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
     .get();

@@ -52,6 +52,22 @@ export function resourceOf(apiVersion: string, kind: string): ResourceType {
   return resource;
 }
 
+/** Where an object lives in the custom-objects API. */
+function addressOf(object: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+}): ResourceType & {
+  namespace: string;
+  name: string;
+} {
+  return {
+    ...resourceOf(object.apiVersion, object.kind),
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+  };
+}
+
 export interface ServiceSummary {
   name: string;
   ports: number[];
@@ -173,20 +189,10 @@ export class KubeCluster {
 
   /** Server-side apply with our field manager: we own exactly the fields we send. */
   async apply(object: KubeObject): Promise<void> {
-    const r = resourceOf(object.apiVersion, object.kind);
     const { namespace, name } = object.metadata;
     await this.write(`apply ${object.kind} ${namespace}/${name}`, () =>
       this.custom.patchNamespacedCustomObject(
-        {
-          group: r.group,
-          version: r.version,
-          namespace,
-          plural: r.plural,
-          name,
-          body: object,
-          fieldManager: FIELD_MANAGER,
-          force: true,
-        },
+        { ...addressOf(object), body: object, fieldManager: FIELD_MANAGER, force: true },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
       ),
     );
@@ -194,15 +200,10 @@ export class KubeCluster {
 
   /** A full update guarded by `metadata.resourceVersion`: a 409 means someone changed it since we read it. */
   async replace(object: ObservedObject): Promise<void> {
-    const r = resourceOf(object.apiVersion, object.kind);
     const { namespace, name } = object.metadata;
     await this.write(`update ${object.kind} ${namespace}/${name}`, () =>
       this.custom.replaceNamespacedCustomObject({
-        group: r.group,
-        version: r.version,
-        namespace,
-        plural: r.plural,
-        name,
+        ...addressOf(object),
         body: object,
         fieldManager: FIELD_MANAGER,
       }),
@@ -214,17 +215,10 @@ export class KubeCluster {
     kind: string;
     metadata: { name: string; namespace: string };
   }): Promise<void> {
-    const r = resourceOf(object.apiVersion, object.kind);
     const { namespace, name } = object.metadata;
     try {
       await this.write(`delete ${object.kind} ${namespace}/${name}`, () =>
-        this.custom.deleteNamespacedCustomObject({
-          group: r.group,
-          version: r.version,
-          namespace,
-          plural: r.plural,
-          name,
-        }),
+        this.custom.deleteNamespacedCustomObject(addressOf(object)),
       );
     } catch (error) {
       if ((error as { reason?: string }).reason !== 'not_found') throw error;

@@ -84,6 +84,22 @@ function settleSignoff(
   };
 }
 
+type RecordedVote = Extract<ReleaseEvent, { kind: 'vote_recorded' }>['vote'];
+
+/** After a vote was stored or removed: settle the release's state and say what people must hear. */
+function voteChanged(
+  tx: Tx,
+  release: ReleaseRow,
+  actor: string,
+  at: Date,
+  vote: RecordedVote,
+): { release: ReleaseRow; changed: true; events: ReleaseEvent[] } {
+  const settled = settleSignoff(tx, release, actor, at);
+  const events: ReleaseEvent[] = [{ kind: 'vote_recorded', release: settled.release, actor, vote }];
+  if (settled.event) events.push(settled.event);
+  return { release: settled.release, changed: true, events };
+}
+
 export interface VoteOutcome {
   release: ReleaseRow;
   changed: boolean;
@@ -125,17 +141,7 @@ export async function recordVote(
       detail: `revision ${current.revision}, roles ${roles.join(', ')}${reason ? `: ${reason}` : ''}`,
       at,
     });
-    const settled = settleSignoff(tx, current, actor.userId, at);
-    const events: ReleaseEvent[] = [
-      {
-        kind: 'vote_recorded',
-        release: settled.release,
-        actor: actor.userId,
-        vote: { decision: input.decision, roles, reason },
-      },
-    ];
-    if (settled.event) events.push(settled.event);
-    return { release: settled.release, changed: true, events };
+    return voteChanged(tx, current, actor.userId, at, { decision: input.decision, roles, reason });
   });
   for (const event of events) await deps.announcer.announce(event);
   return { release, changed };
@@ -159,17 +165,7 @@ export async function withdrawVote(
       detail: `revision ${current.revision}`,
       at,
     });
-    const settled = settleSignoff(tx, current, actor.userId, at);
-    const events: ReleaseEvent[] = [
-      {
-        kind: 'vote_recorded',
-        release: settled.release,
-        actor: actor.userId,
-        vote: { decision: 'withdrawn', roles: [], reason: null },
-      },
-    ];
-    if (settled.event) events.push(settled.event);
-    return { release: settled.release, changed: true, events };
+    return voteChanged(tx, current, actor.userId, at, { decision: 'withdrawn', roles: [], reason: null });
   });
   for (const event of events) await deps.announcer.announce(event);
   if (!changed)
