@@ -7,6 +7,7 @@ const slackPrincipalList = z
   .string()
   .trim()
   .transform((raw, ctx) => {
+    if (raw === '') return undefined;
     if (raw === '*') return { everyone: true as const, ids: [] as string[] };
     const ids = raw
       .split(',')

@@ -205,3 +205,37 @@ describe('App Home', () => {
     expect(view).toContain('You have no environments');
   });
 });
+
+describe('RELEASE_MANAGERS', () => {
+  let t: TestBot;
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('says management is not configured when unset', async () => {
+    t = await startTestBot({ RELEASE_MANAGERS: '' });
+    const reply = replyText(await t.command('/release', 'create 2.4', 'UANYONE1'));
+    expect(reply).toContain('none are configured: set RELEASE_MANAGERS');
+  });
+
+  it('resolves user groups with usergroups.users.list and caches them', async () => {
+    t = await startTestBot({ RELEASE_MANAGERS: 'SMANAGERS' });
+    t.slack.userGroups.set('SMANAGERS', ['UGROUPED1']);
+    expect(replyText(await t.command('/release', 'create 2.4', 'UGROUPED1'))).toContain(
+      'Release *2.4* is planned',
+    );
+    expect(replyText(await t.command('/release', 'create 2.5', 'UOUTSIDE1'))).toContain(
+      'Only release managers may create releases',
+    );
+    await t.command('/release', 'freeze 2.4', 'UGROUPED1');
+    expect(t.slack.callsOf('usergroups.users.list')).toHaveLength(1);
+    expect(t.slack.callsOf('usergroups.users.list')[0]!.args.usergroup).toBe('SMANAGERS');
+  });
+
+  it('lets everyone manage with *', async () => {
+    t = await startTestBot({ RELEASE_MANAGERS: '*' });
+    expect(replyText(await t.command('/release', 'create 2.4', 'UANYONE1'))).toContain(
+      'Release *2.4* is planned',
+    );
+  });
+});
