@@ -7,7 +7,13 @@ import {
 } from '../domain/devenv/render-gateway-api.js';
 import type { KubeCluster, ObservedObject } from './cluster.js';
 import { upToDate } from './istio-applier.js';
-import { emptyReport, type ConvergeReport, type ConvergeScope, type RouteApplier } from './route-applier.js';
+import {
+  emptyReport,
+  scopeFilter,
+  type ConvergeReport,
+  type ConvergeScope,
+  type RouteApplier,
+} from './route-applier.js';
 
 /** Converges Gateway API HTTPRoutes (GAMMA, one per service and environment) to the live environments. */
 export class GatewayApiRouteApplier implements RouteApplier {
@@ -33,7 +39,8 @@ export class GatewayApiRouteApplier implements RouteApplier {
     this.ports = Object.fromEntries(
       services.filter((s) => s.ports[0] !== undefined).map((s) => [s.name, s.ports[0]!]),
     );
-    const inScope = (env: string | undefined) => !scope.envs || (env !== undefined && scope.envs.has(env));
+    const within = scopeFilter(scope);
+    const inScope = (env: string | undefined) => within.env(env);
     const desired = this.render(envs);
     const byName = new Map(observed.map((o) => [o.metadata.name, o]));
     for (const object of desired.filter((o) => inScope(o.metadata.labels[DEVENV_LABEL]))) {

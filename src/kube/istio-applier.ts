@@ -15,12 +15,20 @@ import {
   renderIstio,
   renderIstioObjects,
   routeName,
+  type IstioDesiredState,
   type ServiceRoutes,
 } from '../domain/devenv/render-istio.js';
 import type { RoutingSettings } from '../domain/devenv/routing.js';
 import { AppError } from '../domain/errors.js';
 import type { KubeCluster, ObservedObject } from './cluster.js';
-import { emptyReport, type ConvergeReport, type ConvergeScope, type RouteApplier } from './route-applier.js';
+import {
+  emptyReport,
+  scopeFilter,
+  type ConvergeReport,
+  type ConvergeScope,
+  type RouteApplier,
+  type ScopeFilter,
+} from './route-applier.js';
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -59,72 +67,97 @@ export class IstioRouteApplier implements RouteApplier {
 
   async converge(envs: readonly Devenv[], scope: ConvergeScope = {}): Promise<ConvergeReport> {
     const report = emptyReport();
-    const ns = this.settings.preprodNamespace;
+    const within = scopeFilter(scope);
     const desired = renderIstio(envs, this.settings);
-    const inScopeService = (service: string | undefined) =>
-      !scope.services || (service !== undefined && scope.services.has(service));
-    const inScopeEnv = (env: string | undefined) => !scope.envs || (env !== undefined && scope.envs.has(env));
+    const observed = await this.observe();
+    const envObjects = desired.objects.filter((o) => within.env(o.metadata.labels[DEVENV_LABEL]));
+    const apply = (object: KubeObject) => this.applyIfChanged(object, observed.byKey, report);
 
+    // ServiceEntries exist before any route points at them.
+    for (const entry of envObjects.filter((o) => o.kind === 'ServiceEntry')) await apply(entry);
+    for (const routes of desired.services.filter((r) => within.service(r.service))) {
+      const foreign = observed.virtualServices.find((vs) => !ours(vs) && this.servesHost(vs, routes));
+      if (foreign) await this.mergeIntoForeign(foreign, routes.routes, report);
+      else await apply(ownedVirtualService(routes));
+    }
+    for (const link of envObjects.filter((o) => o.kind === 'VirtualService')) await apply(link);
+
+    for (const vs of observed.virtualServices) {
+      const removal = this.removalOf(vs, desired, within);
+      if (removal === 'delete') await this.remove(vs, report);
+      if (removal === 'strip') await this.mergeIntoForeign(vs, [], report);
+    }
+    // ServiceEntries go last, once no route points at them.
+    const desiredNames = new Set(desired.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    for (const entry of observed.serviceEntries) {
+      const explained = desiredNames.has(`ServiceEntry/${entry.metadata.name}`);
+      if (!explained && within.env(entry.metadata.labels?.[DEVENV_LABEL])) await this.remove(entry, report);
+    }
+    return report;
+  }
+
+  private async observe(): Promise<{
+    virtualServices: ObservedObject[];
+    serviceEntries: ObservedObject[];
+    byKey: Map<string, ObservedObject>;
+  }> {
+    const ns = this.settings.preprodNamespace;
     const [virtualServices, serviceEntries] = await Promise.all([
       this.cluster.list(ISTIO_NETWORKING, 'VirtualService', ns),
       this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${MANAGED_BY_LABEL}=${MANAGED_BY}`),
     ]);
-    const observed = new Map(
+    const byKey = new Map(
       [...virtualServices, ...serviceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]),
     );
-    const applyIfChanged = async (object: KubeObject) => {
-      if (upToDate(object, observed.get(`${object.kind}/${object.metadata.name}`))) {
-        report.unchanged++;
-        return;
-      }
-      await this.cluster.apply(object);
-      report.applied.push(`${object.kind}/${object.metadata.name}`);
-    };
-    const envObjects = desired.objects.filter((o) => inScopeEnv(o.metadata.labels[DEVENV_LABEL]));
+    return { virtualServices, serviceEntries, byKey };
+  }
 
-    // ServiceEntries exist before any route points at them.
-    for (const entry of envObjects.filter((o) => o.kind === 'ServiceEntry')) await applyIfChanged(entry);
+  private async applyIfChanged(
+    object: KubeObject,
+    observed: Map<string, ObservedObject>,
+    report: ConvergeReport,
+  ): Promise<void> {
+    if (upToDate(object, observed.get(`${object.kind}/${object.metadata.name}`))) {
+      report.unchanged++;
+      return;
+    }
+    await this.cluster.apply(object);
+    report.applied.push(`${object.kind}/${object.metadata.name}`);
+  }
 
-    for (const routes of desired.services.filter((r) => inScopeService(r.service))) {
-      const foreign = virtualServices.find((vs) => !ours(vs) && this.servesHost(vs, routes));
-      if (foreign) await this.mergeIntoForeign(foreign, routes.routes, report);
-      else await applyIfChanged(ownedVirtualService(routes));
-    }
-    for (const link of envObjects.filter((o) => o.kind === 'VirtualService')) await applyIfChanged(link);
+  private async remove(object: ObservedObject, report: ConvergeReport): Promise<void> {
+    await this.cluster.delete(object);
+    report.deleted.push(`${object.kind}/${object.metadata.name}`);
+  }
 
-    const desiredServices = new Set(desired.services.map((r) => r.service));
-    const desiredNames = new Set(desired.objects.map((o) => `${o.kind}/${o.metadata.name}`));
-    for (const vs of virtualServices) {
-      const service = vs.metadata.labels?.[SERVICE_LABEL];
-      const env = vs.metadata.labels?.[DEVENV_LABEL];
-      if (ours(vs) && service && !desiredServices.has(service) && inScopeService(service)) {
-        await this.cluster.delete(vs);
-        report.deleted.push(`VirtualService/${vs.metadata.name}`);
-      } else if (
-        ours(vs) &&
-        env &&
-        !desiredNames.has(`VirtualService/${vs.metadata.name}`) &&
-        inScopeEnv(env)
-      ) {
-        await this.cluster.delete(vs);
-        report.deleted.push(`VirtualService/${vs.metadata.name}`);
-      } else if (!ours(vs) && httpRoutes(vs).some(isOurRoute)) {
-        const services = this.servicesOf(vs);
-        const stillRouted = desired.services.some((r) => services.includes(r.service));
-        if (!stillRouted && services.some(inScopeService)) await this.mergeIntoForeign(vs, [], report);
+  /**
+   * What an observed VirtualService needs when the desired state no longer explains it: ours are deleted,
+   * a foreign one only loses our routes. Anything outside the pass's scope is left alone.
+   */
+  private removalOf(
+    vs: ObservedObject,
+    desired: IstioDesiredState,
+    within: ScopeFilter,
+  ): 'delete' | 'strip' | undefined {
+    const service = vs.metadata.labels?.[SERVICE_LABEL];
+    const env = vs.metadata.labels?.[DEVENV_LABEL];
+    if (ours(vs)) {
+      if (service)
+        return !desired.services.some((r) => r.service === service) && within.service(service)
+          ? 'delete'
+          : undefined;
+      if (env) {
+        const explained = desired.objects.some(
+          (o) => o.kind === 'VirtualService' && o.metadata.name === vs.metadata.name,
+        );
+        return !explained && within.env(env) ? 'delete' : undefined;
       }
+      return undefined;
     }
-    // ServiceEntries go last, once no route points at them.
-    for (const entry of serviceEntries) {
-      if (
-        !desiredNames.has(`ServiceEntry/${entry.metadata.name}`) &&
-        inScopeEnv(entry.metadata.labels?.[DEVENV_LABEL])
-      ) {
-        await this.cluster.delete(entry);
-        report.deleted.push(`ServiceEntry/${entry.metadata.name}`);
-      }
-    }
-    return report;
+    if (!httpRoutes(vs).some(isOurRoute)) return undefined;
+    const services = this.servicesOf(vs);
+    const stillRouted = desired.services.some((r) => services.includes(r.service));
+    return !stillRouted && services.some((s) => within.service(s)) ? 'strip' : undefined;
   }
 
   /** The objects in the cluster that carry an environment's routes, as they are now. */

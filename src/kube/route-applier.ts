@@ -8,6 +8,18 @@ export interface ConvergeScope {
   envs?: ReadonlySet<string>;
 }
 
+export interface ScopeFilter {
+  service(name: string | undefined): boolean;
+  env(name: string | undefined): boolean;
+}
+
+export function scopeFilter(scope: ConvergeScope): ScopeFilter {
+  return {
+    service: (name) => !scope.services || (name !== undefined && scope.services.has(name)),
+    env: (name) => !scope.envs || (name !== undefined && scope.envs.has(name)),
+  };
+}
+
 export interface ConvergeReport {
   applied: string[];
   updated: string[];

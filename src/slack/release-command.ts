@@ -119,51 +119,54 @@ function parseException(args: string[]): ReleaseCommand {
   return { name: 'exception', version: parseVersionName(version), issueKey, service, reason };
 }
 
+/** The version argument a subcommand requires, or its usage line. */
+function requiredVersion(args: string[], usageLine: string): string {
+  if (!args[0]) throw usage(usageLine);
+  return parseVersionName(args[0]);
+}
+
+const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
+  help: () => ({ name: 'help' }),
+  create: parseCreate,
+  freeze: (args) => ({
+    name: 'freeze',
+    version: requiredVersion(args, 'freeze <version> [note]'),
+    note: rest(args, 1),
+  }),
+  unfreeze: (args) => ({
+    name: 'unfreeze',
+    version: requiredVersion(args, 'unfreeze <version> [reason]'),
+    reason: rest(args, 1),
+  }),
+  cancel: (args) => {
+    const reason = rest(args, 1);
+    if (!reason) throw usage('cancel <version> <reason>');
+    return { name: 'cancel', version: requiredVersion(args, 'cancel <version> <reason>'), reason };
+  },
+  ship: (args) => ({ name: 'ship', version: requiredVersion(args, 'ship <version>') }),
+  status: (args) => (args[0] ? { name: 'status', version: parseVersionName(args[0]) } : { name: 'status' }),
+  list: () => ({ name: 'list' }),
+  log: (args) => ({
+    name: 'log',
+    version: requiredVersion(args, 'log <version> [page=N]'),
+    page: parsePage(args[1]),
+  }),
+  scope: (args) => ({
+    name: 'scope',
+    version: requiredVersion(args, 'scope <version> [page=N]'),
+    page: parsePage(args[1]),
+  }),
+  'jira-sync': (args) => ({ name: 'jira-sync', version: requiredVersion(args, 'jira-sync <version>') }),
+  role: parseRole,
+  exception: parseException,
+  exceptions: (args) => ({ name: 'exceptions', version: requiredVersion(args, 'exceptions <version>') }),
+};
+
 export function parseReleaseCommand(text: string): ReleaseCommand {
-  const tokens = tokenize(text);
-  const [sub, ...args] = tokens;
-  const version = (): string => parseVersionName(args[0]);
-  switch (sub?.toLowerCase()) {
-    case undefined:
-    case 'help':
-      return { name: 'help' };
-    case 'create':
-      return parseCreate(args);
-    case 'freeze':
-      if (!args[0]) throw usage('freeze <version> [note]');
-      return { name: 'freeze', version: version(), note: rest(args, 1) };
-    case 'unfreeze':
-      if (!args[0]) throw usage('unfreeze <version> [reason]');
-      return { name: 'unfreeze', version: version(), reason: rest(args, 1) };
-    case 'cancel': {
-      const reason = rest(args, 1);
-      if (!args[0] || !reason) throw usage('cancel <version> <reason>');
-      return { name: 'cancel', version: version(), reason };
-    }
-    case 'ship':
-      if (!args[0]) throw usage('ship <version>');
-      return { name: 'ship', version: version() };
-    case 'status':
-      return args[0] ? { name: 'status', version: version() } : { name: 'status' };
-    case 'list':
-      return { name: 'list' };
-    case 'log':
-      if (!args[0]) throw usage('log <version> [page=N]');
-      return { name: 'log', version: version(), page: parsePage(args[1]) };
-    case 'scope':
-      if (!args[0]) throw usage('scope <version> [page=N]');
-      return { name: 'scope', version: version(), page: parsePage(args[1]) };
-    case 'jira-sync':
-      if (!args[0]) throw usage('jira-sync <version>');
-      return { name: 'jira-sync', version: version() };
-    case 'role':
-      return parseRole(args);
-    case 'exception':
-      return parseException(args);
-    case 'exceptions':
-      if (!args[0]) throw usage('exceptions <version>');
-      return { name: 'exceptions', version: version() };
-    default:
-      return { name: 'help', unknown: (sub ?? '').slice(0, 30) };
-  }
+  const [sub, ...args] = tokenize(text);
+  if (sub === undefined) return { name: 'help' };
+  const key = sub.toLowerCase();
+  // Own keys only: `constructor` or `__proto__` must read as unknown subcommands.
+  const parse = Object.hasOwn(SUBCOMMANDS, key) ? SUBCOMMANDS[key] : undefined;
+  return parse ? parse(args) : { name: 'help', unknown: sub.slice(0, 30) };
 }

@@ -6,6 +6,8 @@ describe('/release command parsing', () => {
     ['', { name: 'help' }],
     ['help', { name: 'help' }],
     ['bogus 2.4', { name: 'help', unknown: 'bogus' }],
+    ['constructor', { name: 'help', unknown: 'constructor' }],
+    ['__proto__ x', { name: 'help', unknown: '__proto__' }],
     ['create 2.4', { name: 'create', version: '2.4', createJiraVersions: false }],
     [
       'create 2.4 freeze=2026-12-01 ship=2026-12-10 jira=create',
