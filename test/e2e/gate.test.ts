@@ -206,6 +206,18 @@ describe('the freeze gate for CI/CD', () => {
     });
   });
 
+  it('fails closed quickly when Jira is too slow', async () => {
+    await start({ JIRA_TIMEOUT: '1s' });
+    await freeze();
+    jira.delayMs = 3000;
+    const started = Date.now();
+    expect((await gate(change(['BLOG-1']))).body).toMatchObject({
+      allowed: false,
+      reason: 'could not verify BLOG-1: Jira unavailable',
+    });
+    expect(Date.now() - started).toBeLessThan(2900);
+  });
+
   it('answers 401, 400 and 404 without leaking internals, and accepts either rotated token', async () => {
     await start();
     expect(await gate(change([]), 'wrong')).toEqual({

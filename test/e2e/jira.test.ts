@@ -168,6 +168,18 @@ describe('Jira scope and write-back', () => {
     expect(queryRows(t.databasePath, 'select jira_sync from releases')).toEqual([{ jira_sync: 'done' }]);
   });
 
+  it('gives up on a Jira that does not answer within JIRA_TIMEOUT and says so', async () => {
+    jira.addProject('BLOG', '2.4').addProject('TAG', '2.4');
+    jira.delayMs = 3000;
+    t = await startTestBot(jiraEnv(jira, { JIRA_TIMEOUT: '1s' }));
+    await t.command('/release', 'create 2.4');
+    const started = Date.now();
+    const status = replyText(await t.command('/release', 'status 2.4'));
+    expect(Date.now() - started).toBeLessThan(2900);
+    expect(status).toContain('Jira did not answer in time');
+    expect(status).toContain('Release 2.4');
+  });
+
   it('works without Jira and says it is not connected', async () => {
     t = await startTestBot();
     await t.command('/release', 'create 2.4');
