@@ -195,6 +195,20 @@ describe.each([istio, gatewayApi])(
       expect(await provider.owned(kc, ns)).toEqual([]);
     });
 
+    it('applies the per-environment link through the gateway and removes it with the environment', async () => {
+      t = await start({
+        DEVENV_DOMAIN: 'dev.example.com',
+        DEVENV_GATEWAY: 'infra/dev-gateway',
+        DEVENV_ENTRY_SERVICE: 'tag-service',
+      });
+      expect(replyText(await t.command('/devenv', 'blog-service name=ana', DEV))).toContain(
+        '*Link:* https://ana.dev.example.com/',
+      );
+      expect((await provider.owned(kc, ns)).some((o) => o.endsWith('/devenv-link-ana'))).toBe(true);
+      await t.command('/devenv', 'delete ana', DEV);
+      expect(await provider.owned(kc, ns)).toEqual([]);
+    });
+
     it('a second reconcile with nothing to do writes nothing', async () => {
       t = await start();
       await t.command('/devenv', 'blog-service tag-service name=ana', DEV);
