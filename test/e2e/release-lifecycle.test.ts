@@ -81,6 +81,30 @@ describe('/release lifecycle over signed Slack requests', () => {
     expect(t.slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
+  it('answers reads on the ack itself and slow commands on response_url', async () => {
+    const { id, url } = t.slack.newResponseUrl();
+    const body = slashCommandBody({
+      command: '/release',
+      text: 'list',
+      userId: 'UREADER1',
+      responseUrl: url,
+    });
+    const res = await t.post(body);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('No releases yet'),
+    });
+    const create = slashCommandBody({
+      command: '/release',
+      text: 'create 2.4',
+      userId: MANAGER,
+      responseUrl: url,
+    });
+    expect(await (await t.post(create)).text()).toBe('');
+    expect(replyText(await t.slack.waitForResponse(id))).toContain('Release *2.4* is planned');
+  });
+
   it('looks versions up case-insensitively and keeps their case', async () => {
     await t.command('/release', 'create Blog-2.4');
     const status = await t.command('/release', 'status blog-2.4', 'UREADER1');

@@ -25,7 +25,7 @@ export interface TestBot {
   databasePath: string;
   /** Sends a signed request to /slack/events and returns the HTTP status. */
   post(body: string, headers?: Record<string, string>): Promise<Response>;
-  /** Runs a slash command and waits for its reply on response_url. */
+  /** Runs a slash command and returns its reply: from the ack, or else from response_url. */
   command(command: string, text: string, userId?: string): Promise<Record<string, unknown>>;
   /** Presses a button; resolves to the response_url reply id, whose reply may never come. */
   click(actionId: string, value: string, userId: string): Promise<{ status: number; responseId: string }>;
@@ -76,7 +76,9 @@ export async function startTestBot(
       const { id, url } = slack.newResponseUrl();
       const res = await post(slashCommandBody({ command, text, userId, responseUrl: url }));
       if (res.status !== 200) throw new Error(`slash command answered ${res.status}`);
-      return slack.waitForResponse(id);
+      // A quick reply rides on the ack (the HTTP response); a slow one comes on response_url.
+      const body = await res.text();
+      return body ? (JSON.parse(body) as Record<string, unknown>) : slack.waitForResponse(id);
     },
     async click(actionId, value, userId) {
       const { id, url } = slack.newResponseUrl();

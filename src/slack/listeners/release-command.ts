@@ -30,19 +30,52 @@ import {
 } from '../blocks/release.js';
 import { roleListReply } from '../blocks/roles.js';
 import { parseReleaseCommand, type ReleaseCommand } from '../release-command.js';
-import { respondEphemeral } from '../reply.js';
+import { failureReply, respondEphemeral } from '../reply.js';
 
 export function registerReleaseCommand(app: App, services: Services): void {
   const logger = services.logger.child({ component: 'release-command' });
   app.command('/release', async ({ command, ack, respond }) => {
-    await ack();
     const actor: Actor = { userId: command.user_id, commandText: `/release ${command.text}`.trim() };
-    const tell = (reply: Reply) =>
-      respond({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks }).then(() => undefined);
-    await respondEphemeral(respond, logger, { user: command.user_id, text: command.text }, () =>
-      runReleaseCommand(services, actor, parseReleaseCommand(command.text), tell),
-    );
+    const context = { user: command.user_id, text: command.text };
+    let parsed: ReleaseCommand;
+    try {
+      parsed = parseReleaseCommand(command.text);
+    } catch (error) {
+      await ack(ephemeral(failureReply(error, logger, context)));
+      return;
+    }
+    if (answersInstantly(parsed, services)) {
+      // Reads of our own database only: the reply rides on the ack, with no second round trip to Slack.
+      const reply = await runReleaseCommand(services, actor, parsed).catch((error: unknown) =>
+        failureReply(error, logger, context),
+      );
+      await ack(ephemeral(reply));
+      return;
+    }
+    await ack();
+    const tell = (reply: Reply) => respond(ephemeral(reply)).then(() => undefined);
+    await respondEphemeral(respond, logger, context, () => runReleaseCommand(services, actor, parsed, tell));
   });
+}
+
+function ephemeral(reply: Reply): { response_type: 'ephemeral'; text: string; blocks: Reply['blocks'] } {
+  return { response_type: 'ephemeral', text: reply.text, blocks: reply.blocks };
+}
+
+/** Commands that only read release-bot's own database (no Jira, Slack or cluster call, no write). */
+function answersInstantly(command: ReleaseCommand, services: Services): boolean {
+  switch (command.name) {
+    case 'help':
+    case 'list':
+    case 'log':
+    case 'role-list':
+    case 'exceptions':
+      return true;
+    case 'status':
+      return services.jira === undefined;
+    default:
+      return false;
+  }
 }
 
 const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
