@@ -127,6 +127,7 @@ const envSchema = z
     DEVENV_TTL_MAX: duration('72h'),
     DEVENV_RECONCILE_INTERVAL: duration('5m'),
     DEVENV_READINESS_POLL: duration('15s'),
+    KUBE_TIMEOUT: duration('10s'),
     DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
     DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
   })
@@ -232,6 +233,7 @@ export interface Config {
     ttlMaxSeconds: number;
     reconcileIntervalSeconds: number;
     readinessPollSeconds: number;
+    kubeTimeoutSeconds: number;
     maxPerUser: number;
     maxTotal: number;
   };
@@ -302,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ttlMaxSeconds: e.DEVENV_TTL_MAX,
       reconcileIntervalSeconds: e.DEVENV_RECONCILE_INTERVAL,
       readinessPollSeconds: e.DEVENV_READINESS_POLL,
+      kubeTimeoutSeconds: e.KUBE_TIMEOUT,
       maxPerUser: e.DEVENV_MAX_PER_USER,
       maxTotal: e.DEVENV_MAX_TOTAL,
     },

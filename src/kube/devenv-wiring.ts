@@ -37,7 +37,10 @@ export function createDevenvDeps(
     gatewayRouting
       ? new GatewayApiRouteApplier(kube, gatewayRouting)
       : new IstioRouteApplier(kube, parts.routing);
-  const kube = 'kubeConfig' in connection ? new KubeCluster(connection.kubeConfig) : undefined;
+  const kube =
+    'kubeConfig' in connection
+      ? new KubeCluster(connection.kubeConfig, config.devenv.kubeTimeoutSeconds * 1000)
+      : undefined;
   const dryRunReason =
     'reason' in connection
       ? connection.reason

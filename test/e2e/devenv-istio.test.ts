@@ -1,3 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { KubeCluster, type ObservedObject } from '../../src/kube/cluster.js';
@@ -296,6 +301,44 @@ describe('/devenv when the cluster says no', () => {
       /The cluster does not know (VirtualService|ServiceEntry) \(networking.istio.io\/v1\): its CRDs are not installed. Install Istio/,
     );
     expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+  });
+
+  it('names a cluster that does not answer in time and leaves no record', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'release-bot-silent-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    const port = (silent.address() as AddressInfo).port;
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'silent',
+            cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
+          },
+        ],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'c', context: { cluster: 'silent', user: 'u' } }],
+        'current-context': 'c',
+      }),
+    );
+    try {
+      t = await startTestBot({ KUBECONFIG: kubeconfig, KUBE_TIMEOUT: '1s' });
+      const started = Date.now();
+      const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+      expect(reply).toContain(
+        'The cluster did not answer within 1 s while trying to list Services in preprod',
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('runs as dry-run without a cluster and says so', async () => {
