@@ -183,18 +183,15 @@ export async function createDevenv(
   checkLimits(deps, actor.userId);
   await checkCatalogue(deps, overrides);
 
+  const frozenReleases = listReleases(deps.db, ['frozen', 'signed_off']).map((r) => r.version);
+  const dryRunReason = request.dryRun ? 'dry-run: nothing was applied' : deps.dryRunReason;
   const env: Devenv = {
     name,
     owner: actor.userId,
     overrides,
     expiresAt: new Date(deps.clock.now().getTime() + ttl * 1000),
   };
-  const frozenReleases = listReleases(deps.db, ['frozen', 'signed_off']).map((r) => r.version);
-  const dryRunReason = request.dryRun ? 'dry-run: nothing was applied' : deps.dryRunReason;
-  const targetsOf = (cluster: DevenvCluster) =>
-    Promise.all(
-      overrides.map(async (override) => ({ override, ...(await cluster.targetStatus(name, override)) })),
-    );
+  const targetsOf = (cluster: DevenvCluster) => targetStatuses(cluster, env);
 
   if (dryRunReason || !deps.cluster) {
     const targets = deps.cluster ? await targetsOf(deps.cluster) : [];
@@ -403,12 +400,20 @@ export async function showDevenv(deps: DevenvDeps, name: string): Promise<Devenv
   const cluster = deps.cluster;
   const [objects, targets] = await Promise.all([
     cluster.applier.observedFor(env.name),
-    Promise.all(
-      env.overrides.map(async (override) => ({
-        override,
-        ...(await cluster.targetStatus(env.name, override)),
-      })),
-    ),
+    targetStatuses(cluster, env),
   ]);
   return { env, objects, observed: true, targets };
+}
+
+/** Whether each override's target exists and has ready endpoints, as the cluster says now. */
+export function targetStatuses(
+  cluster: DevenvCluster,
+  env: Devenv,
+): Promise<(TargetStatus & { override: Override })[]> {
+  return Promise.all(
+    env.overrides.map(async (override) => ({
+      override,
+      ...(await cluster.targetStatus(env.name, override)),
+    })),
+  );
 }

@@ -27,6 +27,10 @@ export function slashCommandBody(input: {
   }).toString();
 }
 
+function payloadUser(userId: string): Record<string, string> {
+  return { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: TEAM_ID };
+}
+
 export function blockActionsPayload(input: {
   actionId: string;
   value: string;
@@ -40,12 +44,7 @@ export function blockActionsPayload(input: {
   const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
   return {
     type: 'block_actions',
-    user: {
-      id: input.userId,
-      username: input.userId.toLowerCase(),
-      name: input.userId.toLowerCase(),
-      team_id: TEAM_ID,
-    },
+    user: payloadUser(input.userId),
     api_app_id: 'A0RELEASEBOT',
     token: 'legacy-verification-token',
     container: {
@@ -84,12 +83,7 @@ export function viewSubmissionPayload(input: {
   return {
     type: 'view_submission',
     team: { id: TEAM_ID, domain: 'acme' },
-    user: {
-      id: input.userId,
-      username: input.userId.toLowerCase(),
-      name: input.userId.toLowerCase(),
-      team_id: TEAM_ID,
-    },
+    user: payloadUser(input.userId),
     api_app_id: 'A0RELEASEBOT',
     token: 'legacy-verification-token',
     trigger_id: `${Date.now()}.1.trigger`,

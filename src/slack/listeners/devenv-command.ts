@@ -17,7 +17,7 @@ import {
   devenvShowReply,
   devenvStatusReply,
 } from '../blocks/devenv.js';
-import type { DevenvCreated } from '../../use-cases/devenvs.js';
+import { targetStatuses, type DevenvCreated } from '../../use-cases/devenvs.js';
 import { findDevenv } from '../../db/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
@@ -134,12 +134,7 @@ async function watchReadiness(services: Services, created: DevenvCreated, respon
     if (!(await sleep(services.config.devenv.readinessPollSeconds * 1000, services.shutdown))) return;
     if (!findDevenv(services.db, created.env.name)) return;
     try {
-      const targets = await Promise.all(
-        created.env.overrides.map(async (override) => ({
-          override,
-          ...(await cluster.targetStatus(created.env.name, override)),
-        })),
-      );
+      const targets = await targetStatuses(cluster, created.env);
       if (signature(targets) === last) continue;
       last = signature(targets);
       updates++;
