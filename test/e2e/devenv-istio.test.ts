@@ -12,12 +12,14 @@ import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js
 import { queryRows } from '../support/db.js';
 import {
   createService,
+  createVirtualService,
   freshNamespace,
   getVirtualService,
   ISTIO,
   kubeConfig,
   kubeconfigWithContext,
   listNames,
+  replaceVirtualService,
 } from '../support/kube.js';
 
 const DEV = 'UDEV00001';
@@ -137,20 +139,9 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
   });
 
   it('retries a read-modify-write that lost a race (409) and keeps both changes', async () => {
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    await custom.createNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'blog-platform', namespace: ns },
-        spec: {
-          hosts: [host('blog-service')],
-          http: [{ name: 'main', route: [{ destination: { host: host('blog-service') } }] }],
-        },
-      },
+    await createVirtualService(kc, ns, 'blog-platform', {
+      hosts: [host('blog-service')],
+      http: [{ name: 'main', route: [{ destination: { host: host('blog-service') } }] }],
     });
     /** Someone else edits the object between our read and our write: the real API server answers 409. */
     class RacedCluster extends KubeCluster {
@@ -159,12 +150,9 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
         if (!this.raced) {
           this.raced = true;
           const current = await getVirtualService(kc, ns, 'blog-platform');
-          await custom.replaceNamespacedCustomObject({
-            ...ISTIO,
-            namespace: ns,
-            plural: 'virtualservices',
-            name: 'blog-platform',
-            body: { ...current, spec: { ...current.spec, gateways: ['mesh'] } },
+          await replaceVirtualService(kc, ns, 'blog-platform', {
+            ...current,
+            spec: { ...current.spec, gateways: ['mesh'] },
           });
         }
         return super.replace(object);

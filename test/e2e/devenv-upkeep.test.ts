@@ -5,11 +5,12 @@ import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js
 import { queryRows } from '../support/db.js';
 import {
   createService,
+  createVirtualService,
   freshNamespace,
   getVirtualService,
-  ISTIO,
   kubeConfig,
   listNames,
+  replaceVirtualService,
 } from '../support/kube.js';
 
 const DEV = 'UDEV00001';
@@ -37,16 +38,9 @@ const istio: Provider = {
     return [...vs, ...se];
   },
   async drift(kc, ns) {
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
     vs.spec.http[0]!.route = [{ destination: { host: 'somewhere-else.example.com' } }];
-    await custom.replaceNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      name: 'devenv-blog-service',
-      body: vs,
-    });
+    await replaceVirtualService(kc, ns, 'devenv-blog-service', vs);
   },
   async destination(kc, ns, env) {
     const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
@@ -56,27 +50,16 @@ const istio: Provider = {
     return route.route[0]!.destination.host;
   },
   async orphan(kc, ns) {
-    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: {
-          name: 'devenv-ghost-service',
-          namespace: ns,
-          labels: {
-            'app.kubernetes.io/managed-by': 'release-bot',
-            'release-bot.io/service': 'ghost-service',
-          },
-        },
-        spec: {
-          hosts: ['ghost-service'],
-          http: [{ name: 'default', route: [{ destination: { host: 'ghost-service' } }] }],
-        },
+    await createVirtualService(
+      kc,
+      ns,
+      'devenv-ghost-service',
+      {
+        hosts: ['ghost-service'],
+        http: [{ name: 'default', route: [{ destination: { host: 'ghost-service' } }] }],
       },
-    });
+      { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/service': 'ghost-service' },
+    );
     return 'VirtualService/devenv-ghost-service';
   },
 };
@@ -382,20 +365,13 @@ describe('reconcile and a foreign VirtualService', () => {
     const t = await startTestBot({ KUBECONFIG: kubeconfigPath, DEVENV_PREPROD_NAMESPACE: ns });
     try {
       await t.command('/devenv', 'blog-service name=ana', DEV);
-      const custom = kc.makeApiClient(k8s.CustomObjectsApi);
       const current = await getVirtualService(kc, ns, 'blog-platform');
       current.spec.http.push({
         name: 'added-by-platform',
         route: [{ destination: { host: 'blog-service' } }],
       });
       current.spec.http[0]!.route = [{ destination: { host: 'tampered' } }];
-      await custom.replaceNamespacedCustomObject({
-        ...ISTIO,
-        namespace: ns,
-        plural: 'virtualservices',
-        name: 'blog-platform',
-        body: current,
-      });
+      await replaceVirtualService(kc, ns, 'blog-platform', current);
 
       await t.bot.services.upkeep.runOnce();
       const after = await getVirtualService(kc, ns, 'blog-platform');

@@ -78,3 +78,37 @@ export async function listNames(
   };
   return list.items.map((i) => i.metadata.name).sort();
 }
+
+type VirtualServiceBody = Awaited<ReturnType<typeof getVirtualService>>;
+
+/** Someone else's write to a VirtualService (a full update guarded by its resourceVersion). */
+export async function replaceVirtualService(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  body: VirtualServiceBody,
+): Promise<void> {
+  await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .replaceNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', name, body });
+}
+
+export async function createVirtualService(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+    ...ISTIO,
+    namespace,
+    plural: 'virtualservices',
+    body: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name, namespace, labels },
+      spec,
+    },
+  });
+}
