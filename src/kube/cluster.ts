@@ -92,17 +92,16 @@ export class KubeCluster {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
-  private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
-    this.calls.reads++;
-    try {
-      return await withTimeout(call(), this.timeoutMs, what);
-    } catch (error) {
-      throw kubeFailure(error, what);
-    }
+  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return this.call('reads', what, call);
   }
 
-  private async write<T>(what: string, call: () => Promise<T>): Promise<T> {
-    this.calls.writes++;
+  private write<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return this.call('writes', what, call);
+  }
+
+  private async call<T>(kind: 'reads' | 'writes', what: string, call: () => Promise<T>): Promise<T> {
+    this.calls[kind]++;
     try {
       return await withTimeout(call(), this.timeoutMs, what);
     } catch (error) {
