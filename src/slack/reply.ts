@@ -4,6 +4,19 @@ import { isAppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { textReply, type Reply } from './blocks/kit.js';
 
+/** A reply only its asker sees; `replaceOriginal` swaps it for the message the request came from. */
+export function ephemeral(
+  reply: Reply,
+  replaceOriginal = false,
+): { response_type: 'ephemeral'; replace_original: boolean; text: string; blocks: Reply['blocks'] } {
+  return {
+    response_type: 'ephemeral',
+    replace_original: replaceOriginal,
+    text: reply.text,
+    blocks: reply.blocks,
+  };
+}
+
 /** What a person sees when something failed: the reason if it is theirs to fix, a reference if it is ours. */
 export function failureReply(error: unknown, logger: Logger, context: Record<string, unknown>): Reply {
   if (isAppError(error)) {
@@ -34,12 +47,7 @@ export async function respondEphemeral(
   }
   if (!reply) return;
   try {
-    await respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: reply.text,
-      blocks: reply.blocks,
-    });
+    await respond(ephemeral(reply));
   } catch (error) {
     logger.error({ ...context, err: error }, 'could not deliver reply');
   }

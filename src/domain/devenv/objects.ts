@@ -14,10 +14,6 @@ export const FIELD_MANAGER = 'release-bot';
 /** Our routes inside a shared VirtualService are recognised by this name prefix. */
 export const ROUTE_PREFIX = 'devenv-';
 
-export function objectKey(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-}
-
 /** Deep equality that ignores key order: what "this object already says what we want" means. */
 export function sameJson(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);

@@ -21,7 +21,7 @@ import { targetStatuses, type DevenvCreated } from '../../use-cases/devenvs.js';
 import { findDevenv } from '../../db/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
-import { respondEphemeral } from '../reply.js';
+import { ephemeral, respondEphemeral } from '../reply.js';
 
 const EXTEND_BUTTON_SECONDS = 4 * 3600;
 
@@ -139,12 +139,7 @@ async function watchReadiness(services: Services, created: DevenvCreated, respon
       last = signature(targets);
       updates++;
       const reply = devenvCreatedReply({ ...created, targets }, services.routing);
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: true,
-        text: reply.text,
-        blocks: reply.blocks,
-      });
+      await respond(ephemeral(reply, true));
     } catch (error) {
       services.logger.warn({ err: error, env: created.env.name }, 'readiness check failed');
     }

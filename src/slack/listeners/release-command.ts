@@ -30,7 +30,7 @@ import {
 } from '../blocks/release.js';
 import { roleListReply } from '../blocks/roles.js';
 import { parseReleaseCommand, type ReleaseCommand } from '../release-command.js';
-import { failureReply, respondEphemeral } from '../reply.js';
+import { ephemeral, failureReply, respondEphemeral } from '../reply.js';
 
 export function registerReleaseCommand(app: App, services: Services): void {
   const logger = services.logger.child({ component: 'release-command' });
@@ -56,10 +56,6 @@ export function registerReleaseCommand(app: App, services: Services): void {
     const tell = (reply: Reply) => respond(ephemeral(reply)).then(() => undefined);
     await respondEphemeral(respond, logger, context, () => runReleaseCommand(services, actor, parsed, tell));
   });
-}
-
-function ephemeral(reply: Reply): { response_type: 'ephemeral'; text: string; blocks: Reply['blocks'] } {
-  return { response_type: 'ephemeral', text: reply.text, blocks: reply.blocks };
 }
 
 /** Commands that only read release-bot's own database (no Jira, Slack or cluster call, no write). */
