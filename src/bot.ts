@@ -7,9 +7,9 @@ import { gateCheckHandler } from './http/gate-api.js';
 import type { GateDeps } from './use-cases/check-gate.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
-import { SlackReleaseAnnouncer } from './slack/announcer.js';
 import { createSlackApp } from './slack/app.js';
 import { SlackGroupDirectory } from './slack/group-directory.js';
+import { SlackNoticeDelivery } from './slack/notice-delivery.js';
 import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
@@ -17,28 +17,36 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import { createDevenvDeps } from './kube/devenv-wiring.js';
 import { JiraGateway } from './jira/jira-gateway.js';
 import { startDevenvUpkeep } from './upkeep.js';
-import { SlackDevenvOwnerNotifier } from './slack/devenv-owner-notifier.js';
-import { SlackExceptionNotifier } from './slack/exception-notifier.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
-import { systemClock, type Clock } from './use-cases/ports.js';
+import { systemClock, type Clock, type Notice } from './use-cases/ports.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
+import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
+import { syncTracker } from './use-cases/release-lifecycle.js';
+import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
+import { InFlight } from './support/in-flight.js';
 
 export interface BotOptions {
   clock?: Clock;
   logger?: Logger;
   /** `manual`: no timers; the caller runs `services.upkeep.runOnce()` (tests with a controlled clock). */
   upkeep?: 'timers' | 'manual';
+  /** Outbox timing, for tests that would otherwise wait out real backoffs. */
+  relay?: Partial<RelaySettings>;
 }
 
 export interface RunningBot {
   port: number;
   services: Services;
+  /** Graceful: stop taking requests, finish those in flight, flush the outbox within the grace period. */
   stop(): Promise<void>;
 }
+
+/** How long the announcement may wait for the Jira scope section before it goes out without it. */
+const SCOPE_SECTION_BUDGET_MS = 3_000;
 
 /** The composition root: config → logger → database → adapters → listeners → listening. */
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
@@ -50,12 +58,42 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const slack = createSlackApp(config, logger);
   const groups = new SlackGroupDirectory(slack.app.client);
   const access = new AccessControl(config.releaseManagers, groups);
-  const announcer = new SlackReleaseAnnouncer(
+  const jira = config.jira
+    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
+    : undefined;
+
+  const slackDelivery = new SlackNoticeDelivery(
     slack.app.client,
     db,
     config.slack.releaseChannel,
-    logger.child({ component: 'announcer' }),
+    logger.child({ component: 'notices' }),
   );
+  slackDelivery.addSection(async (release) => {
+    const view = await withinBudget(loadScopeView(jira, release.version, logger), SCOPE_SECTION_BUDGET_MS);
+    return view
+      ? scopeBlocks(view, clock.now())
+      : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
+  });
+  // The Jira write-back after a ship: one attempt (markReleased retries itself); the outcome is a notice.
+  const trackerDelivery: NoticeDeliverer = {
+    deliver: async (notice: Notice) => {
+      if (notice.kind !== 'tracker_sync_requested') return;
+      await syncTracker(
+        { db, clock, outbox: relay, tracker: jira },
+        { userId: notice.actor },
+        notice.release.id,
+      );
+    },
+    classify: (error) => ({ kind: 'transient', reason: `unexpected: ${(error as Error).message}` }),
+    deliveryFailed: () => Promise.resolve(),
+  };
+  const relay: OutboxRelay = new OutboxRelay(
+    db,
+    (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackDelivery),
+    logger.child({ component: 'outbox' }),
+    options.relay,
+  );
+
   const routing: RoutingSettings = {
     preprodNamespace: config.devenv.preprodNamespace,
     clusterDomain: config.devenv.clusterDomain,
@@ -76,48 +114,35 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     routing,
     logger: logger.child({ component: 'devenv' }),
   });
-  const jira = config.jira
-    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
-    : undefined;
-  const upkeep = startDevenvUpkeep(
-    devenv,
-    new SlackDevenvOwnerNotifier(slack.app.client, logger.child({ component: 'devenv-owner' })),
-    {
-      reconcileIntervalMs: config.devenv.reconcileIntervalSeconds * 1000,
-      expiryTickMs: 60_000,
-      logger: logger.child({ component: 'devenv-upkeep' }),
-      autostart: options.upkeep !== 'manual',
-    },
-  );
-  const exceptionNotifier = new SlackExceptionNotifier(
-    slack.app.client,
-    db,
-    config.slack.releaseChannel,
-    logger.child({ component: 'exceptions' }),
-  );
+  const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(devenv, relay), {
+    reconcileIntervalMs: config.devenv.reconcileIntervalSeconds * 1000,
+    expiryTickMs: 60_000,
+    logger: logger.child({ component: 'devenv-upkeep' }),
+    autostart: options.upkeep !== 'manual',
+  });
   const lifecycle = new AbortController();
   const services: Services = {
     upkeep,
     shutdown: lifecycle.signal,
-    exceptionNotifier,
     config,
     db,
     clock,
     access,
-    announcer,
+    outbox: relay,
+    relay,
     logger,
     devenv,
     routing,
     jira,
     tracker: jira,
   };
-  announcer.addSection(async (release) =>
-    scopeBlocks(await loadScopeView(jira, release.version, logger), clock.now()),
-  );
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
   if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');
 
+  // Every listener runs inside this count, including its work after the ack: shutdown waits for it.
+  const listeners = new InFlight();
+  slack.app.use(({ next }) => listeners.track(next));
   registerReleaseCommand(slack.app, services);
   registerSignoffActions(slack.app, services);
   registerDevenv(slack.app, services);
@@ -131,8 +156,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const gate: GateDeps = {
     db,
     clock,
-    announcer,
-    jira,
+    outbox: relay,
+    issues: jira,
     logger: logger.child({ component: 'gate' }),
     settings: {
       fixTypes: config.gate.fixTypes,
@@ -157,20 +182,52 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   if (slack.socketReceiver) await slack.socketReceiver.start();
   ready = true;
+  // Whatever a previous run committed but did not deliver goes out now.
+  relay.wake();
+  const pruning = setInterval(() => relay.prune(), 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
 
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
+    ready = false;
+    upkeep.stop();
+    clearInterval(pruning);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (slack.socketReceiver) await slack.socketReceiver.stop();
+    const finished = await listeners.settled(deadline);
+    await Promise.race([closed, sleepUntil(deadline)]);
+    const left = await relay.drain(deadline);
+    relay.stop();
+    lifecycle.abort();
+    server.closeAllConnections();
+    logger.info(
+      { listenersUnfinished: finished ? 0 : listeners.count, outboxPending: left },
+      'release-bot stopped; pending notices go out after the next start',
+    );
+    database.close();
+  };
   return {
     port,
     services,
-    async stop() {
-      ready = false;
-      lifecycle.abort();
-      upkeep.stop();
-      if (slack.socketReceiver) await slack.socketReceiver.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      database.close();
-    },
+    stop: () => (stopping ??= stop()),
   };
+}
+
+async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleepUntil(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
 }

@@ -69,6 +69,8 @@ const envSchema = z
       .optional()
       .or(z.literal('').transform(() => undefined))
       .transform((u) => (u && !u.endsWith('/') ? `${u}/` : u)),
+    SLACK_TIMEOUT: duration('5s'),
+    SHUTDOWN_GRACE: duration('10s'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
@@ -191,7 +193,11 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string | undefined;
     releaseChannel: string;
+    /** Per Web API request; a few bounded retries come on top. */
+    timeoutSeconds: number;
   };
+  /** On SIGTERM: how long to finish requests in flight and flush the outbox before closing. */
+  shutdownGraceSeconds: number;
   http: { port: number; host: string };
   databasePath: string;
   logLevel: Env['LOG_LEVEL'];
@@ -262,7 +268,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       releaseChannel: e.RELEASE_CHANNEL,
+      timeoutSeconds: e.SLACK_TIMEOUT,
     },
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE,
     http: { port: e.PORT, host: e.HOST },
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,

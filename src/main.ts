@@ -17,11 +17,23 @@ try {
   throw error;
 }
 
-// Handlers go in before start-up so a signal during start still shuts down cleanly.
+// Handlers go in before start-up so a signal during start still shuts down cleanly. The stop is bounded by
+// SHUTDOWN_GRACE, so a repeated signal (a supervisor's retry) need not cut it short.
 const starting = startBot(config);
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void starting.then((bot) => bot.stop()).then(() => process.exit(0));
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void starting
+      .then((bot) => bot.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`release-bot did not stop cleanly: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
   });
 }
 await starting;

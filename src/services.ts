@@ -1,10 +1,8 @@
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Logger } from './logger.js';
-import type { SlackReleaseAnnouncer } from './slack/announcer.js';
-import type { AccessControl } from './use-cases/access.js';
-import type { Clock, ReleaseTracker } from './use-cases/ports.js';
-import type { LifecycleDeps } from './use-cases/release-lifecycle.js';
+import type { OutboxRelay } from './outbox/relay.js';
+import type { Access, Clock, LifecycleDeps, Outbox, ReleaseTracker } from './use-cases/ports.js';
 import type { ExceptionDeps } from './use-cases/freeze-exceptions.js';
 import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
@@ -16,8 +14,10 @@ export interface Services extends LifecycleDeps, ExceptionDeps {
   config: Config;
   db: Db;
   clock: Clock;
-  access: AccessControl;
-  announcer: SlackReleaseAnnouncer;
+  access: Access;
+  outbox: Outbox;
+  /** The outbox's delivery side: its depth for status and metrics. */
+  relay: OutboxRelay;
   tracker?: ReleaseTracker;
   logger: Logger;
   devenv: DevenvDeps;

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Reader, Tx } from './database.js';
 import { freezeExceptions, gateChecks } from './schema.js';
 
@@ -6,6 +6,26 @@ export type ExceptionRow = typeof freezeExceptions.$inferSelect;
 
 export function insertGateCheck(tx: Tx, row: Omit<typeof gateChecks.$inferInsert, 'id'>): void {
   tx.insert(gateChecks).values(row).run();
+}
+
+/** An earlier answer to the same change for the same release, if there was one. */
+export function findGateCheck(
+  db: Reader,
+  key: { releaseId: number | null; service: string; changeKey: string; allowed: boolean },
+): { id: number } | undefined {
+  return db
+    .select({ id: gateChecks.id })
+    .from(gateChecks)
+    .where(
+      and(
+        key.releaseId === null ? isNull(gateChecks.releaseId) : eq(gateChecks.releaseId, key.releaseId),
+        eq(gateChecks.service, key.service),
+        eq(gateChecks.changeKey, key.changeKey),
+        eq(gateChecks.allowed, key.allowed),
+      ),
+    )
+    .limit(1)
+    .get();
 }
 
 export function approvedExceptionKeys(db: Reader, releaseId: number, service: string): Set<string> {

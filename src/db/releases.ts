@@ -82,11 +82,25 @@ export function updateRelease(
   return updated;
 }
 
+/** A new announcement replaces the old one; its permalink follows in a later step. */
 export function setAnnouncement(db: Reader, releaseId: number, channel: string, ts: string): void {
   db.update(releases)
-    .set({ announcementChannel: channel, announcementTs: ts })
+    .set({
+      announcementChannel: channel,
+      announcementTs: ts,
+      announcementPermalink: null,
+      announcementProblem: null,
+    })
     .where(eq(releases.id, releaseId))
     .run();
+}
+
+export function setAnnouncementPermalink(db: Reader, releaseId: number, permalink: string): void {
+  db.update(releases).set({ announcementPermalink: permalink }).where(eq(releases.id, releaseId)).run();
+}
+
+export function setAnnouncementProblem(db: Reader, releaseId: number, problem: string): void {
+  db.update(releases).set({ announcementProblem: problem }).where(eq(releases.id, releaseId)).run();
 }
 
 export function bumpRevision(tx: Tx, releaseId: number, at: Date): number {

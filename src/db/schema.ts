@@ -18,6 +18,9 @@ export const releases = sqliteTable('releases', {
   requiredRoles: text('required_roles', { mode: 'json' }).$type<SignoffRole[]>(),
   announcementChannel: text('announcement_channel'),
   announcementTs: text('announcement_ts'),
+  announcementPermalink: text('announcement_permalink'),
+  /** Why Slack refused the announcement (not_in_channel …); cleared when one is posted. */
+  announcementProblem: text('announcement_problem'),
   jiraSync: text('jira_sync').$type<'pending' | 'done' | 'failed'>(),
   createdBy: text('created_by').notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(now),
@@ -65,18 +68,24 @@ export const votes = sqliteTable(
   (t) => [uniqueIndex('votes_one_per_voter_revision').on(t.releaseId, t.revision, t.voter)],
 );
 
-export const gateChecks = sqliteTable('gate_checks', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  releaseId: integer('release_id').references(() => releases.id),
-  service: text('service').notNull(),
-  environment: text('environment').notNull(),
-  issues: text('issues', { mode: 'json' }).$type<string[]>().notNull(),
-  commitSha: text('commit_sha'),
-  pipelineUrl: text('pipeline_url'),
-  allowed: integer('allowed', { mode: 'boolean' }).notNull(),
-  reason: text('reason').notNull(),
-  at: integer('at', { mode: 'timestamp_ms' }).notNull(),
-});
+export const gateChecks = sqliteTable(
+  'gate_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id').references(() => releases.id),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    issues: text('issues', { mode: 'json' }).$type<string[]>().notNull(),
+    commitSha: text('commit_sha'),
+    pipelineUrl: text('pipeline_url'),
+    allowed: integer('allowed', { mode: 'boolean' }).notNull(),
+    reason: text('reason').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** What makes a repeat the same question: the commit, or the sorted issue keys when no commit is given. */
+    changeKey: text('change_key'),
+  },
+  (t) => [index('gate_checks_change_idx').on(t.releaseId, t.service, t.changeKey)],
+);
 
 export const freezeExceptions = sqliteTable(
   'freeze_exceptions',
@@ -121,4 +130,30 @@ export const devenvs = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('devenvs_owner_idx').on(t.owner)],
+);
+
+/**
+ * Notices that must reach Slack (or Jira) after the state change that caused them. Written in the same
+ * transaction as the change; a relay delivers them in order per stream, surviving crashes and outages.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Notices of one stream (`release:12`, `user:U1`) are delivered strictly in id order. */
+    stream: text('stream').notNull(),
+    kind: text('kind').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
+    /** A response_url to tell the asker if delivery fails for good. */
+    replyTo: text('reply_to'),
+    state: text('state').$type<'pending' | 'delivered' | 'failed'>().notNull(),
+    /** Steps of the notice already carried out: a retry resumes after them and never repeats one. */
+    stepsDone: integer('steps_done').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    notBefore: integer('not_before', { mode: 'timestamp_ms' }).notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    settledAt: integer('settled_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('outbox_pending_idx').on(t.state, t.stream, t.id)],
 );

@@ -115,3 +115,16 @@ const VERDICT_WORDS: Record<
   not_found: () => 'does not exist in Jira',
   unverified: () => 'could not be verified',
 };
+
+/** What makes two gate questions the same change: the commit, or else the set of issue keys. */
+export function gateChangeKey(input: { commit?: string; issues: readonly string[] }): string {
+  return input.commit ? `commit:${input.commit}` : `issues:${[...input.issues].sort().join(',')}`;
+}
+
+/** Jira keys as pipelines send them (branch names are often lower-case): Jira itself ignores case. */
+export const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,19}-\d{1,9}$/;
+export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function normalizeIssueKey(raw: string): string {
+  return raw.trim().toUpperCase();
+}

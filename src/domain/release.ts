@@ -63,3 +63,16 @@ export function nextState(version: string, from: ReleaseState, transition: Relea
   }
   return rule.to;
 }
+
+/**
+ * The candidate revision a freeze starts. The first freeze keeps revision 1; a re-freeze after an
+ * unfreeze is a new candidate, so every vote given before it is stale.
+ */
+export function revisionAtFreeze(release: { revision: number; frozenBefore: boolean }): number {
+  return release.frozenBefore ? release.revision + 1 : release.revision;
+}
+
+/** Why a vote pressed on revision `pressed` cannot count, or undefined when it is the current one. */
+export function staleRevisionProblem(pressed: number, current: number): string | undefined {
+  return pressed === current ? undefined : `This is revision ${pressed}, the current one is ${current}`;
+}

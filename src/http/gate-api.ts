@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ISSUE_KEY, SERVICE_NAME } from '../slack/release-command.js';
+import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
 import type { GateDeps } from '../use-cases/check-gate.js';
 import { checkGate } from '../use-cases/check-gate.js';
 import { readBody, sendJson, type RouteHandler } from './server.js';
@@ -13,7 +13,15 @@ export const gateRequestSchema = z.strictObject({
   environment: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an environment name: lowercase letters, digits and -'),
-  issues: z.array(z.string().regex(ISSUE_KEY, 'must be a Jira issue key like BLOG-123')).max(50).default([]),
+  issues: z
+    .array(
+      z
+        .string()
+        .transform(normalizeIssueKey)
+        .pipe(z.string().regex(ISSUE_KEY, 'must be a Jira issue key like BLOG-123')),
+    )
+    .max(50)
+    .default([]),
   commit: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a commit id')
@@ -75,6 +83,8 @@ export function gateCheckHandler(deps: GateDeps, tokens: readonly string[]): Rou
       allowed: decision.allowed,
       reason: decision.reason,
       release: decision.release,
+      revision: decision.revision,
+      repeated: decision.repeated,
       checked_issues: decision.checkedIssues.map((c) => ({
         key: c.key,
         type: c.type,

@@ -94,8 +94,11 @@ export async function withRetry<T>(
   what: string,
   call: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY,
+  /** A caller's deadline (epoch ms): no retry starts that would end after it. */
+  deadline?: number,
 ): Promise<T> {
   const started = policy.now();
+  const giveUpAt = Math.min(started + policy.maxTotalMs, deadline ?? Infinity);
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -105,7 +108,7 @@ export async function withRetry<T>(
       const backoff =
         Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + policy.random() / 2);
       const wait = Math.max(retryAfterMs(error) ?? 0, backoff);
-      if (policy.now() - started + wait > policy.maxTotalMs) throw jiraFailure(error, what);
+      if (policy.now() + wait > giveUpAt) throw jiraFailure(error, what);
       await policy.sleep(wait);
     }
   }

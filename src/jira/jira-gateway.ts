@@ -5,7 +5,8 @@ import { AppError } from '../domain/errors.js';
 import type { GateIssue } from '../domain/gate.js';
 import { jiraVersionName, scopeJql, type ScopeIssue } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
-import type { Clock, ReleaseTracker } from '../use-cases/ports.js';
+import type { Clock, IssueLookup, ReleaseTracker } from '../use-cases/ports.js';
+import { BoundedCache, SingleFlight } from '../support/bounded-cache.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './errors.js';
 
 type JiraConfig = NonNullable<Config['jira']>;
@@ -37,6 +38,8 @@ const searchPageSchema = z.object({
 
 const SCOPE_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'priority'];
 const PAGE_SIZE = 100;
+const SCOPE_CACHE_ENTRIES = 200;
+const ISSUE_CACHE_ENTRIES = 10_000;
 const CATEGORIES = new Set(['new', 'indeterminate', 'done']);
 
 export interface VersionInProject {
@@ -69,10 +72,11 @@ function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
 }
 
 /** Everything release-bot asks of Jira, through jira.js, with retries and reasons. */
-export class JiraGateway implements ReleaseTracker {
+export class JiraGateway implements ReleaseTracker, IssueLookup {
   private readonly client: Version3Client;
-  private readonly scopeCache = new Map<string, { scope: Promise<ReleaseScope>; expires: number }>();
-  private readonly issueCache = new Map<string, { issue: GateIssue | null; expires: number }>();
+  private readonly scopeCache: BoundedCache<string, Promise<ReleaseScope>>;
+  private readonly issueCache: BoundedCache<string, GateIssue | null>;
+  private readonly issueLookups = new SingleFlight<string, GateIssue | null>();
   requests = 0;
 
   constructor(
@@ -81,6 +85,9 @@ export class JiraGateway implements ReleaseTracker {
     private readonly logger: Logger,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {
+    const now = () => this.clock.now().getTime();
+    this.scopeCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
+    this.issueCache = new BoundedCache(ISSUE_CACHE_ENTRIES, now);
     this.client = new Version3Client({
       host: config.baseUrl,
       authentication: { basic: { email: config.email, apiToken: config.apiToken } },
@@ -92,7 +99,7 @@ export class JiraGateway implements ReleaseTracker {
     return jiraVersionName(this.config.versionNameTemplate, release);
   }
 
-  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private call<T>(what: string, run: () => Promise<T>, deadline?: number): Promise<T> {
     return withRetry(
       what,
       () => {
@@ -100,6 +107,7 @@ export class JiraGateway implements ReleaseTracker {
         return run();
       },
       this.retry,
+      deadline,
     );
   }
 
@@ -133,10 +141,9 @@ export class JiraGateway implements ReleaseTracker {
   scope(release: string, options: { fresh?: boolean } = {}): Promise<ReleaseScope> {
     const key = release.toLowerCase();
     const cached = this.scopeCache.get(key);
-    const now = this.clock.now().getTime();
-    if (!options.fresh && cached && cached.expires > now) return cached.scope;
+    if (!options.fresh && cached) return cached;
     const scope = this.fetchScope(release);
-    this.scopeCache.set(key, { scope, expires: now + this.config.scopeCacheSeconds * 1000 });
+    this.scopeCache.set(key, scope, this.config.scopeCacheSeconds * 1000);
     scope.catch(() => this.scopeCache.delete(key));
     return scope;
   }
@@ -222,43 +229,54 @@ export class JiraGateway implements ReleaseTracker {
     }
   }
 
-  /** Type and fixVersions of the given issues, cached briefly for the gate. */
-  async issues(keys: readonly string[], cacheSeconds: number): Promise<Map<string, GateIssue>> {
-    const now = this.clock.now().getTime();
-    const result = new Map<string, GateIssue>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      const cached = this.issueCache.get(key);
-      if (cached && cached.expires > now) {
-        if (cached.issue) result.set(key, cached.issue);
-      } else missing.push(key);
-    }
-    // One GET per issue: a search for an unknown key fails the whole query in Jira, a GET just 404s.
-    await Promise.all(
-      missing.map(async (key) => {
-        let issue: GateIssue | null = null;
-        try {
-          const raw = issueSchema.parse(
-            await this.call(`look up ${key}`, () =>
-              this.client.issues.getIssue<unknown>({
-                issueIdOrKey: key,
-                fields: ['issuetype', 'fixVersions'],
-              }),
-            ),
-          );
-          issue = {
-            key: raw.key,
-            type: raw.fields.issuetype?.name ?? 'Unknown',
-            fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
-          };
-        } catch (error) {
-          if (!(error instanceof AppError) || error.reason !== 'not_found') throw error;
-        }
-        this.issueCache.set(key, { issue, expires: now + cacheSeconds * 1000 });
-        if (issue) result.set(key, issue);
+  /**
+   * Type and fixVersions of the given issues, cached briefly for the gate. Simultaneous look-ups of one
+   * key share a request; retries stop at the caller's deadline.
+   */
+  async issues(
+    keys: readonly string[],
+    options: { cacheSeconds: number; deadline: number },
+  ): Promise<Map<string, GateIssue>> {
+    const found = await Promise.all(
+      keys.map((key) => {
+        const cached = this.issueCache.get(key);
+        if (cached !== undefined) return Promise.resolve(cached);
+        return this.issueLookups.run(key, () => this.fetchIssue(key, options));
       }),
     );
-    return result;
+    return new Map(found.filter((i): i is GateIssue => i !== null).map((i) => [i.key, i]));
+  }
+
+  private async fetchIssue(
+    key: string,
+    options: { cacheSeconds: number; deadline: number },
+  ): Promise<GateIssue | null> {
+    let issue: GateIssue | null = null;
+    const remaining = options.deadline - Date.now();
+    if (remaining <= 0) throw new AppError('timeout', `No time left to look up ${key} in Jira.`);
+    try {
+      // One GET per issue: a search for an unknown key fails the whole query in Jira, a GET just 404s.
+      const raw = issueSchema.parse(
+        await this.call(
+          `look up ${key}`,
+          () =>
+            this.client.issues.getIssue<unknown>({
+              issueIdOrKey: key,
+              fields: ['issuetype', 'fixVersions'],
+            }),
+          options.deadline,
+        ),
+      );
+      issue = {
+        key,
+        type: raw.fields.issuetype?.name ?? 'Unknown',
+        fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
+      };
+    } catch (error) {
+      if (!(error instanceof AppError) || error.reason !== 'not_found') throw error;
+    }
+    this.issueCache.set(key, issue, options.cacheSeconds * 1000);
+    return issue;
   }
 }
 

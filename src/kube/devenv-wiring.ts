@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { RoutingSettings } from '../domain/devenv/routing.js';
 import type { Logger } from '../logger.js';
 import { KeyedSerialQueue } from '../support/keyed-coalescer.js';
-import type { AccessControl } from '../use-cases/access.js';
+import type { Access } from '../use-cases/ports.js';
 import type { DevenvDeps, DevenvSettings } from '../use-cases/devenvs.js';
 import type { Clock } from '../use-cases/ports.js';
 import { KubeCluster } from './cluster.js';
@@ -18,7 +18,7 @@ import { GatewayApiRouteApplier } from './gateway-api-applier.js';
 /** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
 export function createDevenvDeps(
   config: Config,
-  parts: { db: Db; clock: Clock; access: AccessControl; routing: RoutingSettings; logger: Logger },
+  parts: { db: Db; clock: Clock; access: Access; routing: RoutingSettings; logger: Logger },
 ): DevenvDeps & { kube: KubeCluster | undefined } {
   const settings: DevenvSettings = {
     namespaceTemplate: config.devenv.namespaceTemplate,

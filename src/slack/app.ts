@@ -13,7 +13,15 @@ export interface SlackApp {
 
 export function createSlackApp(config: Config, logger: Logger): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // The default policy retries for about 30 minutes. Ours is a few quick tries: nobody may wait on a
+    // Slack retry loop, and what must not be lost goes through the outbox, which retries for longer.
+    timeout: config.slack.timeoutSeconds * 1000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000, randomize: true },
+    // A rate-limited call fails at once with Retry-After; the outbox waits that long, nobody else does.
+    rejectRateLimitedCalls: true,
+  };
   if (config.slack.appToken) {
     const socketReceiver = new SocketModeReceiver({
       appToken: config.slack.appToken,

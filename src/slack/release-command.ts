@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { parseMember, parseQuorum, parseRoleName } from '../domain/signoff.js';
 import { parseVersionName } from '../domain/version.js';
+import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
 
 export type ReleaseCommand =
   | { name: 'help'; unknown?: string }
@@ -18,7 +19,8 @@ export type ReleaseCommand =
   | { name: 'role-remove'; role: string }
   | { name: 'role-list' }
   | { name: 'exception'; version: string; issueKey: string; service: string; reason: string }
-  | { name: 'exceptions'; version: string };
+  | { name: 'exceptions'; version: string }
+  | { name: 'announce'; version: string };
 
 /** Words, keeping Slack's `<…>` mentions whole even when their label has spaces. */
 export function tokenize(text: string): string[] {
@@ -51,9 +53,6 @@ function rest(tokens: string[], from: number): string | undefined {
   const joined = tokens.slice(from).join(' ').trim();
   return joined || undefined;
 }
-
-export const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,19}-\d{1,9}$/;
-export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 function parseCreate(args: string[]): ReleaseCommand {
   if (args.length === 0) throw usage('create <version> [freeze=YYYY-MM-DD] [ship=YYYY-MM-DD] [jira=create]');
@@ -99,7 +98,8 @@ function parseRole(args: string[]): ReleaseCommand {
 }
 
 function parseException(args: string[]): ReleaseCommand {
-  const [version, issueKey, service] = args;
+  const [version, rawKey, service] = args;
+  const issueKey = rawKey === undefined ? undefined : normalizeIssueKey(rawKey);
   const reason = rest(args, 3);
   if (!version || !issueKey || !service || !reason) {
     throw usage('exception <version> <ISSUE-KEY> <service> <reason>');
@@ -160,6 +160,7 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   role: parseRole,
   exception: parseException,
   exceptions: (args) => ({ name: 'exceptions', version: requiredVersion(args, 'exceptions <version>') }),
+  announce: (args) => ({ name: 'announce', version: requiredVersion(args, 'announce <version>') }),
 };
 
 export function parseReleaseCommand(text: string): ReleaseCommand {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RespondFn } from '@slack/bolt';
+import type { AckFn, RespondFn } from '@slack/bolt';
 import { isAppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { textReply, type Reply } from './blocks/kit.js';
@@ -51,4 +51,29 @@ export async function respondEphemeral(
   } catch (error) {
     logger.error({ ...context, err: error }, 'could not deliver reply');
   }
+}
+
+/**
+ * Runs a database-only change before the ack, so an acked press is a stored press; any reply (a refusal, "already
+ * approved") follows on response_url.
+ */
+export async function commitThenAck(
+  ack: AckFn<void>,
+  respond: RespondFn,
+  logger: Logger,
+  context: Record<string, unknown>,
+  work: () => Promise<string | undefined> | string | undefined,
+): Promise<void> {
+  let reply: Reply | undefined;
+  try {
+    const text = await work();
+    reply = text ? textReply(text) : undefined;
+  } catch (error) {
+    reply = failureReply(error, logger, context);
+  }
+  await ack();
+  if (!reply) return;
+  await respond(ephemeral(reply)).catch((error: unknown) =>
+    logger.error({ ...context, err: error }, 'could not deliver reply'),
+  );
 }

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { GroupDirectory } from './ports.js';
+import type { Access, GroupDirectory } from './ports.js';
 
 export interface ReleaseManagersSetting {
   everyone: boolean;
@@ -7,7 +7,7 @@ export interface ReleaseManagersSetting {
 }
 
 /** Every permission check happens here, on the server, for commands and button presses alike. */
-export class AccessControl {
+export class AccessControl implements Access {
   constructor(
     private readonly managers: ReleaseManagersSetting | undefined,
     private readonly groups: GroupDirectory,

@@ -1,12 +1,17 @@
-import type { Db } from '../db/database.js';
-import { approvedExceptionKeys, insertGateCheck } from '../db/gate.js';
+import type { Db, Tx } from '../db/database.js';
+import { approvedExceptionKeys, findGateCheck, insertGateCheck } from '../db/gate.js';
 import { appendAudit, listReleases, type ReleaseRow } from '../db/releases.js';
-import { decideGate, type GateDecision, type GateInput, type GateIssue } from '../domain/gate.js';
+import {
+  decideGate,
+  gateChangeKey,
+  type GateDecision,
+  type GateInput,
+  type GateIssue,
+} from '../domain/gate.js';
 import { jiraVersionName } from '../domain/scope.js';
-import type { JiraGateway } from '../jira/jira-gateway.js';
 import type { Logger } from '../logger.js';
-import type { Clock, ReleaseAnnouncer } from './ports.js';
-import { bumpCandidateRevision } from './signoff.js';
+import type { Clock, IssueLookup, Outbox } from './ports.js';
+import { bumpCandidateRevisionIn } from './signoff.js';
 
 export interface GateSettings {
   fixTypes: string[];
@@ -21,8 +26,8 @@ export interface GateSettings {
 export interface GateDeps {
   db: Db;
   clock: Clock;
-  announcer: ReleaseAnnouncer;
-  jira: JiraGateway | undefined;
+  outbox: Outbox;
+  issues: IssueLookup | undefined;
   settings: GateSettings;
   logger: Logger;
 }
@@ -32,18 +37,32 @@ export interface GateRequest extends GateInput {
   pipelineUrl?: string;
 }
 
+export interface GateAnswer extends GateDecision {
+  /** True when this exact change was asked about before: the answer is the same and nothing changed. */
+  repeated: boolean;
+  /** The frozen candidate's revision after the decision. */
+  revision: number | null;
+}
+
 async function lookUpIssues(
   deps: GateDeps,
   keys: string[],
 ): Promise<ReadonlyMap<string, GateIssue> | undefined> {
   if (keys.length === 0) return new Map();
-  if (!deps.jira) return undefined;
+  if (!deps.issues) return undefined;
+  const deadline = Date.now() + deps.settings.jiraBudgetMs;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const deadline = new Promise<undefined>((resolve) => {
+    // A request already on the wire may outlive the budget; the answer does not wait for it.
+    const outOfTime = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), deps.settings.jiraBudgetMs);
     });
-    return await Promise.race([deps.jira.issues(keys, deps.settings.issueCacheSeconds), deadline]);
+    const found = await Promise.race([
+      deps.issues.issues(keys, { cacheSeconds: deps.settings.issueCacheSeconds, deadline }),
+      outOfTime,
+    ]);
+    if (!found) deps.logger.warn({ keys }, 'gate ran out of time looking up issues in Jira');
+    return found;
   } catch (error) {
     deps.logger.warn({ err: error, keys }, 'gate could not look up issues in Jira');
     return undefined;
@@ -53,6 +72,7 @@ async function lookUpIssues(
 }
 
 function decideFor(
+  tx: Tx,
   deps: GateDeps,
   input: GateRequest,
   frozen: ReleaseRow | undefined,
@@ -67,74 +87,106 @@ function decideFor(
         }
       : undefined,
     fixTypes: deps.settings.fixTypes,
-    exceptions: frozen ? approvedExceptionKeys(deps.db, frozen.id, input.service) : new Set(),
+    exceptions: frozen ? approvedExceptionKeys(tx, frozen.id, input.service) : new Set(),
     lookup,
     failOpen: deps.settings.failOpen,
   });
 }
 
-/**
- * The freeze rule for a pipeline: decide, record the decision (and an audit entry on the frozen release),
- * and when a change is let into a frozen candidate, bump its revision so earlier sign-offs go stale.
- */
-export async function checkGate(deps: GateDeps, input: GateRequest): Promise<GateDecision> {
-  const frozenReleases = listReleases(deps.db, ['frozen', 'signed_off']).reverse();
-  const gated = deps.settings.environments.includes(input.environment);
-  const lookup =
-    gated && frozenReleases.length > 0
-      ? await lookUpIssues(deps, input.issues)
-      : new Map<string, GateIssue>();
-
-  // With several frozen releases, a change passes if it is a fix for one of them.
+/** With several frozen releases, a change passes if it is a fix for one of them. */
+function chooseDecision(
+  tx: Tx,
+  deps: GateDeps,
+  input: GateRequest,
+  lookup: ReadonlyMap<string, GateIssue> | undefined,
+): { decision: GateDecision; release: ReleaseRow | undefined } {
+  const frozenReleases = listReleases(tx, ['frozen', 'signed_off']).reverse();
   const decisions =
     frozenReleases.length > 0
-      ? frozenReleases.map((r) => ({ release: r, decision: decideFor(deps, input, r, lookup) }))
-      : [{ release: undefined, decision: decideFor(deps, input, undefined, lookup) }];
-  const chosen = decisions.find((d) => d.decision.allowed) ?? decisions[0]!;
+      ? frozenReleases.map((r) => ({ release: r, decision: decideFor(tx, deps, input, r, lookup) }))
+      : [{ release: undefined, decision: decideFor(tx, deps, input, undefined, lookup) }];
+  return decisions.find((d) => d.decision.allowed) ?? decisions[0]!;
+}
+
+function auditDetail(input: GateRequest, decision: GateDecision): string {
+  return `${input.service} ${input.environment} [${input.issues.join(', ')}] ${input.commit ?? ''} ${input.pipelineUrl ?? ''}: ${decision.reason}`.replace(
+    /\s+/g,
+    ' ',
+  );
+}
+
+/** Records a first answer about a change; a change let into a frozen candidate raises its revision. */
+function recordDecision(
+  tx: Tx,
+  deps: GateDeps,
+  input: GateRequest,
+  chosen: { decision: GateDecision; release: ReleaseRow | undefined },
+  at: Date,
+): number | null {
   const { decision, release } = chosen;
-  if (decision.checkedIssues.some((c) => c.verdict === 'unverified')) {
+  insertGateCheck(tx, {
+    releaseId: release?.id ?? null,
+    service: input.service,
+    environment: input.environment,
+    issues: input.issues,
+    commitSha: input.commit ?? null,
+    pipelineUrl: input.pipelineUrl ?? null,
+    allowed: decision.allowed,
+    reason: decision.reason,
+    changeKey: gateChangeKey(input),
+    at,
+  });
+  if (!release || !deps.settings.environments.includes(input.environment)) return release?.revision ?? null;
+  appendAudit(tx, {
+    releaseId: release.id,
+    actor: 'gate',
+    action: decision.allowed ? 'gate_allowed' : 'gate_refused',
+    detail: auditDetail(input, decision),
+    at,
+  });
+  if (!decision.allowed) return release.revision;
+  const cause = `${input.service} took ${input.issues.join(', ') || 'a change'}${input.commit ? ` (${input.commit.slice(0, 12)})` : ''} through the gate`;
+  return bumpCandidateRevisionIn(tx, deps.outbox, release, { actor: 'gate', cause, at }).revision;
+}
+
+/**
+ * The freeze rule for a pipeline. Jira is asked first (bounded by the budget); then the decision, its
+ * record, the audit entry and any revision bump happen in one transaction that re-reads the releases, so
+ * a release that shipped or thawed meanwhile is decided as it is now. Slack hears of it through the
+ * outbox: the answer never waits for Slack. Asking again about the same change changes nothing.
+ */
+export async function checkGate(deps: GateDeps, input: GateRequest): Promise<GateAnswer> {
+  const gated = deps.settings.environments.includes(input.environment);
+  const anyFrozen = gated && listReleases(deps.db, ['frozen', 'signed_off']).length > 0;
+  const lookup = anyFrozen ? await lookUpIssues(deps, input.issues) : undefined;
+  const at = deps.clock.now();
+
+  const answer = deps.db.transaction((tx): GateAnswer => {
+    const chosen = chooseDecision(tx, deps, input, lookup);
+    const { decision, release } = chosen;
+    const repeated =
+      release !== undefined &&
+      gated &&
+      findGateCheck(tx, {
+        releaseId: release.id,
+        service: input.service,
+        changeKey: gateChangeKey(input),
+        allowed: decision.allowed,
+      }) !== undefined;
+    if (repeated) return { ...decision, repeated, revision: release.revision };
+    return { ...decision, repeated, revision: recordDecision(tx, deps, input, chosen, at) };
+  });
+
+  if (answer.checkedIssues.some((c) => c.verdict === 'unverified')) {
     deps.logger.warn(
       {
         service: input.service,
         issues: input.issues,
-        allowed: decision.allowed,
+        allowed: answer.allowed,
         failOpen: deps.settings.failOpen,
       },
       'gate decided without Jira',
     );
   }
-
-  const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    insertGateCheck(tx, {
-      releaseId: release?.id ?? null,
-      service: input.service,
-      environment: input.environment,
-      issues: input.issues,
-      commitSha: input.commit ?? null,
-      pipelineUrl: input.pipelineUrl ?? null,
-      allowed: decision.allowed,
-      reason: decision.reason,
-      at,
-    });
-    if (release && gated) {
-      appendAudit(tx, {
-        releaseId: release.id,
-        actor: 'gate',
-        action: decision.allowed ? 'gate_allowed' : 'gate_refused',
-        detail:
-          `${input.service} ${input.environment} [${input.issues.join(', ')}] ${input.commit ?? ''} ${input.pipelineUrl ?? ''}: ${decision.reason}`.replace(
-            /\s+/g,
-            ' ',
-          ),
-        at,
-      });
-    }
-  });
-
-  if (decision.allowed && release && gated) {
-    const cause = `${input.service} took ${input.issues.join(', ') || 'a change'}${input.commit ? ` (${input.commit.slice(0, 12)})` : ''} through the gate`;
-    await bumpCandidateRevision(deps, { userId: 'gate' }, { releaseId: release.id, cause });
-  }
-  return decision;
+  return answer;
 }

@@ -11,6 +11,7 @@ import type { Devenv } from '../domain/devenv/model.js';
 import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
 import type { DevenvDeps } from './devenvs.js';
 import { removeDevenv } from './devenvs.js';
+import type { Notice, Outbox } from './ports.js';
 
 /** Tells environment owners what happened to their environments (DMs in Slack). */
 export interface DevenvOwnerNotifier {
@@ -119,4 +120,30 @@ export async function warnExpiringDevenvs(
     await notifier.expiringSoon(toDevenv(row));
   }
   return due.map((r) => r.name);
+}
+
+/** Owner notices through the outbox: a DM that Slack refuses now still goes out later. */
+export function outboxOwnerNotifier(deps: Pick<DevenvDeps, 'db'>, outbox: Outbox): DevenvOwnerNotifier {
+  const send = (notice: Notice): Promise<void> => {
+    deps.db.transaction((tx) => outbox.enqueue(tx, notice));
+    return Promise.resolve();
+  };
+  return {
+    expiringSoon: (env) =>
+      send({
+        kind: 'devenv_expiring',
+        owner: env.owner,
+        env: env.name,
+        expiresAt: env.expiresAt.toISOString(),
+      }),
+    expired: (env) =>
+      send({
+        kind: 'devenv_expired',
+        owner: env.owner,
+        env: env.name,
+        services: env.overrides.map((o) => o.service),
+      }),
+    creationInterrupted: (env) =>
+      send({ kind: 'devenv_creation_interrupted', owner: env.owner, env: env.name }),
+  };
 }

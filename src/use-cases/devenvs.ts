@@ -29,7 +29,7 @@ import type { Logger } from '../logger.js';
 import type { ConvergeReport, ConvergeScope, RouteApplier } from '../kube/route-applier.js';
 import type { ObservedObject } from '../kube/cluster.js';
 import { KeyedSerialQueue } from '../support/keyed-coalescer.js';
-import type { AccessControl } from './access.js';
+import type { Access } from './ports.js';
 import type { Actor, Clock } from './ports.js';
 
 export interface DevenvSettings {
@@ -58,7 +58,7 @@ export interface DevenvCluster {
 export interface DevenvDeps {
   db: Db;
   clock: Clock;
-  access: AccessControl;
+  access: Access;
   settings: DevenvSettings;
   cluster: DevenvCluster | undefined;
   /** Why nothing is applied (no cluster, or DEVENV_MODE=dry-run); undefined when changes are applied. */

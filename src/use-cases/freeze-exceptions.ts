@@ -9,30 +9,23 @@ import {
 import { appendAudit, getReleaseById, type ReleaseRow } from '../db/releases.js';
 import { AppError } from '../domain/errors.js';
 import { isFrozen } from '../domain/release.js';
-import type { AccessControl } from './access.js';
-import type { Actor, Clock } from './ports.js';
+import { releaseRef, type Access, type Actor, type Clock, type Outbox } from './ports.js';
 import { requireRelease } from './release-lifecycle.js';
-
-export interface ExceptionNotifier {
-  /** Never throws: failures are logged. */
-  exceptionRequested(exception: ExceptionRow, release: ReleaseRow): Promise<void>;
-  exceptionDecided(exception: ExceptionRow, release: ReleaseRow): Promise<void>;
-}
 
 export interface ExceptionDeps {
   db: Db;
   clock: Clock;
-  access: AccessControl;
-  exceptionNotifier: ExceptionNotifier;
+  access: Access;
+  outbox: Outbox;
 }
 
-export async function requestException(
+export function requestException(
   deps: ExceptionDeps,
   actor: Actor,
   input: { version: string; issueKey: string; service: string; reason: string },
-): Promise<ExceptionRow> {
+): ExceptionRow {
   const at = deps.clock.now();
-  const { exception, release } = deps.db.transaction((tx) => {
+  return deps.db.transaction((tx) => {
     const release = requireRelease(tx, input.version);
     if (!isFrozen(release.state)) {
       throw new AppError(
@@ -57,10 +50,13 @@ export async function requestException(
       commandText: actor.commandText,
       at,
     });
-    return { exception, release };
+    deps.outbox.enqueue(tx, {
+      kind: 'exception_requested',
+      release: releaseRef(release),
+      exceptionId: exception.id,
+    });
+    return exception;
   });
-  await deps.exceptionNotifier.exceptionRequested(exception, release);
-  return exception;
 }
 
 export async function decideException(
@@ -70,7 +66,7 @@ export async function decideException(
 ): Promise<{ exception: ExceptionRow; release: ReleaseRow }> {
   await deps.access.requireReleaseManager(actor.userId, 'approve or deny freeze exceptions');
   const at = deps.clock.now();
-  const result = deps.db.transaction((tx) => {
+  return deps.db.transaction((tx) => {
     const current = findException(tx, input.id);
     if (!current) throw new AppError('not_found', 'That exception request no longer exists.');
     const release = getReleaseById(tx, current.releaseId);
@@ -89,10 +85,13 @@ export async function decideException(
       detail: `#${decided.id} ${decided.issueKey} for ${decided.service}`,
       at,
     });
+    deps.outbox.enqueue(tx, {
+      kind: 'exception_decided',
+      release: releaseRef(release),
+      exceptionId: decided.id,
+    });
     return { exception: decided, release };
   });
-  await deps.exceptionNotifier.exceptionDecided(result.exception, result.release);
-  return result;
 }
 
 export function exceptionsOf(

@@ -1,4 +1,5 @@
-import type { ReleaseRow } from '../db/releases.js';
+import type { Db, Tx } from '../db/database.js';
+import type { GateIssue } from '../domain/gate.js';
 
 export interface Clock {
   now(): Date;
@@ -10,6 +11,8 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface Actor {
   userId: string;
   commandText?: string;
+  /** Where to tell the asker later (a Slack response_url), if a follow-up fails for good. */
+  replyTo?: string;
 }
 
 /** Resolves Slack user groups to their members. */
@@ -17,32 +20,90 @@ export interface GroupDirectory {
   membersOf(groupId: string): Promise<string[]>;
 }
 
-/**
- * Facts about a release that people must hear of. The names double as audit actions and as the
- * renderer names in the Slack adapter.
- */
-export type ReleaseEvent =
-  | { kind: 'release_frozen'; release: ReleaseRow; actor: string; note: string | undefined }
-  | { kind: 'release_unfrozen'; release: ReleaseRow; actor: string; reason: string | undefined }
-  | { kind: 'release_cancelled'; release: ReleaseRow; actor: string; reason: string }
-  | {
-      kind: 'vote_recorded';
-      release: ReleaseRow;
-      actor: string;
-      vote: { decision: 'approve' | 'reject' | 'withdrawn'; roles: string[]; reason: string | null };
-    }
-  | { kind: 'release_signed_off'; release: ReleaseRow }
-  | { kind: 'release_sign_off_revoked'; release: ReleaseRow; actor: string }
-  | { kind: 'release_shipped'; release: ReleaseRow; actor: string; jiraProblem: string | undefined }
-  | { kind: 'revision_bumped'; release: ReleaseRow; cause: string; staleVoters: string[] }
-  | { kind: 'jira_synced'; release: ReleaseRow; actor: string; problem: string | undefined };
+/** Who may do what: every check happens on the server, for commands and button presses alike. */
+export interface Access {
+  isReleaseManager(userId: string): Promise<boolean>;
+  requireReleaseManager(userId: string, action: string): Promise<void>;
+  isAmong(userId: string, principals: readonly string[]): Promise<boolean>;
+}
 
-export interface ReleaseAnnouncer {
-  /** Never throws: a failed Slack call is logged, the state change it reports has already happened. */
-  announce(event: ReleaseEvent): Promise<void>;
+/** A release as a notice names it: what it was when the notice was written. */
+export interface ReleaseRef {
+  id: number;
+  version: string;
+  revision: number;
+}
+
+export type VoteNotice = {
+  decision: 'approve' | 'reject' | 'withdrawn';
+  roles: string[];
+  reason: string | null;
+};
+
+/**
+ * Facts that people (or Jira) must hear of after a state change. Each is written to the outbox in the
+ * transaction that made the change, and delivered by the relay. The names double as audit actions and as
+ * the renderer names in the Slack adapter.
+ */
+export type Notice =
+  | { kind: 'release_frozen'; release: ReleaseRef; actor: string; note: string | null }
+  | {
+      kind: 'announcement_reposted';
+      release: ReleaseRef;
+      actor: string;
+      /** The message it replaces, which is then marked as moved. */
+      previous: { channel: string; ts: string } | null;
+    }
+  | { kind: 'release_unfrozen'; release: ReleaseRef; actor: string; reason: string | null }
+  | { kind: 'release_cancelled'; release: ReleaseRef; actor: string; reason: string }
+  | { kind: 'vote_recorded'; release: ReleaseRef; actor: string; vote: VoteNotice }
+  | { kind: 'release_signed_off'; release: ReleaseRef }
+  | { kind: 'release_sign_off_revoked'; release: ReleaseRef; actor: string }
+  | { kind: 'release_shipped'; release: ReleaseRef; actor: string; trackerSync: boolean }
+  | { kind: 'revision_bumped'; release: ReleaseRef; cause: string; staleVoters: string[] }
+  | { kind: 'tracker_sync_requested'; release: ReleaseRef; actor: string }
+  | { kind: 'tracker_synced'; release: ReleaseRef; actor: string; problem: string | null }
+  | { kind: 'exception_requested'; release: ReleaseRef; exceptionId: number }
+  | { kind: 'exception_decided'; release: ReleaseRef; exceptionId: number }
+  | { kind: 'devenv_expiring'; owner: string; env: string; expiresAt: string }
+  | { kind: 'devenv_expired'; owner: string; env: string; services: string[] }
+  | { kind: 'devenv_creation_interrupted'; owner: string; env: string };
+
+export type NoticeKind = Notice['kind'];
+
+/** The durable path from a state change to the people who must hear of it. */
+export interface Outbox {
+  /** Records the notice inside the caller's transaction: it goes out if, and only if, that commits. */
+  enqueue(tx: Tx, notice: Notice, options?: { replyTo?: string }): void;
 }
 
 export interface ReleaseTracker {
   /** Marks every mirrored version released as of `at`; resolves to a problem in words, or undefined. */
   markReleased(version: string, at: Date): Promise<string | undefined>;
+}
+
+/** The issue facts the freeze gate needs, from the tracker. */
+export interface IssueLookup {
+  /**
+   * Type and fix versions of the given issues (unknown keys are absent). Stops at `deadline`: it then
+   * rejects instead of retrying on in the background.
+   */
+  issues(
+    keys: readonly string[],
+    options: { cacheSeconds: number; deadline: number },
+  ): Promise<Map<string, GateIssue>>;
+}
+
+/** What the release use cases need; the composition root provides it. */
+export interface LifecycleDeps {
+  db: Db;
+  clock: Clock;
+  access: Access;
+  outbox: Outbox;
+  /** The issue tracker the release is mirrored in (Jira); absent when none is connected. */
+  tracker?: ReleaseTracker;
+}
+
+export function releaseRef(release: { id: number; version: string; revision: number }): ReleaseRef {
+  return { id: release.id, version: release.version, revision: release.revision };
 }

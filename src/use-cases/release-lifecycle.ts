@@ -1,7 +1,8 @@
-import type { Db, Reader } from '../db/database.js';
+import type { Reader, Tx } from '../db/database.js';
 import {
   appendAudit,
   findRelease,
+  getReleaseById,
   insertRelease,
   setJiraSync,
   updateRelease,
@@ -9,20 +10,12 @@ import {
 } from '../db/releases.js';
 import { listRoles } from '../db/roles.js';
 import { AppError } from '../domain/errors.js';
-import { nextState, type ReleaseTransition } from '../domain/release.js';
+import { isFrozen, nextState, revisionAtFreeze, type ReleaseTransition } from '../domain/release.js';
 import { parseVersionName } from '../domain/version.js';
-import type { AccessControl } from './access.js';
-import type { Actor, Clock, ReleaseAnnouncer, ReleaseTracker } from './ports.js';
+import { releaseRef, type Actor, type LifecycleDeps, type Notice } from './ports.js';
 import { explainNotShippable } from './signoff.js';
 
-export interface LifecycleDeps {
-  db: Db;
-  clock: Clock;
-  access: AccessControl;
-  announcer: ReleaseAnnouncer;
-  /** The issue tracker the release is mirrored in (Jira); absent when none is connected. */
-  tracker?: ReleaseTracker;
-}
+export type { LifecycleDeps } from './ports.js';
 
 export function requireRelease(db: Reader, version: string): ReleaseRow {
   const name = parseVersionName(version);
@@ -74,33 +67,48 @@ export async function createRelease(
   });
 }
 
-/**
- * One state change and its audit entry, in one transaction. `decorate` adds the fields a particular
- * transition sets besides the state.
- */
+interface TransitionSpec {
+  transition: ReleaseTransition;
+  action: string;
+  detail?: string;
+  /** Refuses with a more specific reason than the state machine's, before it is asked. */
+  guard?: (release: ReleaseRow, tx: Tx) => void;
+  /** Fields the transition sets besides the state (read from the release as it is in the transaction). */
+  decorate?: (release: ReleaseRow, tx: Tx) => Partial<ReleaseRow>;
+  /** What people must hear of it, written to the outbox in the same transaction. */
+  notices?: (updated: ReleaseRow) => Notice[];
+}
+
+/** One state change, its audit entry and its notices, in one transaction. */
 export function transitionRelease(
-  deps: Pick<LifecycleDeps, 'db' | 'clock'>,
+  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox'>,
   actor: Actor,
   version: string,
-  transition: ReleaseTransition,
-  audit: { action: string; detail?: string },
-  decorate: (release: ReleaseRow) => Partial<ReleaseRow> = () => ({}),
+  spec: TransitionSpec,
 ): ReleaseRow {
   const at = deps.clock.now();
   return deps.db.transaction((tx) => {
     const release = requireRelease(tx, version);
-    const to = nextState(release.version, release.state, transition);
-    const updated = updateRelease(tx, release, { ...decorate(release), state: to, updatedAt: at });
+    spec.guard?.(release, tx);
+    const to = nextState(release.version, release.state, spec.transition);
+    const updated = updateRelease(tx, release, {
+      ...spec.decorate?.(release, tx),
+      state: to,
+      updatedAt: at,
+    });
     appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
-      action: audit.action,
+      action: spec.action,
       fromState: release.state,
       toState: to,
-      detail: audit.detail,
+      detail: spec.detail,
       commandText: actor.commandText,
       at,
     });
+    for (const notice of spec.notices?.(updated) ?? []) {
+      deps.outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
+    }
     return updated;
   });
 }
@@ -111,19 +119,65 @@ export async function freezeRelease(
   input: { version: string; note?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'freeze releases');
-  const roles = listRoles(deps.db);
-  const release = transitionRelease(
-    deps,
-    actor,
-    input.version,
-    'freeze',
-    { action: 'release_frozen', detail: input.note },
-    () => ({
-      requiredRoles: roles.map(({ name, members, quorum }) => ({ name, members, quorum })),
-    }),
-  );
-  await deps.announcer.announce({ kind: 'release_frozen', release, actor: actor.userId, note: input.note });
-  return release;
+  return transitionRelease(deps, actor, input.version, {
+    transition: 'freeze',
+    action: 'release_frozen',
+    detail: input.note,
+    decorate: (release, tx) => {
+      const roles = listRoles(tx);
+      if (roles.length === 0) {
+        throw new AppError(
+          'not_configured',
+          `${release.version} cannot be frozen yet: no sign-off role is defined, so nobody could sign it off. Define one first, for example \`/release role set qa @qa-team quorum=1\`.`,
+        );
+      }
+      return {
+        requiredRoles: roles.map(({ name, members, quorum }) => ({ name, members, quorum })),
+        revision: revisionAtFreeze({
+          revision: release.revision,
+          frozenBefore: release.requiredRoles !== null,
+        }),
+      };
+    },
+    notices: (release) => [
+      { kind: 'release_frozen', release: releaseRef(release), actor: actor.userId, note: input.note ?? null },
+    ],
+  });
+}
+
+/** Posts the announcement again with live buttons; the old message points to the new one. */
+export async function announceAgain(
+  deps: LifecycleDeps,
+  actor: Actor,
+  input: { version: string },
+): Promise<ReleaseRow> {
+  await deps.access.requireReleaseManager(actor.userId, 'post announcements again');
+  return deps.db.transaction((tx) => {
+    const release = requireRelease(tx, input.version);
+    if (!isFrozen(release.state)) {
+      throw new AppError(
+        'illegal_transition',
+        `${release.version} is not frozen, so it has no announcement with sign-off buttons to post.`,
+      );
+    }
+    appendAudit(tx, {
+      releaseId: release.id,
+      actor: actor.userId,
+      action: 'announcement_reposted',
+      commandText: actor.commandText,
+      at: deps.clock.now(),
+    });
+    const previous =
+      release.announcementChannel && release.announcementTs
+        ? { channel: release.announcementChannel, ts: release.announcementTs }
+        : null;
+    deps.outbox.enqueue(
+      tx,
+      { kind: 'announcement_reposted', release: releaseRef(release), actor: actor.userId, previous },
+      actor.replyTo ? { replyTo: actor.replyTo } : {},
+    );
+    return release;
+  });
 }
 
 export async function unfreezeRelease(
@@ -132,17 +186,19 @@ export async function unfreezeRelease(
   input: { version: string; reason?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'unfreeze releases');
-  const release = transitionRelease(deps, actor, input.version, 'unfreeze', {
+  return transitionRelease(deps, actor, input.version, {
+    transition: 'unfreeze',
     action: 'release_unfrozen',
     detail: input.reason,
+    notices: (release) => [
+      {
+        kind: 'release_unfrozen',
+        release: releaseRef(release),
+        actor: actor.userId,
+        reason: input.reason ?? null,
+      },
+    ],
   });
-  await deps.announcer.announce({
-    kind: 'release_unfrozen',
-    release,
-    actor: actor.userId,
-    reason: input.reason,
-  });
-  return release;
 }
 
 export async function cancelRelease(
@@ -153,53 +209,70 @@ export async function cancelRelease(
   await deps.access.requireReleaseManager(actor.userId, 'cancel releases');
   if (!input.reason.trim())
     throw new AppError('invalid_input', 'Say why: `/release cancel <version> <reason>`.');
-  const release = transitionRelease(deps, actor, input.version, 'cancel', {
+  return transitionRelease(deps, actor, input.version, {
+    transition: 'cancel',
     action: 'release_cancelled',
     detail: input.reason,
+    notices: (release) => [
+      { kind: 'release_cancelled', release: releaseRef(release), actor: actor.userId, reason: input.reason },
+    ],
   });
-  await deps.announcer.announce({
-    kind: 'release_cancelled',
-    release,
-    actor: actor.userId,
-    reason: input.reason,
-  });
-  return release;
 }
 
+/**
+ * Ships a signed-off release at once; the Jira write-back follows through the outbox, and its outcome
+ * goes to the announcement's thread.
+ */
 export async function shipRelease(
   deps: LifecycleDeps,
   actor: Actor,
   input: { version: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'ship releases');
-  const current = requireRelease(deps.db, input.version);
-  if (current.state !== 'signed_off') {
-    throw new AppError('illegal_transition', `Cannot ship: ${explainNotShippable(deps.db, current)}`);
-  }
-  const release = transitionRelease(
-    deps,
-    actor,
-    input.version,
-    'ship',
-    { action: 'release_shipped' },
-    () => ({
-      jiraSync: deps.tracker ? 'pending' : null,
-    }),
-  );
-  const jiraProblem = deps.tracker ? await syncTracker(deps, actor, release) : undefined;
-  await deps.announcer.announce({ kind: 'release_shipped', release, actor: actor.userId, jiraProblem });
-  return release;
+  const trackerSync = deps.tracker !== undefined;
+  return transitionRelease(deps, actor, input.version, {
+    transition: 'ship',
+    action: 'release_shipped',
+    guard: (release, tx) => {
+      if (release.state !== 'signed_off') {
+        throw new AppError('illegal_transition', `Cannot ship: ${explainNotShippable(tx, release)}`);
+      }
+    },
+    decorate: () => ({ jiraSync: trackerSync ? 'pending' : null }),
+    notices: (release) => [
+      { kind: 'release_shipped', release: releaseRef(release), actor: actor.userId, trackerSync },
+      ...(trackerSync
+        ? [{ kind: 'tracker_sync_requested' as const, release: releaseRef(release), actor: actor.userId }]
+        : []),
+    ],
+  });
 }
 
-/** Marks the release released in the tracker; returns what went wrong, in words for the channel. */
-async function syncTracker(
+/** The Ship button names the release by id. */
+export async function shipReleaseById(
   deps: LifecycleDeps,
   actor: Actor,
-  release: ReleaseRow,
+  releaseId: number,
+): Promise<ReleaseRow> {
+  const release = getReleaseById(deps.db, releaseId);
+  if (!release) throw new AppError('not_found', 'That release no longer exists.');
+  return shipRelease(deps, actor, { version: release.version });
+}
+
+/**
+ * Marks the release released in the tracker and records the outcome, which goes to the thread. Runs from
+ * the outbox after a ship, and from `/release jira-sync`. Resolves to the problem in words, if any.
+ */
+export async function syncTracker(
+  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'>,
+  actor: Actor,
+  releaseId: number,
 ): Promise<string | undefined> {
   if (!deps.tracker) return undefined;
-  const at = deps.clock.now();
-  const problem = await deps.tracker.markReleased(release.version, at);
+  const release = getReleaseById(deps.db, releaseId);
+  if (!release) return undefined;
+  const problem = await deps.tracker.markReleased(release.version, deps.clock.now());
+  const told = problem ? `${problem} Retry with \`/release jira-sync ${release.version}\`.` : undefined;
   deps.db.transaction((tx) => {
     setJiraSync(tx, release.id, problem ? 'failed' : 'done');
     appendAudit(tx, {
@@ -207,10 +280,16 @@ async function syncTracker(
       actor: actor.userId,
       action: problem ? 'jira_sync_failed' : 'jira_synced',
       detail: problem,
-      at,
+      at: deps.clock.now(),
+    });
+    deps.outbox.enqueue(tx, {
+      kind: 'tracker_synced',
+      release: releaseRef(release),
+      actor: actor.userId,
+      problem: told ?? null,
     });
   });
-  return problem ? `${problem} Retry with \`/release jira-sync ${release.version}\`.` : undefined;
+  return told;
 }
 
 export async function retryTrackerSync(
@@ -231,7 +310,5 @@ export async function retryTrackerSync(
       `${release.version} is ${release.state}: only a shipped release is marked released in Jira.`,
     );
   }
-  const problem = await syncTracker(deps, actor, release);
-  await deps.announcer.announce({ kind: 'jira_synced', release, actor: actor.userId, problem });
-  return problem;
+  return syncTracker(deps, actor, release.id);
 }

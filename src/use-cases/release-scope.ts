@@ -28,8 +28,7 @@ export async function loadScopeView(
 
 /** Tickets not done yet, or undefined when nothing needs saying before a freeze. */
 export function notDoneWarning(view: ScopeView, version: string): string | undefined {
-  if (view.kind === 'failed')
-    return `Could not check the Jira scope of ${version} before freezing: ${view.problem}`;
+  if (view.kind === 'failed') return `Could not check the Jira scope of ${version}: ${view.problem}`;
   if (view.kind !== 'loaded') return undefined;
   const missing = view.scope.versions.filter((v) => !v.version).map((v) => v.project);
   const notDone = summarizeScope(view.scope.issues).notDone.length;
@@ -37,5 +36,5 @@ export function notDoneWarning(view: ScopeView, version: string): string | undef
     notDone > 0 ? `${notDone} of ${view.scope.issues.length} tickets in ${version} are not done` : undefined,
     missing.length > 0 ? `Jira project(s) ${missing.join(', ')} have no version for it` : undefined,
   ].filter(Boolean);
-  return parts.length > 0 ? `Heads-up: ${parts.join('; ')}. Freezing anyway, as you asked.` : undefined;
+  return parts.length > 0 ? `Heads-up: ${parts.join('; ')}. It is frozen anyway, as you asked.` : undefined;
 }

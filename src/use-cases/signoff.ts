@@ -2,19 +2,36 @@ import { appendAudit, bumpRevision, getReleaseById, updateRelease, type ReleaseR
 import { deleteVote, findVote, listVotes, upsertVote } from '../db/votes.js';
 import type { Reader, Tx } from '../db/database.js';
 import { AppError } from '../domain/errors.js';
-import { describeState, isFrozen, nextState } from '../domain/release.js';
+import { describeState, isFrozen, nextState, staleRevisionProblem } from '../domain/release.js';
 import {
   describeMissingSignoff,
   tallySignoff,
   type SignoffTally,
   type VoteDecision,
 } from '../domain/signoff.js';
-import type { LifecycleDeps } from './release-lifecycle.js';
-import type { Actor, ReleaseEvent } from './ports.js';
+import {
+  releaseRef,
+  type Actor,
+  type LifecycleDeps,
+  type Notice,
+  type Outbox,
+  type VoteNotice,
+} from './ports.js';
 
 export const REJECT_REASON_MAX = 1000;
 
-function requireOpenForVotes(db: Reader, releaseId: number): ReleaseRow {
+/** Where a person finds the announcement to vote on, as Slack mrkdwn. */
+function whereToVote(release: ReleaseRow): string {
+  if (release.announcementPermalink) return `<${release.announcementPermalink}|the current announcement>`;
+  if (release.announcementChannel) return `the announcement in <#${release.announcementChannel}>`;
+  return `\`/release status ${release.version}\``;
+}
+
+/**
+ * The release a vote is for, if votes are open and the vote was given on the current revision. A button
+ * or form from an older announcement is refused rather than counted for a candidate its voter never saw.
+ */
+function requireOpenForVotes(db: Reader, releaseId: number, revision: number | undefined): ReleaseRow {
   const release = getReleaseById(db, releaseId);
   if (!release) throw new AppError('not_found', 'That release no longer exists.');
   if (!isFrozen(release.state)) {
@@ -23,16 +40,33 @@ function requireOpenForVotes(db: Reader, releaseId: number): ReleaseRow {
       `${release.version} is ${describeState(release.state)} now, so sign-off votes are closed. \`/release status ${release.version}\` shows where it stands.`,
     );
   }
+  const stale = revision === undefined ? undefined : staleRevisionProblem(revision, release.revision);
+  if (stale) {
+    throw new AppError(
+      'conflict',
+      `${stale} of ${release.version}: nothing was recorded. Review the current candidate and vote on ${whereToVote(release)}.`,
+    );
+  }
   return release;
+}
+
+/** Refuses a vote from a stale button or a closed release before anything else happens (no Slack call). */
+export function checkVotable(
+  deps: Pick<LifecycleDeps, 'db'>,
+  releaseId: number,
+  revision: number,
+): ReleaseRow {
+  return requireOpenForVotes(deps.db, releaseId, revision);
 }
 
 /** The required roles the user belongs to; refuses users in none of them. */
 export async function signoffRolesOf(
-  deps: LifecycleDeps,
+  deps: Pick<LifecycleDeps, 'db' | 'access'>,
   userId: string,
   releaseId: number,
+  revision?: number,
 ): Promise<string[]> {
-  const release = requireOpenForVotes(deps.db, releaseId);
+  const release = requireOpenForVotes(deps.db, releaseId, revision);
   const roles: string[] = [];
   for (const role of release.requiredRoles ?? []) {
     if (await deps.access.isAmong(userId, role.members)) roles.push(role.name);
@@ -48,15 +82,10 @@ function tallyOf(tx: Reader, release: ReleaseRow): SignoffTally {
 }
 
 /**
- * After any vote change: a complete tally signs the release off, an incomplete one takes a signed-off
- * release back to frozen.
+ * After any change that can complete or break the tally: a complete tally signs the release off, an
+ * incomplete one takes a signed-off release back to frozen.
  */
-function settleSignoff(
-  tx: Tx,
-  release: ReleaseRow,
-  actor: string,
-  at: Date,
-): { release: ReleaseRow; event?: ReleaseEvent } {
+function settleSignoff(tx: Tx, outbox: Outbox, release: ReleaseRow, actor: string, at: Date): ReleaseRow {
   const complete = tallyOf(tx, release).complete;
   const transition =
     complete && release.state === 'frozen'
@@ -64,7 +93,7 @@ function settleSignoff(
       : !complete && release.state === 'signed_off'
         ? 'revoke_sign_off'
         : undefined;
-  if (!transition) return { release };
+  if (!transition) return release;
   const to = nextState(release.version, release.state, transition);
   const updated = updateRelease(tx, release, { state: to, updatedAt: at });
   appendAudit(tx, {
@@ -75,29 +104,25 @@ function settleSignoff(
     toState: to,
     at,
   });
-  return {
-    release: updated,
-    event:
-      transition === 'sign_off'
-        ? { kind: 'release_signed_off', release: updated }
-        : { kind: 'release_sign_off_revoked', release: updated, actor },
-  };
+  const notice: Notice =
+    transition === 'sign_off'
+      ? { kind: 'release_signed_off', release: releaseRef(updated) }
+      : { kind: 'release_sign_off_revoked', release: releaseRef(updated), actor };
+  outbox.enqueue(tx, notice);
+  return updated;
 }
 
-type RecordedVote = Extract<ReleaseEvent, { kind: 'vote_recorded' }>['vote'];
-
-/** After a vote was stored or removed: settle the release's state and say what people must hear. */
+/** After a vote was stored or removed: say so, then settle the release's state. */
 function voteChanged(
   tx: Tx,
+  outbox: Outbox,
   release: ReleaseRow,
   actor: string,
   at: Date,
-  vote: RecordedVote,
-): { release: ReleaseRow; changed: true; events: ReleaseEvent[] } {
-  const settled = settleSignoff(tx, release, actor, at);
-  const events: ReleaseEvent[] = [{ kind: 'vote_recorded', release: settled.release, actor, vote }];
-  if (settled.event) events.push(settled.event);
-  return { release: settled.release, changed: true, events };
+  vote: VoteNotice,
+): ReleaseRow {
+  outbox.enqueue(tx, { kind: 'vote_recorded', release: releaseRef(release), actor, vote });
+  return settleSignoff(tx, outbox, release, actor, at);
 }
 
 export interface VoteOutcome {
@@ -108,7 +133,7 @@ export interface VoteOutcome {
 export async function recordVote(
   deps: LifecycleDeps,
   actor: Actor,
-  input: { releaseId: number; decision: VoteDecision; reason?: string },
+  input: { releaseId: number; revision: number; decision: VoteDecision; reason?: string },
 ): Promise<VoteOutcome> {
   const reason = input.decision === 'reject' ? (input.reason ?? '').trim() : null;
   if (input.decision === 'reject' && (!reason || reason.length > REJECT_REASON_MAX)) {
@@ -117,13 +142,13 @@ export async function recordVote(
       `A rejection needs a reason of 1 to ${REJECT_REASON_MAX} characters.`,
     );
   }
-  const roles = await signoffRolesOf(deps, actor.userId, input.releaseId);
+  const roles = await signoffRolesOf(deps, actor.userId, input.releaseId, input.revision);
   const at = deps.clock.now();
-  const { release, changed, events } = deps.db.transaction((tx) => {
-    const current = requireOpenForVotes(tx, input.releaseId);
+  return deps.db.transaction((tx) => {
+    const current = requireOpenForVotes(tx, input.releaseId, input.revision);
     const previous = findVote(tx, current.id, current.revision, actor.userId);
     if (previous?.decision === input.decision && previous.reason === reason) {
-      return { release: current, changed: false, events: [] as ReleaseEvent[] };
+      return { release: current, changed: false };
     }
     upsertVote(tx, {
       releaseId: current.id,
@@ -141,22 +166,25 @@ export async function recordVote(
       detail: `revision ${current.revision}, roles ${roles.join(', ')}${reason ? `: ${reason}` : ''}`,
       at,
     });
-    return voteChanged(tx, current, actor.userId, at, { decision: input.decision, roles, reason });
+    const release = voteChanged(tx, deps.outbox, current, actor.userId, at, {
+      decision: input.decision,
+      roles,
+      reason,
+    });
+    return { release, changed: true };
   });
-  for (const event of events) await deps.announcer.announce(event);
-  return { release, changed };
 }
 
-export async function withdrawVote(
+export function withdrawVote(
   deps: LifecycleDeps,
   actor: Actor,
-  input: { releaseId: number },
-): Promise<VoteOutcome> {
+  input: { releaseId: number; revision: number },
+): VoteOutcome {
   const at = deps.clock.now();
-  const { release, changed, events } = deps.db.transaction((tx) => {
-    const current = requireOpenForVotes(tx, input.releaseId);
+  return deps.db.transaction((tx) => {
+    const current = requireOpenForVotes(tx, input.releaseId, input.revision);
     if (!deleteVote(tx, current.id, current.revision, actor.userId)) {
-      return { release: current, changed: false, events: [] as ReleaseEvent[] };
+      throw new AppError('not_found', `You have no current vote on ${current.version} to withdraw.`);
     }
     appendAudit(tx, {
       releaseId: current.id,
@@ -165,46 +193,60 @@ export async function withdrawVote(
       detail: `revision ${current.revision}`,
       at,
     });
-    return voteChanged(tx, current, actor.userId, at, { decision: 'withdrawn', roles: [], reason: null });
+    const release = voteChanged(tx, deps.outbox, current, actor.userId, at, {
+      decision: 'withdrawn',
+      roles: [],
+      reason: null,
+    });
+    return { release, changed: true };
   });
-  for (const event of events) await deps.announcer.announce(event);
-  if (!changed)
-    throw new AppError('not_found', `You have no current vote on ${release.version} to withdraw.`);
-  return { release, changed };
 }
 
 /**
- * The candidate changed (a fix was let through the freeze): the revision goes up, every vote given so
- * far goes stale, and its voters are told.
+ * Inside the caller's transaction: the candidate changed (a fix was let through the freeze), so the
+ * revision goes up, every vote given so far goes stale, and its voters are told.
  */
-export async function bumpCandidateRevision(
-  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'announcer'>,
+export function bumpCandidateRevisionIn(
+  tx: Tx,
+  outbox: Outbox,
+  current: ReleaseRow,
+  input: { actor: string; cause: string; at: Date },
+): ReleaseRow {
+  if (!isFrozen(current.state)) {
+    throw new AppError('illegal_transition', 'Only a frozen release has a candidate revision to bump.');
+  }
+  const staleVoters = listVotes(tx, current.id)
+    .filter((v) => v.revision === current.revision)
+    .map((v) => v.voter);
+  const revision = bumpRevision(tx, current.id, input.at);
+  appendAudit(tx, {
+    releaseId: current.id,
+    actor: input.actor,
+    action: 'revision_bumped',
+    detail: `revision ${revision}: ${input.cause}`,
+    at: input.at,
+  });
+  const bumped = { ...current, revision };
+  outbox.enqueue(tx, {
+    kind: 'revision_bumped',
+    release: releaseRef(bumped),
+    cause: input.cause,
+    staleVoters,
+  });
+  return settleSignoff(tx, outbox, bumped, input.actor, input.at);
+}
+
+export function bumpCandidateRevision(
+  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox'>,
   actor: Actor,
   input: { releaseId: number; cause: string },
-): Promise<ReleaseRow> {
+): ReleaseRow {
   const at = deps.clock.now();
-  const { release, staleVoters, events } = deps.db.transaction((tx) => {
+  return deps.db.transaction((tx) => {
     const current = getReleaseById(tx, input.releaseId);
-    if (!current || !isFrozen(current.state)) {
-      throw new AppError('illegal_transition', 'Only a frozen release has a candidate revision to bump.');
-    }
-    const staleVoters = listVotes(tx, current.id)
-      .filter((v) => v.revision === current.revision)
-      .map((v) => v.voter);
-    const revision = bumpRevision(tx, current.id, at);
-    appendAudit(tx, {
-      releaseId: current.id,
-      actor: actor.userId,
-      action: 'revision_bumped',
-      detail: `revision ${revision}: ${input.cause}`,
-      at,
-    });
-    const settled = settleSignoff(tx, { ...current, revision }, actor.userId, at);
-    return { release: settled.release, staleVoters, events: settled.event ? [settled.event] : [] };
+    if (!current) throw new AppError('not_found', 'That release no longer exists.');
+    return bumpCandidateRevisionIn(tx, deps.outbox, current, { actor: actor.userId, cause: input.cause, at });
   });
-  await deps.announcer.announce({ kind: 'revision_bumped', release, cause: input.cause, staleVoters });
-  for (const event of events) await deps.announcer.announce(event);
-  return release;
 }
 
 /** Why the release cannot ship yet, naming the missing roles and standing rejections. */

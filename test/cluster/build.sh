@@ -15,7 +15,7 @@ if [ -n "${RELEASE_BOT_KUBE_BIN_DIR:-}" ]; then
 fi
 
 cache_root=${RELEASE_BOT_KUBE_CACHE:-$HOME/.cache/release-bot/kube}
-out="$cache_root/$KUBE_VERSION-etcd-$ETCD_VERSION"
+out="$cache_root/$KUBE_VERSION-stamped-etcd-$ETCD_VERSION"
 if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; then
   echo "$out"
   exit 0
@@ -53,7 +53,11 @@ staging_minor="v0.${KUBE_VERSION#v1.}"
   grep -E '=> \./staging/' "$kube_mod" | awk -v v="$staging_minor" '{ print "replace " $1 " => " $1 " " v }'
 } > go.mod
 go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" >&2
-go build -trimpath -ldflags='-s -w' -o "$out/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+# Stamp the version: unstamped, /version reports v0.0.0-master+$Format:%H$, which version-checking clients misread.
+minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+version_pkg=k8s.io/component-base/version
+stamp="-X $version_pkg.gitVersion=$KUBE_VERSION -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean -X $version_pkg.buildDate=1970-01-01T00:00:00Z"
+go build -trimpath -ldflags="-s -w $stamp" -o "$out/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
 mv "$out/kube-apiserver.tmp" "$out/kube-apiserver"
 
 echo "building etcd $ETCD_VERSION" >&2

@@ -54,7 +54,14 @@ describe('the freeze gate for CI/CD', () => {
     await start();
     expect(await gate(change([]))).toEqual({
       status: 200,
-      body: { allowed: true, reason: 'no release is frozen', release: null, checked_issues: [] },
+      body: {
+        allowed: true,
+        reason: 'no release is frozen',
+        release: null,
+        revision: null,
+        repeated: false,
+        checked_issues: [],
+      },
     });
   });
 
@@ -74,6 +81,8 @@ describe('the freeze gate for CI/CD', () => {
         allowed: true,
         reason: 'every issue is a fix for 2.4 or has an approved exception',
         release: '2.4',
+        revision: 2,
+        repeated: false,
         checked_issues: [{ key: 'BLOG-1', type: 'Bug', fixVersions: ['2.4'], verdict: 'fix_for_release' }],
       },
     });
@@ -232,7 +241,7 @@ describe('the freeze gate for CI/CD', () => {
     const bad = await gate({
       service: 'Blog Service',
       environment: 'preprod',
-      issues: ['blog-1'],
+      issues: ['blog 1'],
       extra: true,
     });
     expect(bad.status).toBe(400);

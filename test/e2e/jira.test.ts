@@ -91,14 +91,17 @@ describe('Jira scope and write-back', () => {
     expect(status).toContain('Jira project *TAG* has no version `2.4`');
     expect(jira.receivedJql).toEqual(['project = "BLOG" AND fixVersion = "2.4" ORDER BY key ASC']);
 
+    // The freeze is committed and acked at once; the Jira heads-up follows privately.
     const first = await t.command('/release', 'freeze 2.4');
-    expect(replyText(first)).toContain(
-      '2 of 2 tickets in 2.4 are not done; Jira project(s) TAG have no version for it. Freezing anyway',
+    expect(replyText(first)).toContain('*2.4* is frozen');
+    await t.slack.waitFor(() =>
+      t.slack.responses.some((r) =>
+        replyText(r.body).includes(
+          '2 of 2 tickets in 2.4 are not done; Jira project(s) TAG have no version for it. It is frozen anyway',
+        ),
+      ),
     );
-    await t.slack.waitFor(() => t.slack.responses.some((r) => replyText(r.body).includes('*2.4* is frozen')));
-    const announcement = t.slack.callsOf('chat.postMessage')[0]!;
-    const order = (needle: string) => t.slack.responses.findIndex((r) => replyText(r.body).includes(needle));
-    expect(order('Heads-up')).toBeLessThan(order('*2.4* is frozen'));
+    const announcement = await t.slack.waitFor(() => t.slack.callsOf('chat.postMessage')[0]);
     expect(JSON.stringify(announcement.args.blocks)).toContain('*Scope:* 2 tickets · 2 to do');
 
     const created = replyText(await t.command('/release', 'create 2.4 jira=create'));
@@ -149,6 +152,9 @@ describe('Jira scope and write-back', () => {
     jira.fail('PUT', '/rest/api/3/version/', 500, { times: 1 });
     const shipped = replyText(await t.command('/release', 'ship 2.4'));
     expect(shipped).toContain('is released');
+    await t.slack.waitFor(
+      () => queryRows(t.databasePath, 'select jira_sync from releases')[0]?.jira_sync === 'failed',
+    );
     expect(queryRows(t.databasePath, 'select state, jira_sync from releases')).toEqual([
       { state: 'released', jira_sync: 'failed' },
     ]);

@@ -29,14 +29,24 @@ describe('/release lifecycle over signed Slack requests', () => {
 
     const frozen = await t.command('/release', 'freeze 2.4 candidate build 118');
     expect(replyText(frozen)).toContain('*2.4* is frozen');
-    const announcement = t.slack.callsOf('chat.postMessage')[0]!;
+    const announcement = await t.slack.waitFor(() => t.slack.deliveredOf('chat.postMessage')[0]);
     expect(announcement.args.channel).toBe(RELEASE_CHANNEL);
     const announcementText = JSON.stringify(announcement.args.blocks);
     expect(announcementText).toContain(`<@${MANAGER}> froze *2.4*`);
     expect(announcementText).toContain('only bug fixes that belong to *2.4* may change services in pre-prod');
     expect(announcementText).toContain('candidate build 118');
-    expect(rows(t, 'select state, announcement_channel, announcement_ts from releases')).toEqual([
-      { state: 'frozen', announcement_channel: RELEASE_CHANNEL, announcement_ts: '1700000001.000100' },
+    await t.slack.waitFor(
+      () => rows(t, 'select announcement_permalink from releases')[0]?.announcement_permalink,
+    );
+    expect(
+      rows(t, 'select state, announcement_channel, announcement_ts, announcement_permalink from releases'),
+    ).toEqual([
+      {
+        state: 'frozen',
+        announcement_channel: RELEASE_CHANNEL,
+        announcement_ts: '1700000001.000100',
+        announcement_permalink: `https://acme.slack.com/archives/${RELEASE_CHANNEL}/p1700000001000100`,
+      },
     ]);
 
     await t.command('/release', 'unfreeze 2.4 hotfix needed first');
@@ -95,14 +105,25 @@ describe('/release lifecycle over signed Slack requests', () => {
       response_type: 'ephemeral',
       text: expect.stringContaining('No releases yet'),
     });
+    // A change to our own database is committed before the ack and answered on it.
     const create = slashCommandBody({
       command: '/release',
       text: 'create 2.4',
       userId: MANAGER,
       responseUrl: url,
     });
-    expect(await (await t.post(create)).text()).toBe('');
-    expect(replyText(await t.slack.waitForResponse(id))).toContain('Release *2.4* is planned');
+    const created = (await (await t.post(create)).json()) as Record<string, unknown>;
+    expect(replyText(created)).toContain('Release *2.4* is planned');
+    expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+    // Anything that needs an outside system is acked empty and answered on response_url.
+    const scope = slashCommandBody({
+      command: '/release',
+      text: 'scope 2.4',
+      userId: MANAGER,
+      responseUrl: url,
+    });
+    expect(await (await t.post(scope)).text()).toBe('');
+    expect(replyText(await t.slack.waitForResponse(id))).toContain('Jira is not connected');
   });
 
   it('looks versions up case-insensitively and keeps their case', async () => {

@@ -35,8 +35,9 @@ describe('sign-off votes with buttons', () => {
     await t.stop();
   });
 
-  it('the freeze announcement carries the buttons and the tally', () => {
-    const blocks = JSON.stringify(t.slack.callsOf('chat.postMessage')[0]!.args.blocks);
+  it('the freeze announcement carries the buttons and the tally', async () => {
+    const announcement = await t.slack.waitFor(() => t.slack.deliveredOf('chat.postMessage')[0]);
+    const blocks = JSON.stringify(announcement.args.blocks);
     expect(blocks).toContain(ActionIds.approve);
     expect(blocks).toContain(ActionIds.reject);
     expect(blocks).toContain('*qa* 0/2 · 2 more needed');
@@ -158,7 +159,7 @@ describe('sign-off votes with buttons', () => {
     await t.click(ActionIds.approve, value(), PM);
     await t.slack.waitFor(() => state() === 'signed_off');
 
-    await bumpCandidateRevision(
+    bumpCandidateRevision(
       t.bot.services,
       { userId: 'gate' },
       { releaseId, cause: 'BLOG-7 deployed blog-service abc123' },

@@ -17,6 +17,8 @@ import {
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const MANAGER = 'UMANAGER1';
+/** The member of the `qa` sign-off role every test bot starts with. */
+export const DEFAULT_QA = 'UQA00001';
 
 export interface TestBot {
   bot: RunningBot;
@@ -54,7 +56,11 @@ export async function startTestBot(
     DATABASE_PATH: databasePath,
     RELEASE_CHANNEL,
     RELEASE_MANAGERS: MANAGER,
+    // A release cannot be frozen without a sign-off role: most tests want one to exist.
+    SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
     LOG_LEVEL: 'silent',
+    SLACK_TIMEOUT: '1s',
+    SHUTDOWN_GRACE: '2s',
     ...env,
   });
   const bot = await startBot(config, {

@@ -9,6 +9,16 @@ export interface RecordedCall {
   token: string | undefined;
 }
 
+/** A way the stand-in misbehaves, as Slack does during incidents. */
+export type SlackFault =
+  /** Never answers (until `endHangs`, which then drops the connection, as a timed-out proxy would). */
+  | { kind: 'hang' }
+  | { kind: 'http'; status: number }
+  /** HTTP 429 with Retry-After, as Slack answers a rate-limited method. */
+  | { kind: 'ratelimited'; retryAfterSeconds: number }
+  /** HTTP 200 with `{ ok: false, error }`. */
+  | { kind: 'error'; error: string };
+
 export interface ResponseUrlPost {
   id: string;
   body: Record<string, unknown>;
@@ -37,7 +47,12 @@ function parseArgs(contentType: string | undefined, raw: string): Record<string,
  * call, and serves response_url posts and a Socket Mode WebSocket.
  */
 export class SlackStandIn {
+  /** Every call received, whether it was answered well or not. */
   readonly calls: RecordedCall[] = [];
+  /** Calls answered `ok: true`: what Slack would have carried out. */
+  readonly delivered: RecordedCall[] = [];
+  private readonly faults: { method: string; fault: SlackFault; remaining: number }[] = [];
+  private readonly hung = new Set<() => void>();
   readonly responses: ResponseUrlPost[] = [];
   readonly userGroups = new Map<string, string[]>();
   readonly socketAcks: Record<string, unknown>[] = [];
@@ -53,8 +68,14 @@ export class SlackStandIn {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        ({ status, body }) => {
-          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+        ({ status, body, headers, hang }) => {
+          if (hang) {
+            const drop = () => res.destroy();
+            this.hung.add(drop);
+            res.on('close', () => this.hung.delete(drop));
+            return;
+          }
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
           res.end(typeof body === 'string' ? body : JSON.stringify(body));
         },
         (error: unknown) => {
@@ -85,6 +106,7 @@ export class SlackStandIn {
   }
 
   async stop(): Promise<void> {
+    this.heal();
     for (const client of this.sockets?.clients ?? []) client.terminate();
     this.sockets?.close();
     this.server?.closeAllConnections();
@@ -104,6 +126,29 @@ export class SlackStandIn {
   /** Makes the next call of `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string): void {
     this.failures.set(method, error);
+  }
+
+  /** Makes the next `times` calls of `method` (`*`: any method) misbehave. */
+  inject(method: string, fault: SlackFault, times = Infinity): void {
+    this.faults.push({ method, fault, remaining: times });
+  }
+
+  /** Slack is healthy again: no more faults, and hung requests are dropped. */
+  heal(): void {
+    this.faults.length = 0;
+    for (const drop of [...this.hung]) drop();
+    this.hung.clear();
+  }
+
+  deliveredOf(method: string): RecordedCall[] {
+    return this.delivered.filter((c) => c.method === method);
+  }
+
+  private takeFault(method: string): SlackFault | undefined {
+    const entry = this.faults.find((f) => (f.method === '*' || f.method === method) && f.remaining > 0);
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    return entry.fault;
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -147,7 +192,9 @@ export class SlackStandIn {
     for (const listener of listeners) listener();
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string>; hang?: boolean }> {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const raw = await readAll(req);
     if (path.startsWith('/response/')) {
@@ -163,14 +210,31 @@ export class SlackStandIn {
     const args = parseArgs(req.headers['content-type'], raw);
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
-    this.calls.push({ method, args, token });
+    const call = { method, args, token };
+    this.calls.push(call);
     this.notify();
     const failure = this.failures.get(method);
     if (failure) {
       this.failures.delete(method);
       return { status: 200, body: { ok: false, error: failure } };
     }
-    return { status: 200, body: this.answer(method, args) };
+    const fault = method === 'auth.test' ? undefined : this.takeFault(method);
+    if (fault?.kind === 'hang') return { status: 0, body: '', hang: true };
+    if (fault?.kind === 'http') return { status: fault.status, body: 'upstream error' };
+    if (fault?.kind === 'ratelimited') {
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(fault.retryAfterSeconds) },
+      };
+    }
+    if (fault?.kind === 'error') return { status: 200, body: { ok: false, error: fault.error } };
+    const answer = this.answer(method, args);
+    if (answer.ok === true) {
+      this.delivered.push(call);
+      this.notify();
+    }
+    return { status: 200, body: answer };
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -194,6 +258,12 @@ export class SlackStandIn {
           message: { type: 'message', text: args.text, ts, bot_id: 'BBOT' },
         };
       }
+      case 'chat.getPermalink':
+        return {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://acme.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
+        };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'chat.postEphemeral':

@@ -5,6 +5,8 @@ import { escapeText } from './kit.js';
 
 export interface RejectModalMetadata {
   releaseId: number;
+  /** The revision the Reject button was on: a vote counts only for the candidate it was given on. */
+  revision: number;
 }
 
 export function rejectModal(version: string, metadata: RejectModalMetadata): types.View {
@@ -18,7 +20,10 @@ export function rejectModal(version: string, metadata: RejectModalMetadata): typ
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Why should *${escapeText(version)}* not go to production?` },
+        text: {
+          type: 'mrkdwn',
+          text: `Why should *${escapeText(version)}* (revision ${metadata.revision}) not go to production?`,
+        },
       },
       {
         type: 'input',

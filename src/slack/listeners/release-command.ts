@@ -11,6 +11,7 @@ import type { Actor } from '../../use-cases/ports.js';
 import {
   cancelRelease,
   createRelease,
+  announceAgain,
   freezeRelease,
   requireRelease,
   retryTrackerSync,
@@ -44,44 +45,58 @@ export function registerReleaseCommand(app: App, services: Services): void {
       await ack(ephemeral(failureReply(error, logger, context)));
       return;
     }
-    if (answersInstantly(parsed, services)) {
-      // Reads of our own database only: the reply rides on the ack, with no second round trip to Slack.
+    actor.replyTo = command.response_url;
+    if (answersOnAck(parsed, services)) {
+      // Our own database only: a read, or a change committed before the ack (well under a millisecond).
+      // Whatever Slack must hear of it is in the outbox by now, so no acked change can lose its message.
       const reply = await runReleaseCommand(services, actor, parsed).catch((error: unknown) =>
         failureReply(error, logger, context),
       );
       await ack(ephemeral(reply));
+      if (parsed.name === 'freeze') {
+        await respondEphemeral(respond, logger, context, () =>
+          scopeWarningAfterFreeze(services, parsed.version),
+        );
+      }
       return;
     }
     await ack();
-    const tell = (reply: Reply) => respond(ephemeral(reply)).then(() => undefined);
-    await respondEphemeral(respond, logger, context, () => runReleaseCommand(services, actor, parsed, tell));
+    await respondEphemeral(respond, logger, context, () => runReleaseCommand(services, actor, parsed));
   });
 }
 
-/** Commands that only read release-bot's own database (no Jira, Slack or cluster call, no write). */
-function answersInstantly(command: ReleaseCommand, services: Services): boolean {
-  switch (command.name) {
-    case 'help':
-    case 'list':
-    case 'log':
-    case 'role-list':
-    case 'exceptions':
-      return true;
-    case 'status':
-      return services.jira === undefined;
-    default:
-      return false;
-  }
+/**
+ * Commands that touch only release-bot's own database (no Jira or cluster call): reads, and changes whose
+ * Slack messages go through the outbox. Their reply rides on the ack.
+ */
+const DATABASE_ONLY = new Set<ReleaseCommand['name']>([
+  'help',
+  'list',
+  'log',
+  'role-list',
+  'exceptions',
+  'freeze',
+  'unfreeze',
+  'cancel',
+  'ship',
+  'role-set',
+  'role-remove',
+  'exception',
+  'announce',
+]);
+
+function answersOnAck(command: ReleaseCommand, services: Services): boolean {
+  if (command.name === 'create') return !command.createJiraVersions;
+  if (command.name === 'status') return services.jira === undefined;
+  return DATABASE_ONLY.has(command.name);
 }
 
 const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
 
-/** `tell` sends an interim private message (a warning before an announcement); the result is the final reply. */
 export async function runReleaseCommand(
   services: Services,
   actor: Actor,
   command: ReleaseCommand,
-  tell: (reply: Reply) => Promise<void> = () => Promise.resolve(),
 ): Promise<Reply> {
   switch (command.name) {
     case 'help': {
@@ -95,16 +110,15 @@ export async function runReleaseCommand(
     case 'create':
       return createWithJira(services, actor, command);
     case 'freeze': {
-      await services.access.requireReleaseManager(actor.userId, 'freeze releases');
-      const current = requireRelease(services.db, command.version);
-      const warning = notDoneWarning(
-        await loadScopeView(services.jira, current.version, services.logger),
-        current.version,
-      );
-      if (warning) await tell(textReply(`:warning: ${warning}`));
       const release = await freezeRelease(services, actor, command);
       return textReply(
-        `:snowflake: *${release.version}* is frozen and announced in <#${services.config.slack.releaseChannel}>.`,
+        `:snowflake: *${release.version}* is frozen (revision ${release.revision}). The announcement is on its way to <#${services.config.slack.releaseChannel}>; if Slack refuses it, you will hear why here.`,
+      );
+    }
+    case 'announce': {
+      const release = await announceAgain(services, actor, command);
+      return textReply(
+        `:loudspeaker: Posting the announcement of *${release.version}* again in <#${services.config.slack.releaseChannel}>; the old one will point to it.`,
       );
     }
     case 'unfreeze': {
@@ -117,7 +131,12 @@ export async function runReleaseCommand(
     }
     case 'ship': {
       const release = await shipRelease(services, actor, command);
-      return textReply(`:rocket: *${release.version}* is released and the freeze is lifted.`);
+      return textReply(
+        `:rocket: *${release.version}* is released and the freeze is lifted.` +
+          (release.jiraSync === 'pending'
+            ? ' Marking the Jira versions released now; the outcome goes to the thread.'
+            : ''),
+      );
     }
     case 'status':
       if (command.version) {
@@ -171,7 +190,7 @@ export async function runReleaseCommand(
       return scopeListReply(release.version, view, command.page, services.clock.now());
     }
     case 'exception': {
-      const exception = await requestException(services, actor, command);
+      const exception = requestException(services, actor, command);
       return textReply(
         `:raised_hand: Exception #${exception.id} requested: release managers decide in <#${services.config.slack.releaseChannel}>, and you will hear the outcome.`,
       );
@@ -181,6 +200,13 @@ export async function runReleaseCommand(
       return exceptionsListReply(release, exceptions);
     }
   }
+}
+
+/** After a freeze was acked: the Jira scope's open tickets, if any, as a heads-up. */
+async function scopeWarningAfterFreeze(services: Services, version: string): Promise<Reply | undefined> {
+  if (!services.jira) return undefined;
+  const warning = notDoneWarning(await loadScopeView(services.jira, version, services.logger), version);
+  return warning ? textReply(`:warning: ${warning}`) : undefined;
 }
 
 async function createWithJira(

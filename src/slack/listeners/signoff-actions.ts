@@ -1,118 +1,107 @@
-import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
+import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
-import { getReleaseById } from '../../db/releases.js';
-import { recordVote, REJECT_REASON_MAX, signoffRolesOf, withdrawVote } from '../../use-cases/signoff.js';
-import { shipRelease } from '../../use-cases/release-lifecycle.js';
-import { textReply } from '../blocks/kit.js';
+import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../../use-cases/signoff.js';
+import { shipReleaseById } from '../../use-cases/release-lifecycle.js';
 import { rejectModal } from '../blocks/signoff.js';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../ids.js';
-import { failureReply, respondEphemeral } from '../reply.js';
+import { commitThenAck, ephemeral, failureReply } from '../reply.js';
 
-/** `releaseId:revision` as the sign-off buttons carry it. */
+/** `releaseId:revision` as the sign-off buttons carry it: a vote counts only for the revision it was given on. */
 const signoffButtonValue = z
   .string()
-  .regex(/^\d+(:\d+)?$/)
-  .transform((v) => Number(v.split(':')[0]));
+  .regex(/^\d{1,12}:\d{1,9}$/)
+  .transform((v) => {
+    const [releaseId, revision] = v.split(':').map(Number);
+    return { releaseId: releaseId!, revision: revision! };
+  });
 
-function releaseIdOf(action: BlockButtonAction['actions'][number]): number {
+function voteTarget(action: BlockButtonAction['actions'][number]): { releaseId: number; revision: number } {
   const parsed = signoffButtonValue.safeParse(action.value);
   if (!parsed.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
   return parsed.data;
 }
 
-const rejectMetadata = z.object({ releaseId: z.number().int().positive() });
+const shipButtonValue = z.coerce.number().int().positive();
+const rejectMetadata = z.object({
+  releaseId: z.number().int().positive(),
+  revision: z.number().int().positive(),
+});
 
 export function registerSignoffActions(app: App, services: Services): void {
   const logger = services.logger.child({ component: 'signoff-actions' });
   const context = (body: BlockButtonAction) => ({ user: body.user.id, action: body.actions[0]?.action_id });
-  const reply = (body: BlockButtonAction, respond: RespondFn, work: () => Promise<string | undefined>) =>
-    respondEphemeral(respond, logger, context(body), async () => {
-      const text = await work();
-      return text ? textReply(text) : undefined;
-    });
 
-  app.action<BlockButtonAction>(ActionIds.approve, async ({ ack, body, action, respond }) => {
-    await ack();
-    await reply(body, respond, async () => {
+  app.action<BlockButtonAction>(ActionIds.approve, ({ ack, body, action, respond }) =>
+    commitThenAck(ack, respond, logger, context(body), async () => {
       const outcome = await recordVote(
         services,
         { userId: body.user.id },
-        { releaseId: releaseIdOf(action), decision: 'approve' },
+        { ...voteTarget(action), decision: 'approve' },
       );
       return outcome.changed ? undefined : `You have already approved ${outcome.release.version}.`;
-    });
-  });
+    }),
+  );
 
-  app.action<BlockButtonAction>(ActionIds.withdraw, async ({ ack, body, action, respond }) => {
-    await ack();
-    await reply(body, respond, async () => {
-      await withdrawVote(services, { userId: body.user.id }, { releaseId: releaseIdOf(action) });
+  app.action<BlockButtonAction>(ActionIds.withdraw, ({ ack, body, action, respond }) =>
+    commitThenAck(ack, respond, logger, context(body), () => {
+      withdrawVote(services, { userId: body.user.id }, voteTarget(action));
       return undefined;
-    });
-  });
+    }),
+  );
 
+  // A trigger_id expires 3 s after the press: open the form first (no Slack look-ups before it) and check
+  // membership when it is submitted.
   app.action<BlockButtonAction>(ActionIds.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
-    await reply(body, respond, async () => {
-      const releaseId = releaseIdOf(action);
-      await signoffRolesOf(services, body.user.id, releaseId);
-      const release = getReleaseById(services.db, releaseId);
-      if (!release) throw new AppError('not_found', 'That release no longer exists.');
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: rejectModal(release.version, { releaseId }),
-      });
-      return undefined;
-    });
-  });
-
-  app.action<BlockButtonAction>(ActionIds.ship, async ({ ack, body, action, respond }) => {
-    await ack();
-    await reply(body, respond, async () => {
-      const release = getReleaseById(services.db, releaseIdOf(action));
-      if (!release) throw new AppError('not_found', 'That release no longer exists.');
-      await shipRelease(
-        services,
-        { userId: body.user.id, commandText: 'Ship button' },
-        { version: release.version },
+    try {
+      const target = voteTarget(action);
+      const release = checkVotable(services, target.releaseId, target.revision);
+      await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(release.version, target) });
+    } catch (error) {
+      await respond(ephemeral(failureReply(error, logger, context(body)))).catch((err: unknown) =>
+        logger.error({ err }, 'could not deliver reply'),
       );
-      return undefined;
-    });
+    }
   });
 
-  app.view(CallbackIds.rejectModal, async ({ ack, body, view, client }) => {
-    const reason =
-      view.state.values[BlockIds.rejectReason]?.[InputActionIds.rejectReason]?.value?.trim() ?? '';
+  app.action<BlockButtonAction>(ActionIds.ship, ({ ack, body, action, respond }) =>
+    commitThenAck(ack, respond, logger, context(body), async () => {
+      const releaseId = shipButtonValue.safeParse(action.value);
+      if (!releaseId.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
+      await shipReleaseById(services, { userId: body.user.id, commandText: 'Ship button' }, releaseId.data);
+      return undefined;
+    }),
+  );
+
+  app.view(CallbackIds.rejectModal, async ({ ack, body, view }) => {
+    const field = BlockIds.rejectReason;
+    const reason = view.state.values[field]?.[InputActionIds.rejectReason]?.value?.trim() ?? '';
     if (!reason || reason.length > REJECT_REASON_MAX) {
       await ack({
         response_action: 'errors',
-        errors: { [BlockIds.rejectReason]: `Give a reason of 1 to ${REJECT_REASON_MAX} characters.` },
+        errors: { [field]: `Give a reason of 1 to ${REJECT_REASON_MAX} characters.` },
       });
       return;
     }
-    await ack();
     const metadata = rejectMetadata.safeParse(safeJson(view.private_metadata));
     try {
       if (!metadata.success) throw new AppError('invalid_input', 'That form is not one of ours any more.');
-      await recordVote(
-        services,
-        { userId: body.user.id },
-        { releaseId: metadata.data.releaseId, decision: 'reject', reason },
-      );
+      await recordVote(services, { userId: body.user.id }, { ...metadata.data, decision: 'reject', reason });
+      await ack();
     } catch (error) {
+      // Refusals show in the form itself (plain text), where the person is looking.
       const failure = failureReply(error, logger, { user: body.user.id, view: CallbackIds.rejectModal });
-      await client.chat
-        .postEphemeral({
-          channel: services.config.slack.releaseChannel,
-          user: body.user.id,
-          text: failure.text,
-          blocks: failure.blocks,
-        })
-        .catch((err: unknown) => logger.error({ err }, 'could not deliver reply'));
+      const text = isAppError(error) ? error.message : failure.text;
+      await ack({ response_action: 'errors', errors: { [field]: plainText(text).slice(0, 300) } });
     }
   });
+}
+
+/** Slack shows modal errors as plain text: strip mrkdwn links and code marks. */
+function plainText(markdown: string): string {
+  return markdown.replace(/<([^|>]+)\|([^>]+)>/g, '$2 ($1)').replace(/`/g, '');
 }
 
 function safeJson(text: string): unknown {

@@ -45,6 +45,17 @@ describe('/release command parsing', () => {
         reason: 'hotfix for login',
       },
     ],
+    [
+      'exception 2.4 blog-12 blog-service lower-case like a branch name',
+      {
+        name: 'exception',
+        version: '2.4',
+        issueKey: 'BLOG-12',
+        service: 'blog-service',
+        reason: 'lower-case like a branch name',
+      },
+    ],
+    ['announce 2.4', { name: 'announce', version: '2.4' }],
   ])('%j', (text, expected) => {
     expect(parseReleaseCommand(text)).toEqual(expected);
   });
@@ -59,7 +70,7 @@ describe('/release command parsing', () => {
     ['role set qa', 'Usage: `/release role set'],
     ['role set QA! U123', 'is not a valid role name'],
     ['role set qa U123 quorum=0', 'quorum must be a whole number'],
-    ['exception 2.4 blog-12 svc why', 'is not a Jira issue key'],
+    ['exception 2.4 blog_12 svc why', 'is not a Jira issue key'],
     ['exception 2.4 BLOG-12 Blog_Service why', 'is not a service name'],
   ])('%j is refused', (text, message) => {
     expect(() => parseReleaseCommand(text)).toThrow(message);

@@ -1,0 +1,340 @@
+import type { webApi } from '@slack/bolt';
+import type { Db, Tx } from '../db/database.js';
+import { findException, setExceptionMessage } from '../db/gate.js';
+import {
+  getReleaseById,
+  setAnnouncement,
+  setAnnouncementPermalink,
+  setAnnouncementProblem,
+  type ReleaseRow,
+} from '../db/releases.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryFailure, DeliverySteps, NoticeDeliverer } from '../outbox/relay.js';
+import type { Notice, NoticeKind, ReleaseRef } from '../use-cases/ports.js';
+import { loadReleaseView } from '../use-cases/release-view.js';
+import { actions, escapeText, mention, section, slackDate, type Block } from './blocks/kit.js';
+import { exceptionOutcomeLine, exceptionRequestMessage } from './blocks/exceptions.js';
+import {
+  announcementMessage,
+  announcementMovedMessage,
+  freezeAnnouncementIntro,
+  freezeRule,
+  voteLine,
+} from './blocks/release.js';
+import { ActionIds } from './ids.js';
+import { postToResponseUrl } from './response-url.js';
+import { channelRemedy, classifySlackError } from './slack-errors.js';
+
+/** Extra blocks other features contribute to the announcement (e.g. the Jira scope). */
+export type AnnouncementSection = (release: ReleaseRow) => Promise<Block[]>;
+
+type Step = () => Promise<((tx: Tx) => void) | void>;
+
+/** Notices whose delivery ends with re-rendering the release's announcement from the database. */
+const REFRESHING: readonly NoticeKind[] = [
+  'release_unfrozen',
+  'release_cancelled',
+  'vote_recorded',
+  'release_signed_off',
+  'release_sign_off_revoked',
+  'release_shipped',
+  'revision_bumped',
+];
+
+/**
+ * Turns notices into Slack messages: the freeze announcement is posted once and then updated in place;
+ * each fact gets one line in its thread; people get DMs. One Slack call per step, so a retry never
+ * repeats a call that went out.
+ */
+export class SlackNoticeDelivery implements NoticeDeliverer {
+  private readonly sections: AnnouncementSection[] = [];
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly db: Db,
+    private readonly channel: string,
+    private readonly logger: Logger,
+  ) {}
+
+  addSection(section: AnnouncementSection): void {
+    this.sections.push(section);
+  }
+
+  classify(error: unknown): DeliveryFailure {
+    return classifySlackError(error);
+  }
+
+  async deliver(notice: Notice, steps: DeliverySteps): Promise<void> {
+    const plan = this.plan(notice, steps);
+    for (let i = steps.done; i < plan.length; i++) {
+      const write = await plan[i]!();
+      steps.complete(write ?? undefined);
+    }
+  }
+
+  async deliveryFailed(notice: Notice, reason: string, replyTo: string | null): Promise<void> {
+    if (notice.kind !== 'release_frozen' && notice.kind !== 'announcement_reposted') return;
+    const remedy = channelRemedy(reason.replace(/^slack:/, ''), this.channel);
+    const version = notice.release.version;
+    try {
+      setAnnouncementProblem(this.db, notice.release.id, remedy ?? reason);
+      const text =
+        `:warning: *${escapeText(version)}* is frozen, but Slack refused its announcement (${reason.replace(/^slack:/, '')}). ` +
+        (remedy ? `Fix: ${remedy}, ` : 'Fix the cause, ') +
+        `then run \`/release announce ${version}\` to post it with live buttons.`;
+      if (replyTo) await postToResponseUrl(replyTo, { response_type: 'ephemeral', text });
+      else if (/^[UW]/.test(notice.actor))
+        await this.client.chat.postMessage({ channel: notice.actor, text });
+    } catch (error) {
+      this.logger.error(
+        { err: error, kind: notice.kind },
+        'could not tell anyone that an announcement failed',
+      );
+    }
+  }
+
+  private plan(notice: Notice, steps: DeliverySteps): Step[] {
+    const refresh =
+      (ref: ReleaseRef): Step =>
+      () =>
+        this.refresh(ref, steps);
+    switch (notice.kind) {
+      case 'release_frozen':
+        return [
+          () => this.postAnnouncement(notice.release, notice.actor, notice.note),
+          () => this.storePermalink(notice.release),
+        ];
+      case 'announcement_reposted':
+        return this.repost(notice.release, notice.actor, notice.previous);
+      case 'release_unfrozen':
+        return [
+          this.thread(
+            notice.release,
+            `:sunny: ${mention(notice.actor)} unfroze *${escapeText(notice.release.version)}*${notice.reason ? `: ${escapeText(notice.reason)}` : ''}. Services may take changes again.`,
+          ),
+          refresh(notice.release),
+        ];
+      case 'release_cancelled':
+        return [
+          this.thread(
+            notice.release,
+            `:no_entry_sign: ${mention(notice.actor)} cancelled *${escapeText(notice.release.version)}*: ${escapeText(notice.reason)}`,
+          ),
+          refresh(notice.release),
+        ];
+      case 'vote_recorded':
+        return [this.thread(notice.release, voteLine(notice.actor, notice.vote)), refresh(notice.release)];
+      case 'release_signed_off':
+        return [
+          this.thread(
+            notice.release,
+            `:white_check_mark: *${escapeText(notice.release.version)} is ready for production.* Release managers can ship it.`,
+            true,
+          ),
+          refresh(notice.release),
+        ];
+      case 'release_sign_off_revoked':
+        return [
+          this.thread(
+            notice.release,
+            `:leftwards_arrow_with_hook: *${escapeText(notice.release.version)}* is no longer signed off.`,
+          ),
+          refresh(notice.release),
+        ];
+      case 'release_shipped':
+        return [
+          this.thread(
+            notice.release,
+            `:rocket: ${mention(notice.actor)} shipped *${escapeText(notice.release.version)}*. The freeze is lifted.` +
+              (notice.trackerSync ? ' Marking the Jira versions released…' : ''),
+            true,
+          ),
+          refresh(notice.release),
+        ];
+      case 'revision_bumped':
+        return [
+          this.thread(
+            notice.release,
+            `:arrows_counterclockwise: *${escapeText(notice.release.version)}* moved to revision ${notice.release.revision}: ${escapeText(notice.cause)}.` +
+              (notice.staleVoters.length > 0
+                ? ` ${notice.staleVoters.map(mention).join(', ')}: your sign-off is now stale, please review and vote again.`
+                : ''),
+          ),
+          refresh(notice.release),
+        ];
+      case 'tracker_synced':
+        return [
+          this.thread(
+            notice.release,
+            notice.problem
+              ? `:warning: ${notice.problem}`
+              : `:white_check_mark: Jira versions of *${escapeText(notice.release.version)}* are marked released.`,
+          ),
+        ];
+      case 'exception_requested':
+        return [() => this.postException(notice.exceptionId)];
+      case 'exception_decided':
+        return [
+          () => this.dmExceptionOutcome(notice.exceptionId),
+          () => this.updateException(notice.exceptionId),
+        ];
+      case 'devenv_expiring': {
+        const text = `:hourglass_flowing_sand: Your environment *${notice.env}* expires ${slackDate(new Date(notice.expiresAt))}. Extend it if you still need it.`;
+        return [
+          this.dm(notice.owner, text, [
+            section(text),
+            actions(`devenv-expiry:${notice.env}`, [
+              { text: 'Extend 4h', actionId: ActionIds.devenvExtend, value: notice.env, style: 'primary' },
+            ]),
+          ]),
+        ];
+      }
+      case 'devenv_expired':
+        return [
+          this.dm(
+            notice.owner,
+            `:wastebasket: Your environment *${notice.env}* expired; its routes are removed. \`/devenv ${notice.services.join(' ')}\` makes a new one.`,
+          ),
+        ];
+      case 'devenv_creation_interrupted':
+        return [
+          this.dm(
+            notice.owner,
+            `:warning: Creating your environment *${notice.env}* was interrupted (release-bot restarted). Nothing of it is left in the cluster; run \`/devenv\` again.`,
+          ),
+        ];
+      case 'tracker_sync_requested':
+        throw new Error('tracker_sync_requested is delivered to the tracker, not to Slack');
+    }
+  }
+
+  private async render(release: ReleaseRow, intro?: Block): Promise<{ text: string; blocks: Block[] }> {
+    const extra: Block[] = intro ? [intro] : [];
+    for (const section of this.sections) extra.push(...(await section(release)));
+    return announcementMessage(loadReleaseView(this.db, release), extra);
+  }
+
+  private requireRelease(ref: ReleaseRef): ReleaseRow {
+    const release = getReleaseById(this.db, ref.id);
+    if (!release) throw new Error(`release ${ref.id} vanished`);
+    return release;
+  }
+
+  private async postAnnouncement(ref: ReleaseRef, actor: string, note: string | null) {
+    const release = this.requireRelease(ref);
+    const message = await this.render(release, freezeAnnouncementIntro(release, actor, note ?? undefined));
+    const posted = await this.client.chat.postMessage({
+      channel: this.channel,
+      text: `${release.version} is frozen. ${freezeRule(release.version).replace(/\*/g, '')}`,
+      blocks: message.blocks,
+    });
+    const { channel, ts } = posted;
+    return (tx: Tx) => {
+      if (channel && ts) setAnnouncement(tx, release.id, channel, ts);
+    };
+  }
+
+  private async storePermalink(ref: ReleaseRef) {
+    const release = this.requireRelease(ref);
+    if (!release.announcementChannel || !release.announcementTs) return;
+    const { permalink } = await this.client.chat.getPermalink({
+      channel: release.announcementChannel,
+      message_ts: release.announcementTs,
+    });
+    return (tx: Tx) => {
+      if (permalink) setAnnouncementPermalink(tx, release.id, permalink);
+    };
+  }
+
+  /** A new announcement with live buttons; the old one (if any) says where it moved. */
+  private repost(ref: ReleaseRef, actor: string, previous: { channel: string; ts: string } | null): Step[] {
+    return [
+      () => this.postAnnouncement(ref, actor, null),
+      () => this.storePermalink(ref),
+      async () => {
+        if (!previous) return;
+        const release = this.requireRelease(ref);
+        const moved = announcementMovedMessage(release);
+        await this.client.chat.update({ channel: previous.channel, ts: previous.ts, ...moved });
+      },
+    ];
+  }
+
+  private thread(ref: ReleaseRef, line: string, broadcast = false): Step {
+    return async () => {
+      const release = this.requireRelease(ref);
+      if (!release.announcementChannel || !release.announcementTs) {
+        await this.client.chat.postMessage({ channel: this.channel, text: line });
+        return;
+      }
+      await this.client.chat.postMessage({
+        channel: release.announcementChannel,
+        thread_ts: release.announcementTs,
+        text: line,
+        reply_broadcast: broadcast,
+      });
+    };
+  }
+
+  /** Re-renders the announcement; skipped when a later notice of the release will re-render it anyway. */
+  private async refresh(ref: ReleaseRef, steps: DeliverySteps): Promise<void> {
+    if (steps.supersededBy(REFRESHING)) return;
+    const release = this.requireRelease(ref);
+    if (!release.announcementChannel || !release.announcementTs) return;
+    const message = await this.render(release);
+    await this.client.chat.update({
+      channel: release.announcementChannel,
+      ts: release.announcementTs,
+      text: message.text,
+      blocks: message.blocks,
+    });
+  }
+
+  private dm(user: string, text: string, blocks?: Block[]): Step {
+    return async () => {
+      await this.client.chat.postMessage({ channel: user, text, ...(blocks ? { blocks } : {}) });
+    };
+  }
+
+  private exceptionAndRelease(id: number) {
+    const exception = findException(this.db, id);
+    if (!exception) throw new Error(`exception ${id} vanished`);
+    const release = getReleaseById(this.db, exception.releaseId);
+    if (!release) throw new Error(`release ${exception.releaseId} vanished`);
+    return { exception, release };
+  }
+
+  private async postException(id: number) {
+    const { exception, release } = this.exceptionAndRelease(id);
+    const message = exceptionRequestMessage(exception, release);
+    const posted = await this.client.chat.postMessage({
+      channel: this.channel,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    const { channel, ts } = posted;
+    return (tx: Tx) => {
+      if (channel && ts) setExceptionMessage(tx, id, channel, ts);
+    };
+  }
+
+  private async dmExceptionOutcome(id: number): Promise<void> {
+    const { exception, release } = this.exceptionAndRelease(id);
+    await this.client.chat.postMessage({
+      channel: exception.requestedBy,
+      text: exceptionOutcomeLine(exception, release),
+    });
+  }
+
+  private async updateException(id: number): Promise<void> {
+    const { exception, release } = this.exceptionAndRelease(id);
+    if (!exception.messageChannel || !exception.messageTs) return;
+    const message = exceptionRequestMessage(exception, release);
+    await this.client.chat.update({
+      channel: exception.messageChannel,
+      ts: exception.messageTs,
+      text: message.text,
+      blocks: message.blocks,
+    });
+  }
+}
