@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBot, type RunningBot } from '../../src/bot.js';
+import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/use-cases/ports.js';
@@ -42,7 +42,13 @@ export interface TestBot {
 
 export async function startTestBot(
   env: Record<string, string> = {},
-  options: { clock?: Clock; slack?: SlackStandIn; databasePath?: string; upkeep?: 'timers' | 'manual' } = {},
+  options: {
+    clock?: Clock;
+    slack?: SlackStandIn;
+    databasePath?: string;
+    upkeep?: 'timers' | 'manual';
+    relay?: BotOptions['relay'];
+  } = {},
 ): Promise<TestBot> {
   const slack = options.slack ?? (await new SlackStandIn().start());
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-test-'));
@@ -66,6 +72,8 @@ export async function startTestBot(
   const bot = await startBot(config, {
     clock: options.clock,
     logger: createLogger(env.LOG_LEVEL ?? 'silent'),
+    // Short backoffs: tests watch retries happen instead of waiting out production delays.
+    relay: { baseBackoffMs: 100, maxBackoffMs: 400, ...options.relay },
   });
   const baseUrl = `http://127.0.0.1:${bot.port}`;
 

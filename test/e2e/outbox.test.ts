@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ActionIds } from '../../src/slack/ids.js';
+import { DEFAULT_QA, MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { queryRows } from '../support/db.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
+
+const TOKEN = 'gate-token';
+
+describe('notices go through a durable outbox: Slack outages never block an answer or lose a message', () => {
+  let jira: JiraStandIn;
+  let t: TestBot;
+  const rows = (sql: string, ...params: unknown[]) => queryRows(t.databasePath, sql, ...params);
+  const gate = async (issues: string[], commit: string) => {
+    const started = Date.now();
+    const res = await fetch(`${t.baseUrl}/api/v1/gate/check`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues, commit }),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown>,
+      ms: Date.now() - started,
+    };
+  };
+  const threadLines = () =>
+    t.slack
+      .deliveredOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts)
+      .map((c) => String(c.args.text));
+  const releaseId = () => rows('select id from releases')[0]!.id as number;
+  const announced = () =>
+    t.slack.waitFor(() => rows('select announcement_permalink p from releases')[0]?.p, 8000);
+
+  beforeEach(async () => {
+    jira = await new JiraStandIn().start();
+    jira.addProject('BLOG', '2.4');
+    jira.addIssues('BLOG', 3, () => ({ type: 'Bug', fixVersions: ['2.4'] }));
+    t = await startTestBot({
+      JIRA_BASE_URL: jira.url,
+      JIRA_EMAIL,
+      JIRA_API_TOKEN: JIRA_TOKEN,
+      JIRA_PROJECTS: 'BLOG',
+      GATE_API_TOKEN: TOKEN,
+    });
+    await t.command('/release', 'create 2.4');
+  });
+  afterEach(async () => {
+    await t.stop();
+    await jira.stop();
+  });
+
+  it('answers gate checks while Slack hangs, then delivers what they caused exactly once', async () => {
+    await t.command('/release', 'freeze 2.4');
+    await announced();
+    t.slack.inject('*', { kind: 'hang' });
+
+    for (const commit of ['c0ffee01', 'c0ffee02', 'c0ffee03']) {
+      const answer = await gate(['BLOG-1'], commit);
+      expect(answer.status).toBe(200);
+      expect(answer.body.allowed).toBe(true);
+      // A hung Slack costs the pipeline nothing: the answer comes from our database and Jira.
+      expect(answer.ms).toBeLessThan(1000);
+    }
+    expect(rows('select revision from releases')).toEqual([{ revision: 4 }]);
+    expect(rows("select count(*) n from outbox where state = 'pending'")[0]!.n).toBeGreaterThanOrEqual(3);
+    expect(threadLines().filter((l) => l.includes('moved to revision'))).toEqual([]);
+
+    t.slack.heal();
+    await t.slack.waitFor(
+      () => threadLines().filter((l) => l.includes('moved to revision')).length === 3,
+      15_000,
+    );
+    await t.slack.waitFor(
+      () => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      15_000,
+    );
+    const moved = threadLines().filter((l) => l.includes('moved to revision'));
+    expect(moved.map((l) => /revision (\d+)/.exec(l)![1])).toEqual(['2', '3', '4']);
+    expect(rows("select count(*) n from outbox where state != 'delivered'")).toEqual([{ n: 0 }]);
+  });
+
+  it('honours Retry-After when Slack rate-limits, then delivers everything in order without duplicates', async () => {
+    await t.command('/release', 'freeze 2.4');
+    await announced();
+    t.slack.inject('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 1 }, 1);
+    const pressed = Date.now();
+    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    await gate(['BLOG-2'], 'feedbeef');
+    await t.slack.waitFor(() => threadLines().some((l) => l.includes('no longer signed off')), 10_000);
+    const firstLine = t.slack
+      .deliveredOf('chat.postMessage')
+      .find((c) => c.args.thread_ts && String(c.args.text).includes('approved'));
+    expect(firstLine).toBeDefined();
+    // The rate-limited post waited out Retry-After before it went again.
+    const retried = t.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts);
+    expect(retried.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - pressed).toBeGreaterThanOrEqual(1000);
+    const lines = threadLines();
+    expect(lines.filter((l) => l.includes(`<@${DEFAULT_QA}> approved`))).toHaveLength(1);
+    const order = ['approved', 'ready for production', 'moved to revision 2', 'no longer signed off'].map(
+      (n) => lines.findIndex((l) => l.includes(n)),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('never repeats a step that went out: a failed update is retried without posting the thread line again', async () => {
+    await t.command('/release', 'freeze 2.4');
+    await announced();
+    t.slack.inject('chat.update', { kind: 'error', error: 'internal_error' }, 2);
+    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    await t.slack.waitFor(
+      () => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      10_000,
+    );
+    expect(threadLines().filter((l) => l.includes('approved'))).toHaveLength(1);
+    expect(t.slack.calls.filter((c) => c.method === 'chat.update').length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(t.slack.deliveredOf('chat.update').at(-1)!.args.blocks)).toContain('*qa* 1/1');
+  });
+
+  it('tells the manager at once when Slack refuses the announcement, and /release announce posts it again', async () => {
+    t.slack.inject('chat.postMessage', { kind: 'error', error: 'not_in_channel' }, 1);
+    const { id, url } = t.slack.newResponseUrl();
+    const ack = await t.post(
+      (await import('../support/slack-payloads.js')).slashCommandBody({
+        command: '/release',
+        text: 'freeze 2.4',
+        userId: MANAGER,
+        responseUrl: url,
+      }),
+    );
+    expect(replyText((await ack.json()) as Record<string, unknown>)).toContain('*2.4* is frozen');
+    const told = replyText(await t.slack.waitForResponse(id));
+    expect(told).toContain('Slack refused its announcement (not_in_channel)');
+    expect(told).toContain('`/invite @release-bot`');
+    expect(told).toContain('`/release announce 2.4`');
+    expect(rows('select state, announcement_ts, announcement_problem from releases')).toEqual([
+      {
+        state: 'frozen',
+        announcement_ts: null,
+        announcement_problem: `release-bot is not in <#${RELEASE_CHANNEL}>: invite it there with \`/invite @release-bot\``,
+      },
+    ]);
+
+    const refused = await t.command('/release', 'announce 2.4', 'UOTHER01');
+    expect(replyText(refused)).toContain('Only release managers may post announcements again');
+    const reposted = await t.command('/release', 'announce 2.4');
+    expect(replyText(reposted)).toContain('Posting the announcement of *2.4* again');
+    await announced();
+    const announcement = t.slack.deliveredOf('chat.postMessage').at(-1)!;
+    expect(JSON.stringify(announcement.args.blocks)).toContain(ActionIds.approve);
+    expect(rows('select announcement_problem from releases')).toEqual([{ announcement_problem: null }]);
+  });
+
+  it('marks the old announcement as moved, with a link to the new one', async () => {
+    await t.command('/release', 'freeze 2.4');
+    const first = await announced();
+    const oldTs = rows('select announcement_ts from releases')[0]!.announcement_ts;
+    await t.command('/release', 'announce 2.4');
+    await t.slack.waitFor(() => t.slack.deliveredOf('chat.update').find((c) => c.args.ts === oldTs), 8000);
+    const newLink = await t.slack.waitFor(() => {
+      const p = rows('select announcement_permalink p from releases')[0]?.p;
+      return p !== first ? p : undefined;
+    });
+    const moved = t.slack.deliveredOf('chat.update').find((c) => c.args.ts === oldTs)!;
+    expect(JSON.stringify(moved.args.blocks)).toContain(`moved <${String(newLink)}|here>`);
+    expect(JSON.stringify(moved.args.blocks)).not.toContain(ActionIds.approve);
+  });
+
+  it('refuses to freeze a release that nobody could sign off, and says how to fix it', async () => {
+    await t.command('/release', 'role remove qa');
+    const reply = await t.command('/release', 'freeze 2.4');
+    expect(replyText(reply)).toContain('no sign-off role is defined');
+    expect(replyText(reply)).toContain('/release role set');
+    expect(rows('select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(rows('select count(*) n from outbox')).toEqual([{ n: 0 }]);
+  });
+});

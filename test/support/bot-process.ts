@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { MANAGER, SIGNING_SECRET, DEFAULT_QA } from './bot-harness.js';
+import { slackSignatureHeaders } from './slack-signer.js';
+import { RELEASE_CHANNEL } from './slack-payloads.js';
+import type { SlackStandIn } from './slack-stand-in.js';
+
+/** The bot as a real process (`node src/main.ts`), for what only a process shows: SIGKILL, SIGTERM. */
+export interface BotProcess {
+  baseUrl: string;
+  /** Sends a signed request to /slack/events and returns the HTTP status. */
+  post(body: string): Promise<number>;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+  output(): string;
+}
+
+export async function startBotProcess(
+  slack: SlackStandIn,
+  databasePath: string,
+  env: Record<string, string> = {},
+): Promise<BotProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      SLACK_BOT_TOKEN: 'xoxb-process-test',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      RELEASE_CHANNEL,
+      RELEASE_MANAGERS: MANAGER,
+      SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
+      DATABASE_PATH: databasePath,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SLACK_TIMEOUT: '1s',
+      ...env,
+    },
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /"port":(\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    void exited.then((code) => reject(new Error(`the bot exited (${code}) before it was ready:\n${output}`)));
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    async post(body) {
+      const res = await fetch(`${baseUrl}/slack/events`, {
+        method: 'POST',
+        body,
+        headers: slackSignatureHeaders(SIGNING_SECRET, body),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    kill(signal) {
+      child.kill(signal);
+      return exited;
+    },
+    output: () => output,
+  };
+}
