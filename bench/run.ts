@@ -3,6 +3,7 @@ import { benchGate } from './gate.js';
 import { benchJiraScope } from './jira-scope.js';
 import { benchSignoffStorm } from './signoff-storm.js';
 import { benchSlackAck } from './slack-ack.js';
+import { benchGateWhileSlackHangs, benchOutboxStorm, benchShipWhileJiraDown } from './slack-outage.js';
 
 /** `npm run bench [section…]`: every section by default. Figures only: nothing here fails on timing. */
 const sections: Record<string, () => Promise<void>> = {
@@ -11,6 +12,9 @@ const sections: Record<string, () => Promise<void>> = {
   jira: benchJiraScope,
   gate: benchGate,
   devenv: benchDevenv,
+  'gate-slack-down': benchGateWhileSlackHangs,
+  'ship-jira-down': benchShipWhileJiraDown,
+  outbox: benchOutboxStorm,
 };
 
 const wanted = process.argv.slice(2);
