@@ -53,3 +53,21 @@ export function scopeJql(projects: readonly string[], versionName: string): stri
 export function jiraVersionName(template: string, version: string): string {
   return template.replace('{version}', version);
 }
+
+/** A release's Jira version in one configured project (absent where the project lacks it). */
+export interface VersionInProject {
+  project: string;
+  versionName: string;
+  version: { id: string; name: string; released: boolean } | undefined;
+  url: string;
+}
+
+/** A release's tickets across the configured projects, as last read from Jira. */
+export interface ReleaseScope {
+  versions: VersionInProject[];
+  issues: ScopeIssue[];
+  jql: string;
+  searchUrl: string;
+  fetchedAt: Date;
+  requests: number;
+}

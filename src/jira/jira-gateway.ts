@@ -3,9 +3,17 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { GateIssue } from '../domain/gate.js';
-import { jiraVersionName, scopeJql, type ScopeIssue } from '../domain/scope.js';
+import {
+  jiraVersionName,
+  scopeJql,
+  type ReleaseScope,
+  type ScopeIssue,
+  type VersionInProject,
+} from '../domain/scope.js';
+
+export type { ReleaseScope, VersionInProject } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
-import type { Clock, IssueLookup, ReleaseTracker } from '../use-cases/ports.js';
+import type { Clock, IssueLookup, ReleaseTracker, ScopeSource } from '../use-cases/ports.js';
 import { BoundedCache, SingleFlight } from '../support/bounded-cache.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './errors.js';
 
@@ -42,22 +50,6 @@ const SCOPE_CACHE_ENTRIES = 200;
 const ISSUE_CACHE_ENTRIES = 10_000;
 const CATEGORIES = new Set(['new', 'indeterminate', 'done']);
 
-export interface VersionInProject {
-  project: string;
-  versionName: string;
-  version: { id: string; name: string; released: boolean } | undefined;
-  url: string;
-}
-
-export interface ReleaseScope {
-  versions: VersionInProject[];
-  issues: ScopeIssue[];
-  jql: string;
-  searchUrl: string;
-  fetchedAt: Date;
-  requests: number;
-}
-
 function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
   const category = raw.fields.status?.statusCategory?.key ?? 'undefined';
   return {
@@ -72,7 +64,7 @@ function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
 }
 
 /** Everything release-bot asks of Jira, through jira.js, with retries and reasons. */
-export class JiraGateway implements ReleaseTracker, IssueLookup {
+export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   private readonly client: Version3Client;
   private readonly scopeCache: BoundedCache<string, Promise<ReleaseScope>>;
   private readonly issueCache: BoundedCache<string, GateIssue | null>;
@@ -93,6 +85,10 @@ export class JiraGateway implements ReleaseTracker, IssueLookup {
       authentication: { basic: { email: config.email, apiToken: config.apiToken } },
       baseRequestConfig: { timeout: config.timeoutSeconds * 1000 },
     });
+  }
+
+  get baseUrl(): string {
+    return this.config.baseUrl;
   }
 
   versionName(release: string): string {

@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/database.js';
 import type { GateIssue } from '../domain/gate.js';
+import type { ReleaseScope } from '../domain/scope.js';
 
 export interface Clock {
   now(): Date;
@@ -92,6 +93,12 @@ export interface IssueLookup {
     keys: readonly string[],
     options: { cacheSeconds: number; deadline: number },
   ): Promise<Map<string, GateIssue>>;
+}
+
+/** Where a release's tickets come from (Jira). */
+export interface ScopeSource {
+  readonly baseUrl: string;
+  scope(version: string): Promise<ReleaseScope>;
 }
 
 /** What the release use cases need; the composition root provides it. */

@@ -1,4 +1,5 @@
-import type { JiraGateway, ReleaseScope } from '../jira/jira-gateway.js';
+import type { ReleaseScope } from '../domain/scope.js';
+import type { ScopeSource } from './ports.js';
 import { isAppError } from '../domain/errors.js';
 import { summarizeScope } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
@@ -10,13 +11,13 @@ export type ScopeView =
 
 /** The release's Jira scope for display; a Jira failure becomes something to show, never an exception. */
 export async function loadScopeView(
-  jira: JiraGateway | undefined,
+  jira: ScopeSource | undefined,
   version: string,
   logger: Logger,
 ): Promise<ScopeView> {
   if (!jira) return { kind: 'not_connected' };
   try {
-    return { kind: 'loaded', scope: await jira.scope(version), baseUrl: jira.config.baseUrl };
+    return { kind: 'loaded', scope: await jira.scope(version), baseUrl: jira.baseUrl };
   } catch (error) {
     if (!isAppError(error)) logger.error({ err: error, version }, 'scope lookup failed');
     return {

@@ -1,5 +1,14 @@
 import type { Reader } from '../db/database.js';
-import { getReleaseById, type ReleaseRow } from '../db/releases.js';
+import {
+  countAudit,
+  findRelease,
+  getReleaseById,
+  listAudit,
+  listReleases,
+  type AuditRow,
+  type ReleaseRow,
+} from '../db/releases.js';
+import { requireRelease } from './release-lifecycle.js';
 import { listVotes } from '../db/votes.js';
 import { countLiveDevenvs } from '../db/devenvs.js';
 import { isFrozen } from '../domain/release.js';
@@ -21,4 +30,37 @@ export function loadReleaseView(db: Reader, release: ReleaseRow | number): Relea
       ? tallySignoff(row.requiredRoles, listVotes(db, row.id), row.revision)
       : undefined;
   return { release: row, tally, liveDevenvs: countLiveDevenvs(db) };
+}
+
+const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
+
+/** Every open release, rendered-ready, and how many developer environments are live. */
+export function openReleasesOverview(db: Reader): { views: ReleaseView[]; liveDevenvs: number } {
+  return {
+    views: listReleases(db, OPEN_STATES).map((r) => loadReleaseView(db, r)),
+    liveDevenvs: countLiveDevenvs(db),
+  };
+}
+
+export function allReleases(db: Reader): ReleaseRow[] {
+  return listReleases(db);
+}
+
+export function releaseNamed(db: Reader, version: string): ReleaseRow | undefined {
+  return findRelease(db, version);
+}
+
+/** One page of a release's audit trail, newest first. */
+export function auditPage(
+  db: Reader,
+  version: string,
+  page: number,
+  pageSize: number,
+): { release: ReleaseRow; rows: AuditRow[]; totalPages: number } {
+  const release = requireRelease(db, version);
+  return {
+    release,
+    rows: listAudit(db, release.id, pageSize, page),
+    totalPages: Math.max(1, Math.ceil(countAudit(db, release.id) / pageSize)),
+  };
 }

@@ -1,4 +1,4 @@
-import type { ReleaseScope } from '../../jira/jira-gateway.js';
+import type { ReleaseScope } from '../../domain/scope.js';
 import type { ScopeView } from '../../use-cases/release-scope.js';
 import { summarizeScope, type ScopeIssue } from '../../domain/scope.js';
 import { context, escapeText, section, type Block, type Reply } from './kit.js';

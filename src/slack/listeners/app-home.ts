@@ -1,9 +1,7 @@
 import type { App } from '@slack/bolt';
-import { countLiveDevenvs } from '../../db/devenvs.js';
-import { listReleases } from '../../db/releases.js';
 import type { Services } from '../../services.js';
 import { listDevenvs } from '../../use-cases/devenvs.js';
-import { loadReleaseView } from '../../use-cases/release-view.js';
+import { openReleasesOverview } from '../../use-cases/release-view.js';
 import { homeView } from '../blocks/home.js';
 
 export function registerAppHome(app: App, services: Services): void {
@@ -11,14 +9,8 @@ export function registerAppHome(app: App, services: Services): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
-      const releases = listReleases(services.db, ['planned', 'frozen', 'signed_off']).map((r) =>
-        loadReleaseView(services.db, r),
-      );
-      const view = homeView(
-        releases,
-        countLiveDevenvs(services.db),
-        listDevenvs(services.devenv, event.user),
-      );
+      const { views, liveDevenvs } = openReleasesOverview(services.db);
+      const view = homeView(views, liveDevenvs, listDevenvs(services.devenv, event.user));
       await client.views.publish({ user_id: event.user, view });
     } catch (error) {
       logger.error({ err: error, user: event.user }, 'could not publish App Home');

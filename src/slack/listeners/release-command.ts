@@ -1,11 +1,9 @@
 import type { App } from '@slack/bolt';
-import { countAudit, findRelease, listAudit, listReleases } from '../../db/releases.js';
 import { requireJira } from '../../jira/jira-gateway.js';
 import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
 import { scopeBlocks, scopeListReply } from '../blocks/scope.js';
 import { exceptionsListReply } from '../blocks/exceptions.js';
 import { exceptionsOf, requestException } from '../../use-cases/freeze-exceptions.js';
-import { countLiveDevenvs } from '../../db/devenvs.js';
 import type { Services } from '../../services.js';
 import type { Actor } from '../../use-cases/ports.js';
 import {
@@ -18,7 +16,13 @@ import {
   shipRelease,
   unfreezeRelease,
 } from '../../use-cases/release-lifecycle.js';
-import { loadReleaseView } from '../../use-cases/release-view.js';
+import {
+  allReleases,
+  auditPage,
+  loadReleaseView,
+  openReleasesOverview,
+  releaseNamed,
+} from '../../use-cases/release-view.js';
 import { removeSignoffRole, setSignoffRole, signoffRoles } from '../../use-cases/roles.js';
 import { textReply, type Reply } from '../blocks/kit.js';
 import {
@@ -91,8 +95,6 @@ function answersOnAck(command: ReleaseCommand, services: Services): boolean {
   return DATABASE_ONLY.has(command.name);
 }
 
-const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
-
 export async function runReleaseCommand(
   services: Services,
   actor: Actor,
@@ -147,16 +149,19 @@ export async function runReleaseCommand(
         );
         return releaseStatusReply(loadReleaseView(services.db, release), scope);
       }
-      return openReleasesReply(
-        listReleases(services.db, OPEN_STATES).map((r) => loadReleaseView(services.db, r)),
-        countLiveDevenvs(services.db),
-      );
+      {
+        const { views, liveDevenvs } = openReleasesOverview(services.db);
+        return openReleasesReply(views, liveDevenvs);
+      }
     case 'list':
-      return releaseListReply(listReleases(services.db));
+      return releaseListReply(allReleases(services.db));
     case 'log': {
-      const release = requireRelease(services.db, command.version);
-      const totalPages = Math.max(1, Math.ceil(countAudit(services.db, release.id) / AUDIT_PAGE_SIZE));
-      const rows = listAudit(services.db, release.id, AUDIT_PAGE_SIZE, command.page);
+      const { release, rows, totalPages } = auditPage(
+        services.db,
+        command.version,
+        command.page,
+        AUDIT_PAGE_SIZE,
+      );
       return auditLogReply(release, rows, command.page, totalPages);
     }
     case 'role-set': {
@@ -214,7 +219,7 @@ async function createWithJira(
   actor: Actor,
   command: ReleaseCommand & { name: 'create' },
 ): Promise<Reply> {
-  const existing = findRelease(services.db, command.version);
+  const existing = releaseNamed(services.db, command.version);
   const release =
     existing && command.createJiraVersions ? existing : await createRelease(services, actor, command);
   const lines = existing
