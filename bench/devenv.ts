@@ -1,4 +1,5 @@
 import { insertDevenv, listRoutedDevenvs, toDevenv } from '../src/db/devenvs.js';
+import { serviceVirtualServiceName } from '../src/domain/devenv/names.js';
 import type { KubeCluster } from '../src/kube/cluster.js';
 import { writesIn } from '../src/kube/route-applier.js';
 import { startTestCluster } from '../test/cluster/cluster.js';
@@ -78,13 +79,13 @@ export async function benchDevenv(): Promise<void> {
 
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     for (const name of names.slice(0, 10)) {
-      const vs = await getVirtualService(kc, ns, `devenv-${name}`);
+      const vs = await getVirtualService(kc, ns, serviceVirtualServiceName(name));
       vs.spec.http[0]!.route = [{ destination: { host: 'drifted.example.com' } }];
       await custom.replaceNamespacedCustomObject({
         ...ISTIO,
         namespace: ns,
         plural: 'virtualservices',
-        name: `devenv-${name}`,
+        name: serviceVirtualServiceName(name),
         body: vs,
       });
     }

@@ -17,7 +17,10 @@ async function frozenBot(jira: JiraStandIn, env: Record<string, string> = {}): P
   });
   await t.command('/release', 'create 2.4');
   await t.command('/release', 'freeze 2.4');
-  await t.slack.waitFor(() => queryRows(t.databasePath, 'select announcement_ts a from releases')[0]?.a, 10_000);
+  await t.slack.waitFor(
+    () => queryRows(t.databasePath, 'select announcement_ts a from releases')[0]?.a,
+    10_000,
+  );
   return t;
 }
 
@@ -67,7 +70,9 @@ export async function benchGateWhileSlackHangs(): Promise<void> {
       t.slack.heal();
       const healed = performance.now();
       await t.slack.waitFor(() => pending(t) === 0, 120_000);
-      console.log(`after Slack healed: the outbox was empty in ${((performance.now() - healed) / 1000).toFixed(1)} s`);
+      console.log(
+        `after Slack healed: the outbox was empty in ${((performance.now() - healed) / 1000).toFixed(1)} s`,
+      );
     }
     await t.stop();
   }
@@ -82,7 +87,9 @@ export async function benchShipWhileJiraDown(): Promise<void> {
   const t = await frozenBot(jira);
   const releaseId = queryRows(t.databasePath, 'select id from releases')[0]!.id as number;
   await t.click(ActionIds.approve, `${releaseId}:1`, DEFAULT_QA);
-  await t.slack.waitFor(() => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off');
+  await t.slack.waitFor(
+    () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
+  );
   jira.fail('GET', '/rest/api/3/project/', 503, { times: 100_000 });
   jira.fail('PUT', '/rest/api/3/version/', 503, { times: 100_000 });
   const started = performance.now();
@@ -93,7 +100,10 @@ export async function benchShipWhileJiraDown(): Promise<void> {
   await t.slack.waitFor(shippedLine, 10_000);
   const posted = performance.now() - started;
   await t.slack.waitFor(
-    () => t.slack.deliveredOf('chat.postMessage').some((c) => String(c.args.text).includes('Jira was not updated')),
+    () =>
+      t.slack
+        .deliveredOf('chat.postMessage')
+        .some((c) => String(c.args.text).includes('Jira was not updated')),
     60_000,
   );
   const jiraOutcome = performance.now() - started;
@@ -121,7 +131,12 @@ export async function benchOutboxStorm(): Promise<void> {
     await fetch(`${t.baseUrl}/api/v1/gate/check`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues: ['BLOG-1'], commit: `fix${i}` }),
+      body: JSON.stringify({
+        service: 'blog-service',
+        environment: 'preprod',
+        issues: ['BLOG-1'],
+        commit: `fix${i}`,
+      }),
     });
   }
   const enqueued = performance.now() - started;
@@ -132,7 +147,9 @@ export async function benchOutboxStorm(): Promise<void> {
     .filter((c) => c.args.thread_ts)
     .map((c) => String(c.args.text));
   const approvals = lines.filter((l) => l.includes('approved (qa)'));
-  const bumps = lines.filter((l) => l.includes('moved to revision')).map((l) => Number(/revision (\d+)/.exec(l)![1]));
+  const bumps = lines
+    .filter((l) => l.includes('moved to revision'))
+    .map((l) => Number(/revision (\d+)/.exec(l)![1]));
   const inOrder = bumps.every((r, i) => i === 0 || r > bumps[i - 1]!);
   const lastApproval = lines.findLastIndex((l) => l.includes('approved (qa)'));
   const firstBump = lines.findIndex((l) => l.includes('moved to revision'));

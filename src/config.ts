@@ -130,6 +130,25 @@ const envSchema = z
     DEVENV_RECONCILE_INTERVAL: duration('5m'),
     DEVENV_READINESS_POLL: duration('15s'),
     KUBE_TIMEOUT: duration('10s'),
+    DEVENV_USERS: slackPrincipalList.optional(),
+    DEVENV_TARGET_NAMESPACES: commaList
+      .default([])
+      .pipe(
+        z.array(z.string().regex(/^[a-z0-9*?][a-z0-9*?-]{0,62}$/, 'namespace names or globs like team-*')),
+      ),
+    DEVENV_EXTERNAL_HOSTS: commaList
+      .default([])
+      .transform((hosts) => hosts.map((h) => h.toLowerCase()))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^\.?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
+              'host names, or .suffix entries like .dev.example.com',
+            ),
+        ),
+      ),
     DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
     DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
   })
@@ -173,6 +192,26 @@ const envSchema = z
         path: ['DEVENV_ROUTING_HEADER'],
         message:
           'is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
+      });
+    }
+    if (!env.DEVENV_NAMESPACE_TEMPLATE.includes('{env}')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEVENV_NAMESPACE_TEMPLATE'],
+        message: 'must contain {env} (every environment has its own namespace)',
+      });
+    }
+    const link = {
+      DEVENV_DOMAIN: env.DEVENV_DOMAIN,
+      DEVENV_GATEWAY: env.DEVENV_GATEWAY,
+      DEVENV_ENTRY_SERVICE: env.DEVENV_ENTRY_SERVICE,
+    };
+    const linkSet = Object.entries(link).filter(([, v]) => v);
+    if (linkSet.length > 0 && linkSet.length < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [Object.entries(link).find(([, v]) => !v)![0]],
+        message: `the per-environment link needs DEVENV_DOMAIN, DEVENV_GATEWAY and DEVENV_ENTRY_SERVICE together (${linkSet.map(([k]) => k).join(', ')} set): set all three or none`,
       });
     }
     if (env.DEVENV_TTL_DEFAULT > env.DEVENV_TTL_MAX) {
@@ -242,6 +281,9 @@ export interface Config {
     kubeTimeoutSeconds: number;
     maxPerUser: number;
     maxTotal: number;
+    users: { everyone: boolean; ids: string[] };
+    targetNamespaces: string[];
+    externalHosts: string[];
   };
 }
 
@@ -315,6 +357,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       kubeTimeoutSeconds: e.KUBE_TIMEOUT,
       maxPerUser: e.DEVENV_MAX_PER_USER,
       maxTotal: e.DEVENV_MAX_TOTAL,
+      users: e.DEVENV_USERS ?? { everyone: true, ids: [] },
+      targetNamespaces: e.DEVENV_TARGET_NAMESPACES,
+      externalHosts: e.DEVENV_EXTERNAL_HOSTS,
     },
   };
 }

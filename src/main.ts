@@ -4,10 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
+function refuseToStart(error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(
       `release-bot cannot start, fix the configuration (see .env.example):\n${error.problems.join('\n')}\n`,
@@ -15,6 +12,13 @@ try {
     process.exit(1);
   }
   throw error;
+}
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  refuseToStart(error);
 }
 
 // Handlers go in before start-up so a signal during start still shuts down cleanly. The stop is bounded by
@@ -36,4 +40,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       );
   });
 }
-await starting;
+await starting.catch(refuseToStart);

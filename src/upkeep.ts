@@ -23,7 +23,12 @@ export function startDevenvUpkeep(
   options: { reconcileIntervalMs: number; expiryTickMs: number; logger: Logger; autostart: boolean },
 ): DevenvUpkeep {
   let last: ReconcileOutcome | undefined;
-  const reconcile = async () => {
+  // A pass still running makes the next tick a no-op: passes never overlap.
+  let reconciling: Promise<void> | undefined;
+  let expiring: Promise<void> | undefined;
+  const reconcile = () => (reconciling ??= reconcileOnce().finally(() => (reconciling = undefined)));
+  const expiry = () => (expiring ??= expiryOnce().finally(() => (expiring = undefined)));
+  const reconcileOnce = async () => {
     try {
       last = await reconcileDevenvs(deps, notifier);
     } catch (error) {
@@ -36,7 +41,7 @@ export function startDevenvUpkeep(
       };
     }
   };
-  const expiry = async () => {
+  const expiryOnce = async () => {
     try {
       await warnExpiringDevenvs(deps, notifier);
       await reapExpiredDevenvs(deps, notifier);

@@ -22,6 +22,31 @@ export type ObservedObject = z.output<typeof objectSchema>;
 
 const listSchema = z.object({ items: z.array(objectSchema) });
 
+type RequestOptions = ReturnType<typeof k8s.setHeaderOptions>;
+
+/**
+ * Request options whose middleware hands the request an AbortSignal (client-node 1.x passes it on to
+ * fetch), so a timed-out call is cancelled on the wire. Built on `setHeaderOptions`, which is the
+ * library's public way to make middleware; the header itself tells the server our deadline.
+ */
+function abortable(signal: AbortSignal, timeoutMs: number): RequestOptions {
+  const options = k8s.setHeaderOptions('X-Release-Bot-Deadline-Ms', String(timeoutMs));
+  const [header] = options.middleware ?? [];
+  if (!header) return options;
+  return {
+    ...options,
+    middleware: [
+      {
+        pre: (request) => {
+          request.setSignal(signal);
+          return header.pre(request);
+        },
+        post: (response) => header.post(response),
+      },
+    ],
+  };
+}
+
 interface ResourceType {
   group: string;
   version: string;
@@ -92,26 +117,47 @@ export class KubeCluster {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
-  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+  private read<T>(what: string, call: (options: RequestOptions) => Promise<T>): Promise<T> {
     return this.call('reads', what, call);
   }
 
-  private write<T>(what: string, call: () => Promise<T>): Promise<T> {
+  private write<T>(what: string, call: (options: RequestOptions) => Promise<T>): Promise<T> {
     return this.call('writes', what, call);
   }
 
-  private async call<T>(kind: 'reads' | 'writes', what: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Every call is aborted at the timeout, not merely abandoned: a write must not land after the caller
+   * gave up on it and rolled back.
+   */
+  private async call<T>(
+    kind: 'reads' | 'writes',
+    what: string,
+    call: (options: RequestOptions) => Promise<T>,
+  ): Promise<T> {
     this.calls[kind]++;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      return await withTimeout(call(), this.timeoutMs, what);
+      return await withTimeout(call(abortable(controller.signal, this.timeoutMs)), this.timeoutMs, what);
     } catch (error) {
+      if (controller.signal.aborted) {
+        throw new AppError(
+          'timeout',
+          `The cluster did not answer within ${this.timeoutMs / 1000} s while trying to ${what}.`,
+          {
+            cause: error,
+          },
+        );
+      }
       throw kubeFailure(error, what);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async listServices(namespace: string, labelSelector?: string): Promise<ServiceSummary[]> {
-    const list = await this.read(`list Services in ${namespace}`, () =>
-      this.core.listNamespacedService({ namespace, labelSelector }),
+    const list = await this.read(`list Services in ${namespace}`, (options) =>
+      this.core.listNamespacedService({ namespace, labelSelector }, options),
     );
     return list.items.map((s) => ({
       name: s.metadata?.name ?? '',
@@ -121,8 +167,8 @@ export class KubeCluster {
 
   async serviceExists(namespace: string, name: string): Promise<boolean> {
     try {
-      await this.read(`read Service ${namespace}/${name}`, () =>
-        this.core.readNamespacedService({ namespace, name }),
+      await this.read(`read Service ${namespace}/${name}`, (options) =>
+        this.core.readNamespacedService({ namespace, name }, options),
       );
       return true;
     } catch (error) {
@@ -133,11 +179,11 @@ export class KubeCluster {
 
   /** Ready endpoints of a Service, from its EndpointSlices. */
   async readyEndpoints(namespace: string, service: string): Promise<number> {
-    const slices = await this.read(`list EndpointSlices of ${namespace}/${service}`, () =>
-      this.discovery.listNamespacedEndpointSlice({
-        namespace,
-        labelSelector: `kubernetes.io/service-name=${service}`,
-      }),
+    const slices = await this.read(`list EndpointSlices of ${namespace}/${service}`, (options) =>
+      this.discovery.listNamespacedEndpointSlice(
+        { namespace, labelSelector: `kubernetes.io/service-name=${service}` },
+        options,
+      ),
     );
     return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
   }
@@ -150,14 +196,11 @@ export class KubeCluster {
   ): Promise<ObservedObject[]> {
     const r = resourceOf(apiVersion, kind);
     try {
-      const raw: unknown = await this.read(`list ${kind}s in ${namespace}`, () =>
-        this.custom.listNamespacedCustomObject({
-          group: r.group,
-          version: r.version,
-          namespace,
-          plural: r.plural,
-          labelSelector,
-        }),
+      const raw: unknown = await this.read(`list ${kind}s in ${namespace}`, (options) =>
+        this.custom.listNamespacedCustomObject(
+          { group: r.group, version: r.version, namespace, plural: r.plural, labelSelector },
+          options,
+        ),
       );
       return listSchema.parse(raw).items;
     } catch (error) {
@@ -174,14 +217,11 @@ export class KubeCluster {
 
   async get(apiVersion: string, kind: string, namespace: string, name: string): Promise<ObservedObject> {
     const r = resourceOf(apiVersion, kind);
-    const raw: unknown = await this.read(`read ${kind} ${namespace}/${name}`, () =>
-      this.custom.getNamespacedCustomObject({
-        group: r.group,
-        version: r.version,
-        namespace,
-        plural: r.plural,
-        name,
-      }),
+    const raw: unknown = await this.read(`read ${kind} ${namespace}/${name}`, (options) =>
+      this.custom.getNamespacedCustomObject(
+        { group: r.group, version: r.version, namespace, plural: r.plural, name },
+        options,
+      ),
     );
     return objectSchema.parse(raw);
   }
@@ -189,10 +229,10 @@ export class KubeCluster {
   /** Server-side apply with our field manager: we own exactly the fields we send. */
   async apply(object: KubeObject): Promise<void> {
     const { namespace, name } = object.metadata;
-    await this.write(`apply ${object.kind} ${namespace}/${name}`, () =>
+    await this.write(`apply ${object.kind} ${namespace}/${name}`, (options) =>
       this.custom.patchNamespacedCustomObject(
         { ...addressOf(object), body: object, fieldManager: FIELD_MANAGER, force: true },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply, options),
       ),
     );
   }
@@ -200,12 +240,11 @@ export class KubeCluster {
   /** A full update guarded by `metadata.resourceVersion`: a 409 means someone changed it since we read it. */
   async replace(object: ObservedObject): Promise<void> {
     const { namespace, name } = object.metadata;
-    await this.write(`update ${object.kind} ${namespace}/${name}`, () =>
-      this.custom.replaceNamespacedCustomObject({
-        ...addressOf(object),
-        body: object,
-        fieldManager: FIELD_MANAGER,
-      }),
+    await this.write(`update ${object.kind} ${namespace}/${name}`, (options) =>
+      this.custom.replaceNamespacedCustomObject(
+        { ...addressOf(object), body: object, fieldManager: FIELD_MANAGER },
+        options,
+      ),
     );
   }
 
@@ -216,8 +255,8 @@ export class KubeCluster {
   }): Promise<void> {
     const { namespace, name } = object.metadata;
     try {
-      await this.write(`delete ${object.kind} ${namespace}/${name}`, () =>
-        this.custom.deleteNamespacedCustomObject(addressOf(object)),
+      await this.write(`delete ${object.kind} ${namespace}/${name}`, (options) =>
+        this.custom.deleteNamespacedCustomObject(addressOf(object), options),
       );
     } catch (error) {
       if ((error as { reason?: string }).reason !== 'not_found') throw error;

@@ -1,4 +1,4 @@
-import { serviceEntryName } from '../domain/devenv/render-istio.js';
+import { serviceEntryName } from '../domain/devenv/names.js';
 import type { Override } from '../domain/devenv/model.js';
 import { ISTIO_NETWORKING } from '../domain/devenv/render-istio.js';
 import type { DevenvCluster, DevenvSettings, TargetStatus } from '../use-cases/devenvs.js';

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { RoutingSettings } from '../domain/devenv/routing.js';
 import type { Logger } from '../logger.js';
-import { KeyedSerialQueue } from '../support/keyed-coalescer.js';
+import { HostLocks } from '../support/host-locks.js';
 import type { Access } from '../use-cases/ports.js';
 import type { DevenvDeps, DevenvSettings } from '../use-cases/devenvs.js';
 import type { Clock } from '../use-cases/ports.js';
@@ -59,7 +59,13 @@ export function createDevenvDeps(
     supportsExternalTargets: !gatewayRouting,
     randomSuffix: () => randomBytes(3).toString('hex').slice(0, 5),
     logger: parts.logger,
-    queue: new KeyedSerialQueue(),
+    locks: new HostLocks(),
+    policy: {
+      creators: config.devenv.users,
+      targetNamespaces: config.devenv.targetNamespaces,
+      externalHosts: config.devenv.externalHosts,
+      clusterDomain: config.devenv.clusterDomain,
+    },
     kube,
   };
 }

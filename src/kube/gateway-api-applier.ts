@@ -6,7 +6,7 @@ import {
   type GatewayRoutingSettings,
 } from '../domain/devenv/render-gateway-api.js';
 import type { KubeCluster, ObservedObject } from './cluster.js';
-import { upToDate } from './istio-applier.js';
+import { refuseToAdopt, upToDate } from './istio-applier.js';
 import {
   emptyReport,
   scopeFilter,
@@ -32,10 +32,12 @@ export class GatewayApiRouteApplier implements RouteApplier {
   async converge(envs: readonly Devenv[], scope: ConvergeScope = {}): Promise<ConvergeReport> {
     const report = emptyReport();
     const ns = this.settings.preprodNamespace;
-    const [services, observed] = await Promise.all([
+    const [services, allRoutes] = await Promise.all([
       this.cluster.listServices(ns),
-      this.cluster.list(GATEWAY_API, 'HTTPRoute', ns, `${MANAGED_BY_LABEL}=${MANAGED_BY}`),
+      this.cluster.list(GATEWAY_API, 'HTTPRoute', ns),
     ]);
+    const observed = allRoutes.filter((r) => r.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    const anyByName = new Map(allRoutes.map((o) => [o.metadata.name, o]));
     this.ports = Object.fromEntries(
       services.filter((s) => s.ports[0] !== undefined).map((s) => [s.name, s.ports[0]!]),
     );
@@ -44,6 +46,7 @@ export class GatewayApiRouteApplier implements RouteApplier {
     const desired = this.render(envs);
     const byName = new Map(observed.map((o) => [o.metadata.name, o]));
     for (const object of desired.filter((o) => inScope(o.metadata.labels[DEVENV_LABEL]))) {
+      refuseToAdopt(object, anyByName.get(object.metadata.name));
       if (upToDate(object, byName.get(object.metadata.name))) {
         report.unchanged++;
         continue;

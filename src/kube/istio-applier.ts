@@ -12,6 +12,7 @@ import {
   isOurRoute,
   mergeRoutes,
   ownedVirtualService,
+  ownedVirtualServiceName,
   renderIstio,
   renderIstioObjects,
   routeName,
@@ -39,6 +40,18 @@ function ours(o: ObservedObject): boolean {
 function httpRoutes(o: ObservedObject): unknown[] {
   const http = o.spec.http;
   return Array.isArray(http) ? (http as unknown[]) : [];
+}
+
+/**
+ * Never adopt what is not ours: a server-side apply with force would take over someone else's object of the
+ * same name. Refuse, and leave it exactly as it is.
+ */
+export function refuseToAdopt(desired: KubeObject, observed: ObservedObject | undefined): void {
+  if (!observed || observed.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) return;
+  throw new AppError(
+    'conflict',
+    `${desired.kind} ${desired.metadata.namespace}/${desired.metadata.name} already exists and is not managed by release-bot (no ${MANAGED_BY_LABEL}=${MANAGED_BY} label), so release-bot leaves it alone. Ask its owner to rename or remove it.`,
+  );
 }
 
 /** Whether an observed object already says everything the desired one says. */
@@ -102,14 +115,15 @@ export class IstioRouteApplier implements RouteApplier {
     byKey: Map<string, ObservedObject>;
   }> {
     const ns = this.settings.preprodNamespace;
-    const [virtualServices, serviceEntries] = await Promise.all([
+    // Every ServiceEntry, not only ours: a same-named one of someone else's must be seen to be left alone.
+    const [virtualServices, allServiceEntries] = await Promise.all([
       this.cluster.list(ISTIO_NETWORKING, 'VirtualService', ns),
-      this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns, `${MANAGED_BY_LABEL}=${MANAGED_BY}`),
+      this.cluster.list(ISTIO_NETWORKING, 'ServiceEntry', ns),
     ]);
     const byKey = new Map(
-      [...virtualServices, ...serviceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]),
+      [...virtualServices, ...allServiceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]),
     );
-    return { virtualServices, serviceEntries, byKey };
+    return { virtualServices, serviceEntries: allServiceEntries.filter(ours), byKey };
   }
 
   private async applyIfChanged(
@@ -117,7 +131,9 @@ export class IstioRouteApplier implements RouteApplier {
     observed: Map<string, ObservedObject>,
     report: ConvergeReport,
   ): Promise<void> {
-    if (upToDate(object, observed.get(`${object.kind}/${object.metadata.name}`))) {
+    const current = observed.get(`${object.kind}/${object.metadata.name}`);
+    refuseToAdopt(object, current);
+    if (upToDate(object, current)) {
       report.unchanged++;
       return;
     }
@@ -142,10 +158,14 @@ export class IstioRouteApplier implements RouteApplier {
     const service = vs.metadata.labels?.[SERVICE_LABEL];
     const env = vs.metadata.labels?.[DEVENV_LABEL];
     if (ours(vs)) {
-      if (service)
-        return !desired.services.some((r) => r.service === service) && within.service(service)
-          ? 'delete'
-          : undefined;
+      if (service) {
+        // Still routed under this very name: keep. Routed under a new name (renamed): the new one was written
+        // first, so deleting the old leaves no gap.
+        const current =
+          desired.services.some((r) => r.service === service) &&
+          vs.metadata.name === ownedVirtualServiceName(service);
+        return !current && within.service(service) ? 'delete' : undefined;
+      }
       if (env) {
         const explained = desired.objects.some(
           (o) => o.kind === 'VirtualService' && o.metadata.name === vs.metadata.name,

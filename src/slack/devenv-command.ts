@@ -1,6 +1,7 @@
 import { parseDurationSeconds } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { parseEnvName } from '../domain/devenv/model.js';
+import { unwrapSlackMarkup } from '../domain/devenv/policy.js';
 import { tokenize } from './release-command.js';
 
 export type DevenvCommand =
@@ -46,7 +47,8 @@ function parseCreate(tokens: string[]): DevenvCommand {
 const SUBCOMMANDS = new Set(['help', 'list', 'show', 'delete', 'extend', 'status']);
 
 export function parseDevenvCommand(text: string): DevenvCommand {
-  const tokens = tokenize(text);
+  // The manifest sets should_escape: Slack sends `box.dev:8443` as `<http://box.dev:8443|box.dev:8443>`.
+  const tokens = tokenize(unwrapSlackMarkup(text));
   const [sub, ...args] = tokens;
   if (sub === undefined || sub === 'help') return { name: 'help' };
   if (!SUBCOMMANDS.has(sub)) return parseCreate(tokens);

@@ -19,6 +19,11 @@ export class AccessControl implements Access {
     return this.isAmong(userId, this.managers.ids);
   }
 
+  async isNamedReleaseManager(userId: string): Promise<boolean> {
+    if (!this.managers) return false;
+    return this.isAmong(userId, this.managers.ids);
+  }
+
   async requireReleaseManager(userId: string, action: string): Promise<void> {
     if (!this.managers) {
       throw new AppError(

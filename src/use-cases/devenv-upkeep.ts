@@ -49,7 +49,7 @@ export async function reconcileDevenvs(
     };
   }
   const cluster = deps.cluster;
-  return deps.queue.run('cluster', async () => {
+  return deps.locks.withAll(async () => {
     const interrupted = listAllDevenvs(deps.db).filter((r) => r.state !== 'live');
     const live = listRoutedDevenvs(deps.db)
       .filter((r) => r.state === 'live')
@@ -90,6 +90,7 @@ export async function reapExpiredDevenvs(deps: DevenvDeps, notifier: DevenvOwner
   for (const row of listExpiredDevenvs(deps.db, deps.clock.now()).filter((r) => r.state === 'live')) {
     try {
       const env = await removeDevenv(deps, { userId: 'reaper' }, row.name, 'expired');
+      if (!env) continue;
       reaped.push(env.name);
       await notifier.expired(env);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db, Reader } from '../db/database.js';
 import {
   countDevenvsOf,
   countLiveDevenvs,
@@ -23,12 +23,14 @@ import {
   type Devenv,
   type Override,
 } from '../domain/devenv/model.js';
-import type { KubeObject } from '../domain/devenv/objects.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, type KubeObject } from '../domain/devenv/objects.js';
+import { routeName } from '../domain/devenv/render-istio.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ConvergeReport, ConvergeScope, RouteApplier } from '../kube/route-applier.js';
 import type { ObservedObject } from '../kube/cluster.js';
-import { KeyedSerialQueue } from '../support/keyed-coalescer.js';
+import type { HostLocks } from '../support/host-locks.js';
+import { targetRefusal, type DevenvPolicy } from '../domain/devenv/policy.js';
 import type { Access } from './ports.js';
 import type { Actor, Clock } from './ports.js';
 
@@ -68,8 +70,10 @@ export interface DevenvDeps {
   supportsExternalTargets: boolean;
   randomSuffix: () => string;
   logger: Logger;
-  /** One cluster change at a time: two environments touching one VirtualService must not interleave. */
-  queue: KeyedSerialQueue<'cluster'>;
+  /** Who may create and where routes may point. */
+  policy: DevenvPolicy;
+  /** Cluster changes per host: two environments touching one VirtualService must not interleave. */
+  locks: HostLocks;
   /** Test seam: simulates a crash between the cluster write and the database commit. */
   faults?: { afterClusterWrite?: (phase: 'create' | 'delete', env: string) => void };
 }
@@ -132,15 +136,16 @@ async function checkCatalogue(deps: DevenvDeps, overrides: Override[]): Promise<
   throw new AppError('invalid_input', lines.join('\n'));
 }
 
-function checkLimits(deps: DevenvDeps, owner: string): void {
-  const mine = countDevenvsOf(deps.db, owner);
+/** Inside the transaction that records the environment, so parallel creates cannot all pass. */
+function checkLimits(deps: DevenvDeps, tx: Reader, owner: string): void {
+  const mine = countDevenvsOf(tx, owner);
   if (mine >= deps.settings.maxPerUser) {
     throw new AppError(
       'limit_reached',
       `You already have ${mine} environments, the most one person may have (${deps.settings.maxPerUser}). Delete one first: \`/devenv list\`.`,
     );
   }
-  const total = countLiveDevenvs(deps.db);
+  const total = countLiveDevenvs(tx);
   if (total >= deps.settings.maxTotal) {
     throw new AppError(
       'limit_reached',
@@ -166,7 +171,13 @@ export async function createDevenv(
   request: DevenvRequest,
 ): Promise<DevenvCreated> {
   const name = request.name ? parseEnvName(request.name) : deriveEnvName(actor.userName, deps.randomSuffix());
-  const overrides = parseOverrides(request.targets, namespaceFor(deps.settings.namespaceTemplate, name));
+  await requireCreator(deps, actor);
+  const ownNamespace = namespaceFor(deps.settings.namespaceTemplate, name);
+  const overrides = parseOverrides(request.targets, ownNamespace);
+  const refusals = overrides
+    .map((o) => targetRefusal(o, ownNamespace, deps.policy))
+    .filter((r): r is string => r !== undefined);
+  if (refusals.length > 0) throw new AppError('forbidden', refusals.join('\n'));
   const external = overrides.find((o) => o.target.kind === 'external');
   if (external && !deps.supportsExternalTargets) {
     throw new AppError(
@@ -180,7 +191,7 @@ export async function createDevenv(
       'already_exists',
       `The environment name \`${name}\` is taken; pick another with name=…`,
     );
-  checkLimits(deps, actor.userId);
+  checkLimits(deps, deps.db, actor.userId);
   await checkCatalogue(deps, overrides);
 
   const frozenReleases = listReleases(deps.db, ['frozen', 'signed_off']).map((r) => r.version);
@@ -207,7 +218,7 @@ export async function createDevenv(
     };
   }
   const cluster = deps.cluster;
-  return deps.queue.run('cluster', async () => {
+  return deps.locks.withHosts(hostsOf(env), async () => {
     const at = deps.clock.now();
     deps.db.transaction((tx) => {
       if (findDevenv(tx, name))
@@ -215,6 +226,7 @@ export async function createDevenv(
           'already_exists',
           `The environment name \`${name}\` is taken; pick another with name=…`,
         );
+      checkLimits(deps, tx, actor.userId);
       insertDevenv(tx, {
         name,
         owner: env.owner,
@@ -284,6 +296,22 @@ async function rollBack(
   }
 }
 
+/** The pre-prod hosts an environment routes: what its cluster work must hold. */
+export function hostsOf(env: Devenv): string[] {
+  return env.overrides.map((o) => o.service);
+}
+
+async function requireCreator(deps: DevenvDeps, actor: Actor): Promise<void> {
+  const { creators } = deps.policy;
+  if (creators.everyone) return;
+  if (await deps.access.isAmong(actor.userId, creators.ids)) return;
+  if (await deps.access.isNamedReleaseManager(actor.userId)) return;
+  throw new AppError(
+    'forbidden',
+    'You may not create developer environments here: ask a release manager to add you (or your group) to DEVENV_USERS.',
+  );
+}
+
 function describeEnv(env: Devenv): string {
   return `${env.name}: ${env.overrides.map((o) => o.service).join(', ')}`;
 }
@@ -297,7 +325,8 @@ export async function requireDevenvControl(
   const row = findDevenv(deps.db, parseEnvName(name));
   if (!row)
     throw new AppError('not_found', `There is no environment \`${name}\`. \`/devenv list all\` shows them.`);
-  if (row.owner !== actor.userId && !(await deps.access.isReleaseManager(actor.userId))) {
+  // RELEASE_MANAGERS=* lets everyone manage releases, not everyone's environments: only named managers.
+  if (row.owner !== actor.userId && !(await deps.access.isNamedReleaseManager(actor.userId))) {
     throw new AppError(
       'forbidden',
       `Only <@${row.owner}> (its owner) or a release manager may ${action} \`${row.name}\`.`,
@@ -312,11 +341,15 @@ export async function removeDevenv(
   actor: Actor,
   name: string,
   reason: 'deleted' | 'expired',
-): Promise<Devenv> {
+): Promise<Devenv | undefined> {
   const row = findDevenv(deps.db, name);
   if (!row) throw new AppError('not_found', `There is no environment \`${name}\`.`);
   const env = toDevenv(row);
-  return deps.queue.run('cluster', async () => {
+  return deps.locks.withHosts(hostsOf(env), async () => {
+    // The reaper decided from an older read: an extend that committed since then wins.
+    const current = findDevenv(deps.db, name);
+    if (!current) return undefined;
+    if (reason === 'expired' && current.expiresAt > deps.clock.now()) return undefined;
     setDevenvState(deps.db, name, 'deleting');
     if (deps.cluster && !deps.dryRunReason) {
       const others = listRoutedDevenvs(deps.db).map(toDevenv);
@@ -341,7 +374,9 @@ export async function removeDevenv(
 
 export async function deleteDevenv(deps: DevenvDeps, actor: Actor, name: string): Promise<Devenv> {
   const row = await requireDevenvControl(deps, actor, name, 'delete');
-  return removeDevenv(deps, actor, row.name, 'deleted');
+  const removed = await removeDevenv(deps, actor, row.name, 'deleted');
+  if (!removed) throw new AppError('not_found', `\`${row.name}\` was removed meanwhile.`);
+  return removed;
 }
 
 export async function extendDevenv(
@@ -384,10 +419,8 @@ export interface DevenvDetails {
   targets: (TargetStatus & { override: Override })[];
 }
 
-export async function showDevenv(deps: DevenvDeps, name: string): Promise<DevenvDetails> {
-  const row = findDevenv(deps.db, parseEnvName(name));
-  if (!row)
-    throw new AppError('not_found', `There is no environment \`${name}\`. \`/devenv list all\` shows them.`);
+export async function showDevenv(deps: DevenvDeps, actor: Actor, name: string): Promise<DevenvDetails> {
+  const row = await requireDevenvControl(deps, actor, name, 'see the objects of');
   const env = toDevenv(row);
   if (!deps.cluster || deps.dryRunReason) {
     return {
@@ -402,7 +435,7 @@ export async function showDevenv(deps: DevenvDeps, name: string): Promise<Devenv
     cluster.applier.observedFor(env.name),
     targetStatuses(cluster, env),
   ]);
-  return { env, objects, observed: true, targets };
+  return { env, objects: objects.map((o) => onlyOurRoutes(o, env.name)), observed: true, targets };
 }
 
 /** Whether each override's target exists and has ready endpoints, as the cluster says now. */
@@ -416,4 +449,19 @@ export function targetStatuses(
       ...(await cluster.targetStatus(env.name, override)),
     })),
   );
+}
+
+/** A foreign VirtualService shows only this environment's route: the rest is someone else's business. */
+function onlyOurRoutes(object: ObservedObject, env: string): ObservedObject {
+  if (object.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) return object;
+  const http = Array.isArray(object.spec.http) ? (object.spec.http as { name?: unknown }[]) : [];
+  return {
+    ...object,
+    metadata: {
+      name: object.metadata.name,
+      namespace: object.metadata.namespace,
+      labels: object.metadata.labels,
+    },
+    spec: { hosts: object.spec.hosts, http: http.filter((r) => r.name === routeName(env)) },
+  };
 }

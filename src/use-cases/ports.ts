@@ -24,6 +24,8 @@ export interface GroupDirectory {
 /** Who may do what: every check happens on the server, for commands and button presses alike. */
 export interface Access {
   isReleaseManager(userId: string): Promise<boolean>;
+  /** A manager by name (user or group), not merely because RELEASE_MANAGERS=* lets everyone manage. */
+  isNamedReleaseManager(userId: string): Promise<boolean>;
   requireReleaseManager(userId: string, action: string): Promise<void>;
   isAmong(userId: string, principals: readonly string[]): Promise<boolean>;
 }

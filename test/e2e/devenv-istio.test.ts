@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { linkName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
   let ns: string;
   const host = (svc: string) => `${svc}.${ns}.svc.cluster.local`;
   const routeNames = async (svc: string) =>
-    (await getVirtualService(kc, ns, `devenv-${svc}`)).spec.http.map((r) => r.name);
+    (await getVirtualService(kc, ns, serviceVirtualServiceName(svc))).spec.http.map((r) => r.name);
 
   beforeEach(async () => {
     ns = await freshNamespace(kc, 'preprod');
@@ -41,6 +42,8 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       KUBECONFIG: kubeconfigPath,
       DEVENV_PREPROD_NAMESPACE: ns,
       DEVENV_NAMESPACE_TEMPLATE: `${ns}-{env}`,
+      DEVENV_TARGET_NAMESPACES: 'team-*',
+      DEVENV_EXTERNAL_HOSTS: '.dev.example.com',
     });
   });
   afterEach(async () => {
@@ -52,7 +55,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(reply).toContain('Environment *ana* is live');
     expect(reply).toContain("`curl -H 'baggage: devenv=ana'");
     expect(reply).toContain(`• *blog-service* → \`${ns}-ana/blog-service\` · :warning: target not found yet`);
-    const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
+    const vs = await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'));
     expect(vs.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'release-bot',
       'release-bot.io/service': 'blog-service',
@@ -68,7 +71,10 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
         { name: 'default', route: [{ destination: { host: host('blog-service') } }] },
       ],
     });
-    expect(await listNames(kc, ns, 'virtualservices')).toEqual(['devenv-blog-service', 'devenv-tag-service']);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([
+      serviceVirtualServiceName('blog-service'),
+      serviceVirtualServiceName('tag-service'),
+    ]);
     expect(queryRows(t.databasePath, 'select name, owner, state from devenvs')).toEqual([
       { name: 'ana', owner: DEV, state: 'live' },
     ]);
@@ -85,7 +91,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       'Environment *ana* is deleted',
     );
     expect(await routeNames('blog-service')).toEqual(['devenv-zed', 'default']);
-    expect(await listNames(kc, ns, 'virtualservices')).toEqual(['devenv-blog-service']);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([serviceVirtualServiceName('blog-service')]);
 
     const { responseId } = await t.click(ActionIds.devenvDelete, 'zed', DEV);
     expect(replyText(await t.slack.waitForResponse(responseId))).toContain('Environment *zed* is deleted');
@@ -195,20 +201,21 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       ...ISTIO,
       namespace: ns,
       plural: 'serviceentries',
-      name: 'devenv-ext-blog-service',
+      name: serviceEntryName('ext', 'blog-service'),
     })) as { spec: unknown };
     expect(entry.spec).toEqual({
       hosts: ['laptop.dev.example.com'],
+      exportTo: ['.'],
       location: 'MESH_EXTERNAL',
       resolution: 'DNS',
       ports: [{ number: 8080, name: 'http-8080', protocol: 'HTTP' }],
     });
-    expect((await getVirtualService(kc, ns, 'devenv-blog-service')).spec.http[0]!.route).toEqual([
-      { destination: { host: 'laptop.dev.example.com', port: { number: 8080 } } },
-    ]);
-    expect((await getVirtualService(kc, ns, 'devenv-tag-service')).spec.http[0]!.route).toEqual([
-      { destination: { host: 'tag-next.team-x.svc.cluster.local' } },
-    ]);
+    expect(
+      (await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'))).spec.http[0]!.route,
+    ).toEqual([{ destination: { host: 'laptop.dev.example.com', port: { number: 8080 } } }]);
+    expect(
+      (await getVirtualService(kc, ns, serviceVirtualServiceName('tag-service'))).spec.http[0]!.route,
+    ).toEqual([{ destination: { host: 'tag-next.team-x.svc.cluster.local' } }]);
     await t.command('/devenv', 'delete ext', DEV);
     expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
   });
@@ -252,9 +259,13 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
 
   it('shows the applied objects as YAML', async () => {
     await t.command('/devenv', 'blog-service name=ana', DEV);
-    const shown = replyText(await t.command('/devenv', 'show ana', 'UOTHER'));
+    const refused = replyText(await t.command('/devenv', 'show ana', 'UOTHER'));
+    expect(refused).toContain(
+      'Only <@UDEV00001> (its owner) or a release manager may see the objects of `ana`',
+    );
+    const shown = replyText(await t.command('/devenv', 'show ana', DEV));
     expect(shown).toContain('Objects as they are in the cluster now');
-    expect(shown).toContain('name: devenv-blog-service');
+    expect(shown).toContain(`name: ${serviceVirtualServiceName('blog-service')}`);
     expect(shown).not.toContain('managedFields');
     const listed = replyText(await t.command('/devenv', 'list', DEV));
     expect(listed).toContain('*ana*: blog-service');
@@ -329,11 +340,25 @@ describe('/devenv when the cluster says no', () => {
     }
   });
 
-  it('runs as dry-run without a cluster and says so', async () => {
-    t = await startTestBot({ KUBECONFIG: '/nonexistent/kubeconfig' });
+  it('runs as dry-run with DEVENV_MODE=dry-run and says so', async () => {
+    const kc = kubeConfig(inject('kubeconfigPath'));
+    const ns = await freshNamespace(kc, 'preprod');
+    await createService(kc, ns, 'blog-service');
+    t = await startTestBot({
+      KUBECONFIG: inject('kubeconfigPath'),
+      DEVENV_MODE: 'dry-run',
+      DEVENV_PREPROD_NAMESPACE: ns,
+    });
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
-    expect(reply).toContain('*Dry run* for *ana* (KUBECONFIG /nonexistent/kubeconfig does not exist)');
+    expect(reply).toContain('*Dry run* for *ana* (DEVENV_MODE=dry-run)');
     expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
+  });
+
+  it('without any cluster configured, runs as dry-run', async () => {
+    t = await startTestBot();
+    const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
+    expect(reply).toContain('*Dry run* for *ana*');
   });
 });
 
@@ -356,7 +381,7 @@ describe('/devenv per-environment link', () => {
     });
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
     expect(reply).toContain('*Link:* https://ana.dev.example.com/');
-    const link = await getVirtualService(kc, ns, 'devenv-link-ana');
+    const link = await getVirtualService(kc, ns, linkName('VirtualService', 'ana'));
     expect(link.spec).toEqual({
       hosts: ['ana.dev.example.com'],
       gateways: ['istio-system/dev-gateway'],

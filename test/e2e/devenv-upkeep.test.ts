@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { httpRouteName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
@@ -38,12 +39,12 @@ const istio: Provider = {
     return [...vs, ...se];
   },
   async drift(kc, ns) {
-    const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
+    const vs = await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'));
     vs.spec.http[0]!.route = [{ destination: { host: 'somewhere-else.example.com' } }];
-    await replaceVirtualService(kc, ns, 'devenv-blog-service', vs);
+    await replaceVirtualService(kc, ns, serviceVirtualServiceName('blog-service'), vs);
   },
   async destination(kc, ns, env) {
-    const vs = await getVirtualService(kc, ns, 'devenv-blog-service');
+    const vs = await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'));
     const route = vs.spec.http.find((r) => r.name === `devenv-${env}`) as {
       route: { destination: { host: string } }[];
     };
@@ -72,7 +73,7 @@ const gatewayApi: Provider = {
   },
   async drift(kc, ns, env) {
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const name = `devenv-${env}-blog-service`;
+    const name = httpRouteName(env, 'blog-service');
     const route = (await custom.getNamespacedCustomObject({
       ...GATEWAY,
       namespace: ns,
@@ -93,7 +94,7 @@ const gatewayApi: Provider = {
       ...GATEWAY,
       namespace: ns,
       plural: 'httproutes',
-      name: `devenv-${env}-blog-service`,
+      name: httpRouteName(env, 'blog-service'),
     })) as {
       spec: { rules: { backendRefs: { name: string; namespace?: string }[] }[] };
     };
@@ -187,7 +188,7 @@ describe.each([istio, gatewayApi])(
       expect(replyText(await t.command('/devenv', 'blog-service name=ana', DEV))).toContain(
         '*Link:* https://ana.dev.example.com/',
       );
-      expect((await provider.owned(kc, ns)).some((o) => o.endsWith('/devenv-link-ana'))).toBe(true);
+      expect((await provider.owned(kc, ns)).some((o) => o.includes('/devenv-link-ana-'))).toBe(true);
       await t.command('/devenv', 'delete ana', DEV);
       expect(await provider.owned(kc, ns)).toEqual([]);
     });

@@ -42,6 +42,24 @@ describe('npm start', () => {
     ]);
   });
 
+  it('refuses to start when KUBECONFIG is set but unreadable, instead of quietly running dry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'release-bot-kubeconfig-'));
+    try {
+      const { code, stderr } = await runMain({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 's',
+        RELEASE_CHANNEL: 'C0RELEASE',
+        DATABASE_PATH: join(dir, 'bot.sqlite'),
+        KUBECONFIG: join(dir, 'missing-kubeconfig'),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain('release-bot cannot start, fix the configuration');
+      expect(stderr).toContain(`KUBECONFIG: ${join(dir, 'missing-kubeconfig')} cannot be read`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migrates a new database, becomes ready, never logs a secret, and stops on SIGTERM', async () => {
     const slack = await new SlackStandIn().start();
     const dir = mkdtempSync(join(tmpdir(), 'release-bot-start-'));

@@ -37,6 +37,29 @@ describe('configuration', () => {
     ]);
   });
 
+  it('refuses a half-configured link and a namespace template without {env}', () => {
+    expect(problems({ ...base, DEVENV_DOMAIN: 'dev.acme.test' })).toEqual([
+      'DEVENV_GATEWAY: the per-environment link needs DEVENV_DOMAIN, DEVENV_GATEWAY and DEVENV_ENTRY_SERVICE together (DEVENV_DOMAIN set): set all three or none',
+    ]);
+    expect(problems({ ...base, DEVENV_NAMESPACE_TEMPLATE: 'devenv' })).toEqual([
+      'DEVENV_NAMESPACE_TEMPLATE: must contain {env} (every environment has its own namespace)',
+    ]);
+  });
+
+  it('parses who may create environments and where routes may point', () => {
+    const config = loadConfig({
+      ...base,
+      DEVENV_USERS: 'U1AAA, S2BBB',
+      DEVENV_TARGET_NAMESPACES: 'team-*, shared',
+      DEVENV_EXTERNAL_HOSTS: '.Dev.Acme.test, api.partner.test',
+    });
+    expect(config.devenv.users).toEqual({ everyone: false, ids: ['U1AAA', 'S2BBB'] });
+    expect(config.devenv.targetNamespaces).toEqual(['team-*', 'shared']);
+    expect(config.devenv.externalHosts).toEqual(['.dev.acme.test', 'api.partner.test']);
+    expect(loadConfig(base).devenv.users).toEqual({ everyone: true, ids: [] });
+    expect(problems({ ...base, DEVENV_EXTERNAL_HOSTS: 'http://x' })).toHaveLength(1);
+  });
+
   it('adds the trailing slash Bolt needs to SLACK_API_URL', () => {
     expect(loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack.apiUrl).toBe(
       'http://127.0.0.1:9/api/',

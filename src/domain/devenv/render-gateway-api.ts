@@ -1,3 +1,4 @@
+import { httpRouteName, linkName } from './names.js';
 import type { Devenv, OverrideTarget } from './model.js';
 import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, type KubeObject } from './objects.js';
 import { sortedEnvs, type RoutingSettings } from './routing.js';
@@ -19,9 +20,7 @@ function backendRef(target: OverrideTarget, s: RoutingSettings, port: number): R
   };
 }
 
-export function httpRouteName(env: string, service: string): string {
-  return `devenv-${env}-${service}`;
-}
+export { httpRouteName } from './names.js';
 
 /**
  * Pure: one HTTPRoute per (service, environment) attached to the pre-prod Service (GAMMA), matching the
@@ -74,7 +73,7 @@ export function renderGatewayApi(
         apiVersion: GATEWAY_API,
         kind: 'HTTPRoute',
         metadata: {
-          name: `devenv-link-${env.name}`,
+          name: linkName('HTTPRoute', env.name),
           namespace: s.preprodNamespace,
           labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [DEVENV_LABEL]: env.name },
         },

@@ -7,6 +7,7 @@ import {
   SERVICE_LABEL,
   type KubeObject,
 } from './objects.js';
+import { linkName, serviceEntryName, serviceVirtualServiceName } from './names.js';
 import { baggageRegex, preprodHost, sortedEnvs, targetHost, type RoutingSettings } from './routing.js';
 
 export const ISTIO_NETWORKING = 'networking.istio.io/v1';
@@ -65,13 +66,7 @@ function destination(
     : { host: targetHost(target, s) };
 }
 
-export function serviceEntryName(env: string, service: string): string {
-  return `devenv-${env}-${service}`;
-}
-
-export function linkName(env: string): string {
-  return `devenv-link-${env}`;
-}
+export { serviceEntryName } from './names.js';
 
 /** Pure: from the live environments to every object and route they need. Same input, same output. */
 export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioDesiredState {
@@ -104,6 +99,8 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
         },
         spec: {
           hosts: [target.host],
+          // Visible to the pre-prod namespace only: egress to this host elsewhere in the mesh is untouched.
+          exportTo: ['.'],
           location: 'MESH_EXTERNAL',
           resolution: 'DNS',
           ports: [{ number: target.port, name: `http-${target.port}`, protocol: 'HTTP' }],
@@ -125,7 +122,7 @@ function renderIstioLink(
     apiVersion: ISTIO_NETWORKING,
     kind: 'VirtualService',
     metadata: {
-      name: linkName(env.name),
+      name: linkName('VirtualService', env.name),
       namespace: s.preprodNamespace,
       labels: labels({ [DEVENV_LABEL]: env.name }),
     },
@@ -144,7 +141,7 @@ function renderIstioLink(
 }
 
 export function ownedVirtualServiceName(service: string): string {
-  return `devenv-${service}`;
+  return serviceVirtualServiceName(service);
 }
 
 /** Our own VirtualService for a service's host: our routes, then the pre-prod default last. */

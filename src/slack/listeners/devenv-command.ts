@@ -85,7 +85,7 @@ export async function runDevenvCommand(
     case 'list':
       return devenvListReply(listDevenvs(devenv, command.all ? undefined : actor.userId), command.all);
     case 'show':
-      return devenvShowReply(await showDevenv(devenv, command.env), services.routing);
+      return devenvShowReply(await showDevenv(devenv, actor, command.env), services.routing);
     case 'delete': {
       const env = await deleteDevenv(devenv, actor, command.env);
       return textReply(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { httpRouteName, linkName } from '../../../src/domain/devenv/names.js';
 import { parseOverride, type Devenv } from '../../../src/domain/devenv/model.js';
 import {
   renderGatewayApi,
@@ -25,7 +26,7 @@ describe('Gateway API rendering', () => {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: {
-        name: 'devenv-ana-blog',
+        name: httpRouteName('ana', 'blog'),
         namespace: 'preprod',
         labels: {
           'app.kubernetes.io/managed-by': 'release-bot',
@@ -55,9 +56,9 @@ describe('Gateway API rendering', () => {
   it('is stable whatever the input order', () => {
     const a = [env('zed', 'tag', 'blog'), env('ana', 'blog')];
     expect(renderGatewayApi(a, settings, {}).map((o) => o.metadata.name)).toEqual([
-      'devenv-ana-blog',
-      'devenv-zed-blog',
-      'devenv-zed-tag',
+      httpRouteName('ana', 'blog'),
+      httpRouteName('zed', 'blog'),
+      httpRouteName('zed', 'tag'),
     ]);
     expect(renderGatewayApi([...a].reverse(), settings, {})).toEqual(renderGatewayApi(a, settings, {}));
   });
@@ -65,7 +66,7 @@ describe('Gateway API rendering', () => {
   it('renders the per-environment link on the Gateway with a RequestHeaderModifier', () => {
     const link = { domain: 'dev.example.com', gateway: 'infra/dev-gw', entryService: 'web' };
     const objects = renderGatewayApi([env('ana', 'blog')], { ...settings, link }, { web: 80 });
-    expect(objects.find((o) => o.metadata.name === 'devenv-link-ana')?.spec).toEqual({
+    expect(objects.find((o) => o.metadata.name === linkName('HTTPRoute', 'ana'))?.spec).toEqual({
       parentRefs: [
         { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra', name: 'dev-gw' },
       ],

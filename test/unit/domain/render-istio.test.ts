@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { linkName } from '../../../src/domain/devenv/names.js';
 import { parseOverride, deriveEnvName, closestNames, type Devenv } from '../../../src/domain/devenv/model.js';
 import {
   mergeRoutes,
@@ -49,11 +50,11 @@ describe('Istio rendering', () => {
   it('renders a per-environment link through the gateway to the entry service', () => {
     const link = { domain: 'dev.example.com', gateway: 'istio-system/dev-gateway', entryService: 'web' };
     const objects = renderIstioObjects([env('ana', 'web')], { ...settings, link });
-    expect(objects.find((o) => o.metadata.name === 'devenv-link-ana')).toEqual({
+    expect(objects.find((o) => o.metadata.name === linkName('VirtualService', 'ana'))).toEqual({
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
       metadata: {
-        name: 'devenv-link-ana',
+        name: linkName('VirtualService', 'ana'),
         namespace: 'preprod',
         labels: { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/devenv': 'ana' },
       },
