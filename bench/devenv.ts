@@ -40,6 +40,28 @@ export async function benchDevenv(): Promise<void> {
     );
     await t.command('/devenv', 'delete wide', 'UBENCH0001');
 
+    // Per-host locks: a small environment on another service does not queue behind a wide one.
+    await createService(kc, ns, 'solo-service');
+    let soloAlone = performance.now();
+    await t.command('/devenv', 'solo-service name=solo0', 'UBENCH0002');
+    soloAlone = performance.now() - soloAlone;
+    await t.command('/devenv', 'delete solo0', 'UBENCH0002');
+    const wideStarted = performance.now();
+    const wide = t
+      .command('/devenv', `${names.join(' ')} name=wide2`, 'UBENCH0001')
+      .then(() => performance.now() - wideStarted);
+    await new Promise((r) => setTimeout(r, 20));
+    const soloStarted = performance.now();
+    const solo = await t
+      .command('/devenv', 'solo-service name=solo1', 'UBENCH0002')
+      .then(() => performance.now() - soloStarted);
+    const wideMs = await wide;
+    console.log(
+      `1-service env created while a 20-service env of another user is applied: ${ms(solo)} (alone: ${ms(soloAlone)}); the 20-service env took ${ms(wideMs)}, and the 1-service env ${solo < wideMs ? 'did not wait for it' : 'waited for it'}`,
+    );
+    await t.command('/devenv', 'delete wide2', 'UBENCH0001');
+    await t.command('/devenv', 'delete solo1', 'UBENCH0002');
+
     const now = new Date();
     deps.db.transaction((tx) => {
       for (let i = 0; i < liveEnvs; i++) {

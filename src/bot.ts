@@ -1,6 +1,18 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
+import { randomBytes } from 'node:crypto';
+import type { Db } from './db/database.js';
+import { HostLocks } from './support/host-locks.js';
+import type { Access } from './use-cases/ports.js';
+import type { DevenvDeps, DevenvSettings } from './use-cases/devenvs.js';
+import { KubeCluster } from './kube/cluster.js';
+import { connectKube } from './kube/connect.js';
+import { createDevenvCluster } from './kube/devenv-cluster.js';
+import { IstioRouteApplier } from './kube/istio-applier.js';
+import { renderIstioObjects } from './domain/devenv/render-istio.js';
+import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
+import { GatewayApiRouteApplier } from './kube/gateway-api-applier.js';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
@@ -14,7 +26,6 @@ import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
-import { createDevenvDeps } from './kube/devenv-wiring.js';
 import { JiraGateway } from './jira/jira-gateway.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
@@ -107,7 +118,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           }
         : undefined,
   };
-  const devenv = createDevenvDeps(config, {
+  const devenv = wireDevenv(config, {
     db,
     clock,
     access,
@@ -213,6 +224,61 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     port,
     services,
     stop: () => (stopping ??= stop()),
+  };
+}
+
+/** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
+function wireDevenv(
+  config: Config,
+  parts: { db: Db; clock: Clock; access: Access; routing: RoutingSettings; logger: Logger },
+): DevenvDeps & { kube: KubeCluster | undefined } {
+  const settings: DevenvSettings = {
+    namespaceTemplate: config.devenv.namespaceTemplate,
+    ttlDefaultSeconds: config.devenv.ttlDefaultSeconds,
+    ttlMaxSeconds: config.devenv.ttlMaxSeconds,
+    maxPerUser: config.devenv.maxPerUser,
+    maxTotal: config.devenv.maxTotal,
+    preprodNamespace: config.devenv.preprodNamespace,
+    serviceSelector: config.devenv.serviceSelector,
+  };
+  const connection = connectKube(config.devenv);
+  const header = parts.routing.routingHeader;
+  const gatewayRouting =
+    config.devenv.mesh === 'gateway-api' && header ? { ...parts.routing, routingHeader: header } : undefined;
+  const applierFor = (kube: KubeCluster) =>
+    gatewayRouting
+      ? new GatewayApiRouteApplier(kube, gatewayRouting)
+      : new IstioRouteApplier(kube, parts.routing);
+  const kube =
+    'kubeConfig' in connection
+      ? new KubeCluster(connection.kubeConfig, config.devenv.kubeTimeoutSeconds * 1000)
+      : undefined;
+  const dryRunReason =
+    'reason' in connection
+      ? connection.reason
+      : config.devenv.mode === 'dry-run'
+        ? 'DEVENV_MODE=dry-run'
+        : undefined;
+  return {
+    db: parts.db,
+    clock: parts.clock,
+    access: parts.access,
+    settings,
+    cluster: kube ? createDevenvCluster(kube, settings, applierFor(kube)) : undefined,
+    dryRunReason,
+    render: (envs) =>
+      gatewayRouting ? renderGatewayApi(envs, gatewayRouting, {}) : renderIstioObjects(envs, parts.routing),
+    supportsExternalTargets: !gatewayRouting,
+    randomSuffix: () => randomBytes(3).toString('hex').slice(0, 5),
+    logger: parts.logger,
+    locks: new HostLocks(),
+    policy: {
+      creators: config.devenv.users,
+      targetNamespaces: config.devenv.targetNamespaces,
+      externalHosts: config.devenv.externalHosts,
+      clusterDomain: config.devenv.clusterDomain,
+    },
+    kube,
   };
 }
 

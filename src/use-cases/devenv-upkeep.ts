@@ -10,7 +10,7 @@ import { appendAudit } from '../db/releases.js';
 import type { Devenv } from '../domain/devenv/model.js';
 import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
 import type { DevenvDeps } from './devenvs.js';
-import { removeDevenv } from './devenvs.js';
+import { removeDevenv } from './remove-devenv.js';
 import type { Notice, Outbox } from './ports.js';
 
 /** Tells environment owners what happened to their environments (DMs in Slack). */

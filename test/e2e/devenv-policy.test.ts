@@ -2,7 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { httpRouteName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import type { KubeCluster } from '../../src/kube/cluster.js';
-import { extendDevenv } from '../../src/use-cases/devenvs.js';
+import { extendDevenv } from '../../src/use-cases/extend-devenv.js';
 import { reapExpiredDevenvs } from '../../src/use-cases/devenv-upkeep.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';

@@ -1,7 +1,9 @@
 import { dumpYaml } from '@kubernetes/client-node';
 import { describeTarget, type Devenv } from '../../domain/devenv/model.js';
 import { preprodHost, routingKeyHeader, type RoutingSettings } from '../../domain/devenv/routing.js';
-import type { DevenvCreated, DevenvDetails, TargetStatus } from '../../use-cases/devenvs.js';
+import type { TargetStatus } from '../../use-cases/devenvs.js';
+import type { DevenvCreated } from '../../use-cases/create-devenv.js';
+import type { DevenvDetails } from '../../use-cases/show-devenvs.js';
 import type { ReconcileOutcome } from '../../use-cases/devenv-upkeep.js';
 import type { Override } from '../../domain/devenv/model.js';
 import { ActionIds } from '../ids.js';

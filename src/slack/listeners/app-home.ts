@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Services } from '../../services.js';
-import { listDevenvs } from '../../use-cases/devenvs.js';
+import { listDevenvs } from '../../use-cases/show-devenvs.js';
 import { openReleasesOverview } from '../../use-cases/release-view.js';
 import { homeView } from '../blocks/home.js';
 

@@ -1,13 +1,10 @@
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import { formatDuration } from '../../domain/duration.js';
 import type { Services } from '../../services.js';
-import {
-  createDevenv,
-  deleteDevenv,
-  extendDevenv,
-  listDevenvs,
-  showDevenv,
-} from '../../use-cases/devenvs.js';
+import { createDevenv, type DevenvCreated } from '../../use-cases/create-devenv.js';
+import { deleteDevenv } from '../../use-cases/remove-devenv.js';
+import { extendDevenv } from '../../use-cases/extend-devenv.js';
+import { devenvExists, listDevenvs, showDevenv } from '../../use-cases/show-devenvs.js';
 import type { Actor } from '../../use-cases/ports.js';
 import { slackDate, textReply, type Reply } from '../blocks/kit.js';
 import {
@@ -17,8 +14,7 @@ import {
   devenvShowReply,
   devenvStatusReply,
 } from '../blocks/devenv.js';
-import { targetStatuses, type DevenvCreated } from '../../use-cases/devenvs.js';
-import { findDevenv } from '../../db/devenvs.js';
+import { targetStatuses } from '../../use-cases/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
 import { ephemeral, respondEphemeral } from '../reply.js';
@@ -132,7 +128,7 @@ async function watchReadiness(services: Services, created: DevenvCreated, respon
   const deadline = Date.now() + READINESS_WINDOW_MS;
   for (let updates = 0; updates < READINESS_UPDATES_MAX && Date.now() < deadline;) {
     if (!(await sleep(services.config.devenv.readinessPollSeconds * 1000, services.shutdown))) return;
-    if (!findDevenv(services.db, created.env.name)) return;
+    if (!devenvExists(services.devenv, created.env.name)) return;
     try {
       const targets = await targetStatuses(cluster, created.env);
       if (signature(targets) === last) continue;

@@ -1,0 +1,50 @@
+import { deleteDevenvRow, findDevenv, listRoutedDevenvs, setDevenvState, toDevenv } from '../db/devenvs.js';
+import { appendAudit } from '../db/releases.js';
+import { type Devenv } from '../domain/devenv/model.js';
+import { AppError } from '../domain/errors.js';
+import type { Actor } from './ports.js';
+import { describeEnv, hostsOf, requireDevenvControl, scopeOf, type DevenvDeps } from './devenvs.js';
+
+/** Removes an environment's routes, then its record. */
+export async function removeDevenv(
+  deps: DevenvDeps,
+  actor: Actor,
+  name: string,
+  reason: 'deleted' | 'expired',
+): Promise<Devenv | undefined> {
+  const row = findDevenv(deps.db, name);
+  if (!row) throw new AppError('not_found', `There is no environment \`${name}\`.`);
+  const env = toDevenv(row);
+  return deps.locks.withHosts(hostsOf(env), async () => {
+    // The reaper decided from an older read: an extend that committed since then wins.
+    const current = findDevenv(deps.db, name);
+    if (!current) return undefined;
+    if (reason === 'expired' && current.expiresAt > deps.clock.now()) return undefined;
+    setDevenvState(deps.db, name, 'deleting');
+    if (deps.cluster && !deps.dryRunReason) {
+      const others = listRoutedDevenvs(deps.db).map(toDevenv);
+      await deps.cluster.applier.converge(others, scopeOf(env));
+    }
+    deps.faults?.afterClusterWrite?.('delete', name);
+    const at = deps.clock.now();
+    deps.db.transaction((tx) => {
+      deleteDevenvRow(tx, name);
+      appendAudit(tx, {
+        releaseId: null,
+        actor: actor.userId,
+        action: reason === 'expired' ? 'devenv_expired' : 'devenv_deleted',
+        detail: describeEnv(env),
+        commandText: actor.commandText,
+        at,
+      });
+    });
+    return env;
+  });
+}
+
+export async function deleteDevenv(deps: DevenvDeps, actor: Actor, name: string): Promise<Devenv> {
+  const row = await requireDevenvControl(deps, actor, name, 'delete');
+  const removed = await removeDevenv(deps, actor, row.name, 'deleted');
+  if (!removed) throw new AppError('not_found', `\`${row.name}\` was removed meanwhile.`);
+  return removed;
+}
