@@ -1,6 +1,18 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.js';
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type * as k8s from '@kubernetes/client-node';
+import { ConfigError, type Config } from './config.js';
+import { countLiveDevenvs } from './db/devenvs.js';
+import { countReleasesByState } from './db/releases.js';
+import { DEFAULT_RETRY } from './jira/errors.js';
+import { LeaseElector } from './kube/lease.js';
+import { Metrics } from './metrics.js';
+import { readinessChecks, SlackTokenCheck } from './readiness.js';
+import { postToResponseUrl } from './slack/response-url.js';
+import { EventLoopLag } from './support/event-loop-lag.js';
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db/database.js';
 import { HostLocks } from './support/host-locks.js';
@@ -14,7 +26,7 @@ import { renderIstioObjects } from './domain/devenv/render-istio.js';
 import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
 import { GatewayApiRouteApplier } from './kube/gateway-api-applier.js';
 import { openDatabase } from './db/database.js';
-import { createHttpServer, type RouteHandler } from './http/server.js';
+import { createHttpServer, metricsHandler, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
 import type { GateDeps } from './use-cases/check-gate.js';
 import { createLogger, type Logger } from './logger.js';
@@ -66,11 +78,23 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const database = openDatabase(config.databasePath);
   const { db } = database;
 
-  const slack = createSlackApp(config, logger);
+  // Read at scrape time; `relay` and `elector` are assigned below.
+  const metrics = new Metrics({
+    releasesByState: () => countReleasesByState(db),
+    liveDevenvs: () => countLiveDevenvs(db),
+    outboxPending: () => relay.depth(),
+    isLeader: () => isActive(),
+  });
+  const lease: { elector?: LeaseElector } = {};
+  const isActive = () => lease.elector?.isLeader() ?? true;
+  const slackFetch: typeof fetch = (input, init) => metrics.time('slack', () => fetch(input, init));
+  const slack = createSlackApp(config, logger, slackFetch);
   const groups = new SlackGroupDirectory(slack.app.client);
   const access = new AccessControl(config.releaseManagers, groups);
   const jira = config.jira
-    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }))
+    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }), DEFAULT_RETRY, (call) =>
+        metrics.time('jira', call),
+      )
     : undefined;
 
   const slackDelivery = new SlackNoticeDelivery(
@@ -102,7 +126,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     db,
     (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackDelivery),
     logger.child({ component: 'outbox' }),
-    options.relay,
+    { mayRun: () => isActive(), onSettled: (outcome) => metrics.outboxSettled(outcome), ...options.relay },
   );
 
   const routing: RoutingSettings = {
@@ -124,12 +148,27 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     access,
     routing,
     logger: logger.child({ component: 'devenv' }),
+    timed: (call) => metrics.time('kubernetes', call),
   });
+  const elector = leaseElectorFor(config, devenv.kubeConfig, logger);
+  lease.elector = elector;
+  // The first round before anything runs: a standby must not reconcile or deliver even once.
+  if (elector) await elector.tryAcquireOrRenew();
   const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(devenv, relay), {
     reconcileIntervalMs: config.devenv.reconcileIntervalSeconds * 1000,
     expiryTickMs: 60_000,
     logger: logger.child({ component: 'devenv-upkeep' }),
     autostart: options.upkeep !== 'manual',
+    mayRun: () => isActive(),
+    observe: {
+      reconciled: (seconds, repairs) => metrics.reconciled(seconds, repairs),
+      reaped: (count) => metrics.reapedEnvironments(count),
+    },
+  });
+  elector?.onChange((leader) => {
+    if (!leader) return;
+    relay.wake();
+    if (options.upkeep !== 'manual') void upkeep.reconcileNow();
   });
   const lifecycle = new AbortController();
   const services: Services = {
@@ -153,7 +192,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
   // Every listener runs inside this count, including its work after the ack: shutdown waits for it.
   const listeners = new InFlight();
-  slack.app.use(({ next }) => listeners.track(next));
+  slack.app.use(({ next, body }) => {
+    const started = performance.now();
+    return listeners
+      .track(next)
+      .finally(() => metrics.handled(handlerKind(body), (performance.now() - started) / 1000));
+  });
+  slack.app.use(standbyGuard(isActive));
   registerReleaseCommand(slack.app, services);
   registerSignoffActions(slack.app, services);
   registerDevenv(slack.app, services);
@@ -180,30 +225,57 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     },
   };
   const api: Record<string, RouteHandler> = {
-    'POST /api/v1/gate/check': gateCheckHandler(gate, config.gate.tokens),
+    'POST /api/v1/gate/check': gateCheckHandler(gate, config.gate.tokens, {
+      active: isActive,
+      decided: (answer) => metrics.gateDecided(answer.allowed, answer.repeated),
+    }),
   };
-  let ready = false;
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const slackToken = new SlackTokenCheck(slack.app.client, logger);
+  const lag = new EventLoopLag();
+  const scrape = async () => ({
+    contentType: metrics.registry.contentType,
+    body: await metrics.registry.metrics(),
+  });
   const server: Server = createHttpServer(
-    { slackEvents: slack.httpReceiver?.requestListener, api, isReady: () => ready },
+    {
+      slackEvents: slack.httpReceiver?.requestListener,
+      api,
+      liveness: () =>
+        lag.currentMs > MAX_EVENT_LOOP_LAG_MS ? `event loop lag ${Math.round(lag.currentMs)} ms` : undefined,
+      readiness: readinessChecks({
+        started: () => started && !stopping,
+        database,
+        slackToken,
+        cluster: devenv.cluster && !devenv.dryRunReason ? devenv.kube : undefined,
+        preprodNamespace: config.devenv.preprodNamespace,
+        elector,
+      }),
+      metrics: config.http.metricsPort ? undefined : scrape,
+    },
     logger,
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => resolve());
-  });
+  await listen(server, config.http.port, config.http.host);
+  const metricsServer = config.http.metricsPort ? createServer(metricsHandler(scrape)) : undefined;
+  if (metricsServer && config.http.metricsPort)
+    await listen(metricsServer, config.http.metricsPort, config.http.host);
   if (slack.socketReceiver) await slack.socketReceiver.start();
-  ready = true;
+  slackToken.start();
+  elector?.start();
+  started = true;
   // Whatever a previous run committed but did not deliver goes out now.
   relay.wake();
   const pruning = setInterval(() => relay.prune(), 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
 
-  let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
-    ready = false;
     upkeep.stop();
+    slackToken.stop();
+    lag.stop();
+    metricsServer?.close();
     clearInterval(pruning);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -212,6 +284,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     await Promise.race([closed, sleepUntil(deadline)]);
     const left = await relay.drain(deadline);
     relay.stop();
+    await elector?.release();
     lifecycle.abort();
     server.closeAllConnections();
     logger.info(
@@ -230,8 +303,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 /** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
 function wireDevenv(
   config: Config,
-  parts: { db: Db; clock: Clock; access: Access; routing: RoutingSettings; logger: Logger },
-): DevenvDeps & { kube: KubeCluster | undefined } {
+  parts: {
+    db: Db;
+    clock: Clock;
+    access: Access;
+    routing: RoutingSettings;
+    logger: Logger;
+    timed: <T>(call: () => Promise<T>) => Promise<T>;
+  },
+): DevenvDeps & { kube: KubeCluster | undefined; kubeConfig: k8s.KubeConfig | undefined } {
   const settings: DevenvSettings = {
     namespaceTemplate: config.devenv.namespaceTemplate,
     ttlDefaultSeconds: config.devenv.ttlDefaultSeconds,
@@ -251,7 +331,7 @@ function wireDevenv(
       : new IstioRouteApplier(kube, parts.routing);
   const kube =
     'kubeConfig' in connection
-      ? new KubeCluster(connection.kubeConfig, config.devenv.kubeTimeoutSeconds * 1000)
+      ? new KubeCluster(connection.kubeConfig, config.devenv.kubeTimeoutSeconds * 1000, parts.timed)
       : undefined;
   const dryRunReason =
     'reason' in connection
@@ -272,6 +352,7 @@ function wireDevenv(
     randomSuffix: () => randomBytes(3).toString('hex').slice(0, 5),
     logger: parts.logger,
     locks: new HostLocks(),
+    kubeConfig: 'kubeConfig' in connection ? connection.kubeConfig : undefined,
     policy: {
       creators: config.devenv.users,
       targetNamespaces: config.devenv.targetNamespaces,
@@ -280,6 +361,72 @@ function wireDevenv(
     },
     kube,
   };
+}
+
+/** A process whose event loop lags this much is not alive in any useful sense. */
+const MAX_EVENT_LOOP_LAG_MS = 2_000;
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function handlerKind(body: unknown): string {
+  const b = (body ?? {}) as { type?: unknown; command?: unknown };
+  if (typeof b.command === 'string') return 'command';
+  if (b.type === 'block_actions') return 'action';
+  if (b.type === 'view_submission' || b.type === 'view_closed') return 'view';
+  if (b.type === 'event_callback') return 'event';
+  return 'other';
+}
+
+/** On a standby instance every Slack request is answered "another instance is active" and changes nothing. */
+function standbyGuard(isActive: () => boolean): Middleware<AnyMiddlewareArgs> {
+  const text =
+    ':hourglass: This release-bot instance is on standby; another one is active. Try again in a few seconds.';
+  return async (args) => {
+    if (isActive()) {
+      await args.next();
+      return;
+    }
+    const { ack, body } = args as unknown as {
+      ack?: (response?: unknown) => Promise<void>;
+      body: { command?: string; response_url?: string };
+    };
+    if (body.command) {
+      await ack?.({ response_type: 'ephemeral', text });
+      return;
+    }
+    await ack?.();
+    if (body.response_url)
+      await postToResponseUrl(body.response_url, { response_type: 'ephemeral', text }).catch(() => undefined);
+  };
+}
+
+/** The Lease, when leader election is on (by default whenever a cluster is configured). */
+function leaseElectorFor(
+  config: Config,
+  kubeConfig: k8s.KubeConfig | undefined,
+  logger: Logger,
+): LeaseElector | undefined {
+  const { mode, leaseName, leaseNamespace, leaseDurationSeconds, podName } = config.leaderElection;
+  if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;
+  if (!kubeConfig) {
+    throw new ConfigError(['LEADER_ELECTION: "on" needs a cluster: set KUBECONFIG or run in a pod']);
+  }
+  // Its own client: Lease renewals are not the devenv traffic that the kube call counters measure.
+  return new LeaseElector(
+    new KubeCluster(kubeConfig, config.devenv.kubeTimeoutSeconds * 1000),
+    {
+      namespace: leaseNamespace,
+      name: leaseName,
+      identity: `${podName ?? hostname()}-${randomBytes(4).toString('hex')}`,
+      leaseDurationSeconds,
+    },
+    logger.child({ component: 'lease' }),
+  );
 }
 
 async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {

@@ -71,6 +71,22 @@ const envSchema = z
       .transform((u) => (u && !u.endsWith('/') ? `${u}/` : u)),
     SLACK_TIMEOUT: duration('5s'),
     SHUTDOWN_GRACE: duration('10s'),
+    METRICS_PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    LEADER_ELECTION: z.enum(['auto', 'on', 'off']).default('auto'),
+    LEASE_NAME: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label')
+      .default('release-bot'),
+    LEASE_NAMESPACE: optionalString,
+    LEASE_DURATION: duration('15s'),
+    POD_NAME: optionalString,
+    POD_NAMESPACE: optionalString,
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
@@ -237,7 +253,16 @@ export interface Config {
   };
   /** On SIGTERM: how long to finish requests in flight and flush the outbox before closing. */
   shutdownGraceSeconds: number;
-  http: { port: number; host: string };
+  http: { port: number; host: string; metricsPort: number | undefined };
+  /** One active instance: a Lease, on by default when a cluster is configured. */
+  leaderElection: {
+    mode: 'auto' | 'on' | 'off';
+    leaseName: string;
+    /** Unset: POD_NAMESPACE, then the pre-prod namespace. */
+    leaseNamespace: string;
+    leaseDurationSeconds: number;
+    podName: string | undefined;
+  };
   databasePath: string;
   logLevel: Env['LOG_LEVEL'];
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
@@ -313,7 +338,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutSeconds: e.SLACK_TIMEOUT,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE,
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, metricsPort: e.METRICS_PORT },
+    leaderElection: {
+      mode: e.LEADER_ELECTION,
+      leaseName: e.LEASE_NAME,
+      leaseNamespace: e.LEASE_NAMESPACE ?? e.POD_NAMESPACE ?? e.DEVENV_PREPROD_NAMESPACE,
+      leaseDurationSeconds: e.LEASE_DURATION,
+      podName: e.POD_NAME,
+    },
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
     releaseManagers: e.RELEASE_MANAGERS,

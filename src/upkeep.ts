@@ -7,10 +7,13 @@ import {
   type DevenvOwnerNotifier,
   type ReconcileOutcome,
 } from './use-cases/devenv-upkeep.js';
+import { writesIn } from './kube/route-applier.js';
 
 export interface DevenvUpkeep {
   /** The last reconcile pass, for `/devenv status`. */
   lastReconcile(): ReconcileOutcome | undefined;
+  /** A reconcile pass now (a new leader starts with one). */
+  reconcileNow(): Promise<void>;
   /** One pass of everything: expiry warnings, reaping, reconcile. Timers call it; tests may too. */
   runOnce(): Promise<void>;
   stop(): void;
@@ -20,17 +23,34 @@ export interface DevenvUpkeep {
 export function startDevenvUpkeep(
   deps: DevenvDeps,
   notifier: DevenvOwnerNotifier,
-  options: { reconcileIntervalMs: number; expiryTickMs: number; logger: Logger; autostart: boolean },
+  options: {
+    reconcileIntervalMs: number;
+    expiryTickMs: number;
+    logger: Logger;
+    autostart: boolean;
+    /** Only the active instance reconciles and reaps (false on a standby). */
+    mayRun?: () => boolean;
+    observe?: {
+      reconciled(seconds: number, repairs: number): void;
+      reaped(count: number): void;
+    };
+  },
 ): DevenvUpkeep {
   let last: ReconcileOutcome | undefined;
   // A pass still running makes the next tick a no-op: passes never overlap.
   let reconciling: Promise<void> | undefined;
   let expiring: Promise<void> | undefined;
-  const reconcile = () => (reconciling ??= reconcileOnce().finally(() => (reconciling = undefined)));
-  const expiry = () => (expiring ??= expiryOnce().finally(() => (expiring = undefined)));
+  const mayRun = options.mayRun ?? (() => true);
+  const reconcile = () =>
+    mayRun() ? (reconciling ??= reconcileOnce().finally(() => (reconciling = undefined))) : Promise.resolve();
+  const expiry = () =>
+    mayRun() ? (expiring ??= expiryOnce().finally(() => (expiring = undefined))) : Promise.resolve();
   const reconcileOnce = async () => {
+    const started = performance.now();
     try {
       last = await reconcileDevenvs(deps, notifier);
+      if (!last.error)
+        options.observe?.reconciled((performance.now() - started) / 1000, writesIn(last.report));
     } catch (error) {
       options.logger.error({ err: error }, 'reconcile failed; the next pass retries');
       last = {
@@ -44,19 +64,22 @@ export function startDevenvUpkeep(
   const expiryOnce = async () => {
     try {
       await warnExpiringDevenvs(deps, notifier);
-      await reapExpiredDevenvs(deps, notifier);
+      const reaped = await reapExpiredDevenvs(deps, notifier);
+      if (reaped.length > 0) options.observe?.reaped(reaped.length);
     } catch (error) {
       options.logger.error({ err: error }, 'expiry pass failed; the next pass retries');
     }
   };
   const timers: NodeJS.Timeout[] = [];
   if (options.autostart) {
+    // At start, and again whenever this instance becomes the active one (see the composition root).
     void reconcile();
     timers.push(setInterval(() => void reconcile(), options.reconcileIntervalMs).unref());
     timers.push(setInterval(() => void expiry(), options.expiryTickMs).unref());
   }
   return {
     lastReconcile: () => last,
+    reconcileNow: () => reconcile(),
     async runOnce() {
       await expiry();
       await reconcile();

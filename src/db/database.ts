@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -17,7 +17,18 @@ const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../.
 
 export interface OpenDatabase {
   db: Db;
+  /** Why the database cannot take a write right now (read-only volume, locked, full), if it cannot. */
+  writeProblem(): string | undefined;
+  /** Why the schema is not the one this build expects, if it is not. */
+  migrationProblem(): string | undefined;
   close(): void;
+}
+
+function expectedMigrations(): number {
+  const journal = JSON.parse(readFileSync(resolve(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
 }
 
 /** Opens (creating the directory if needed) and migrates the database. */
@@ -30,7 +41,24 @@ export function openDatabase(path: string): OpenDatabase {
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, close: () => sqlite.close() };
+  const expected = expectedMigrations();
+  return {
+    db,
+    writeProblem() {
+      try {
+        // Takes the write lock and gives it back: proves a write could happen now, writes nothing.
+        sqlite.exec('BEGIN IMMEDIATE; ROLLBACK');
+        return undefined;
+      } catch (error) {
+        return `the database cannot be written: ${(error as Error).message}`;
+      }
+    },
+    migrationProblem() {
+      const row = sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
+      return row.n >= expected ? undefined : `${row.n} of ${expected} migrations applied`;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 /**

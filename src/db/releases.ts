@@ -165,3 +165,12 @@ export function countAudit(db: Reader, releaseId: number): number {
 export function setJiraSync(db: Reader, releaseId: number, state: 'pending' | 'done' | 'failed'): void {
   db.update(releases).set({ jiraSync: state }).where(eq(releases.id, releaseId)).run();
 }
+
+export function countReleasesByState(db: Reader): Record<string, number> {
+  const rows = db
+    .select({ state: releases.state, n: sql<number>`count(*)` })
+    .from(releases)
+    .groupBy(releases.state)
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}

@@ -46,8 +46,22 @@ export function tokenAccepted(header: string | undefined, tokens: readonly strin
   return accepted;
 }
 
-export function gateCheckHandler(deps: GateDeps, tokens: readonly string[]): RouteHandler {
+export interface GateApiOptions {
+  /** False on a standby instance: it answers 503 and changes nothing. */
+  active: () => boolean;
+  decided: (answer: { allowed: boolean; repeated: boolean }) => void;
+}
+
+export function gateCheckHandler(
+  deps: GateDeps,
+  tokens: readonly string[],
+  options: GateApiOptions = { active: () => true, decided: () => undefined },
+): RouteHandler {
   return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!options.active()) {
+      sendJson(res, 503, { error: 'standby', reason: 'another release-bot instance is active; retry' });
+      return;
+    }
     if (!tokenAccepted(req.headers.authorization, tokens)) {
       sendJson(res, 401, { error: 'unauthorized', reason: 'send Authorization: Bearer <GATE_API_TOKEN>' });
       return;
@@ -79,6 +93,7 @@ export function gateCheckHandler(deps: GateDeps, tokens: readonly string[]): Rou
       commit: body.commit,
       pipelineUrl: body.pipeline_url,
     });
+    options.decided(decision);
     sendJson(res, 200, {
       allowed: decision.allowed,
       reason: decision.reason,

@@ -9,12 +9,22 @@ import type { Logger } from '../logger.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** One readiness condition: its name, and why it fails (undefined when it holds). */
+export interface ReadinessCheck {
+  name: string;
+  problem(): Promise<string | undefined> | string | undefined;
+}
+
 export interface HttpRoutes {
   /** Bolt's request listener: verifies Slack's signature and dispatches. Absent in Socket Mode. */
   slackEvents?: RequestListener;
   /** `METHOD /path` → handler. */
   api: Record<string, RouteHandler>;
-  isReady: () => boolean;
+  /** Liveness: the process and its event loop; undefined when alive. */
+  liveness: () => string | undefined;
+  readiness: readonly ReadinessCheck[];
+  /** Prometheus text; absent when METRICS_PORT serves it elsewhere. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -26,17 +36,63 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(payload);
 }
 
-/** The one HTTP server: Slack's endpoint, the health probe and our own API. */
+/** Every check, with what failed named in the body: an operator reads `/readyz` to learn why. */
+export async function readinessReport(
+  checks: readonly ReadinessCheck[],
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const results = await Promise.all(
+    checks.map(async (c) => {
+      try {
+        return [c.name, (await c.problem()) ?? 'ok'] as const;
+      } catch (error) {
+        return [c.name, `check failed: ${(error as Error).message}`] as const;
+      }
+    }),
+  );
+  return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
+}
+
+export function metricsHandler(
+  metrics: NonNullable<HttpRoutes['metrics']>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (_req, res) => {
+    void metrics().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(500);
+        res.end();
+      },
+    );
+  };
+}
+
+/** The one HTTP server: Slack's endpoint, the probes, the metrics and our own API. */
 export function createHttpServer(routes: HttpRoutes, logger: Logger): Server {
   const log = logger.child({ component: 'http' });
+  const serveMetrics = routes.metrics ? metricsHandler(routes.metrics) : undefined;
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/slack/events' && routes.slackEvents && req.method === 'POST') {
       routes.slackEvents(req, res);
       return;
     }
-    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      sendJson(res, routes.isReady() ? 200 : 503, { status: routes.isReady() ? 'ok' : 'starting' });
+    if (path === '/healthz' && read) {
+      const problem = routes.liveness();
+      sendJson(res, problem ? 503 : 200, problem ? { status: 'unhealthy', problem } : { status: 'ok' });
+      return;
+    }
+    if (path === '/readyz' && read) {
+      void readinessReport(routes.readiness).then((report) =>
+        sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', ...report }),
+      );
+      return;
+    }
+    if (path === '/metrics' && read && serveMetrics) {
+      serveMetrics(req, res);
       return;
     }
     const handler = routes.api[`${req.method ?? 'GET'} ${path}`];

@@ -76,6 +76,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** Wraps every HTTP request (metrics). */
+    private readonly timed: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
   ) {
     const now = () => this.clock.now().getTime();
     this.scopeCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
@@ -100,7 +102,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       what,
       () => {
         this.requests++;
-        return run();
+        return this.timed(run);
       },
       this.retry,
       deadline,

@@ -54,6 +54,7 @@ interface ResourceType {
 }
 
 const RESOURCES: Record<string, ResourceType> = {
+  'coordination.k8s.io/v1/Lease': { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   'networking.istio.io/v1/VirtualService': {
     group: 'networking.istio.io',
     version: 'v1',
@@ -111,6 +112,8 @@ export class KubeCluster {
   constructor(
     kc: k8s.KubeConfig,
     private readonly timeoutMs = 10_000,
+    /** Wraps every API call (metrics). */
+    private readonly timed: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
   ) {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
@@ -138,7 +141,11 @@ export class KubeCluster {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      return await withTimeout(call(abortable(controller.signal, this.timeoutMs)), this.timeoutMs, what);
+      return await withTimeout(
+        this.timed(() => call(abortable(controller.signal, this.timeoutMs))),
+        this.timeoutMs,
+        what,
+      );
     } catch (error) {
       if (controller.signal.aborted) {
         throw new AppError(
@@ -233,6 +240,21 @@ export class KubeCluster {
       this.custom.patchNamespacedCustomObject(
         { ...addressOf(object), body: object, fieldManager: FIELD_MANAGER, force: true },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply, options),
+      ),
+    );
+  }
+
+  /** Creates an object; 409 (`conflict`) when one of that name exists. */
+  async create(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string };
+  }): Promise<void> {
+    const { namespace, name } = object.metadata;
+    await this.write(`create ${object.kind} ${namespace}/${name}`, (options) =>
+      this.custom.createNamespacedCustomObject(
+        { ...addressOf(object), body: object, fieldManager: FIELD_MANAGER },
+        options,
       ),
     );
   }

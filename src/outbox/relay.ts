@@ -49,6 +49,9 @@ export interface RelaySettings {
   maxUnexpectedAttempts: number;
   now: () => number;
   random: () => number;
+  /** Only the active instance delivers (false on a standby). */
+  mayRun: () => boolean;
+  onSettled: (outcome: 'delivered' | 'failed') => void;
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
@@ -59,6 +62,8 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   maxUnexpectedAttempts: 5,
   now: Date.now,
   random: Math.random,
+  mayRun: () => true,
+  onSettled: () => undefined,
 };
 
 /** The stream a notice is ordered within. */
@@ -110,7 +115,7 @@ export class OutboxRelay implements Outbox {
 
   /** Looks for due work now. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.settings.mayRun()) return;
     if (this.pumping) {
       this.again = true;
       return;
@@ -160,7 +165,7 @@ export class OutboxRelay implements Outbox {
     const inFlight = new Map<string, Promise<void>>();
     do {
       this.again = false;
-      while (!this.stopped) {
+      while (!this.stopped && this.settings.mayRun()) {
         const now = this.settings.now();
         if (now < this.pausedUntil) {
           this.schedule(this.pausedUntil);
@@ -204,6 +209,7 @@ export class OutboxRelay implements Outbox {
     try {
       await deliverer.deliver(notice, steps);
       markDelivered(this.db, row.id, new Date(this.settings.now()));
+      this.settings.onSettled('delivered');
     } catch (error) {
       await this.failed(row, notice, deliverer, error);
     }
@@ -239,6 +245,7 @@ export class OutboxRelay implements Outbox {
       (unexpected && attempts >= this.settings.maxUnexpectedAttempts)
     ) {
       markFailed(this.db, row.id, new Date(now), failure.reason);
+      this.settings.onSettled('failed');
       this.logger.error({ ...context, err: error }, 'notice given up on');
       await deliverer.deliveryFailed(notice, failure.reason, row.replyTo);
       return;

@@ -11,7 +11,10 @@ export interface SlackApp {
   socketReceiver?: SocketModeReceiver;
 }
 
-export function createSlackApp(config: Config, logger: Logger): SlackApp {
+/** `fetch` for the Web API client, wrapped so every Slack call is timed and counted. */
+export type SlackFetch = typeof fetch;
+
+export function createSlackApp(config: Config, logger: Logger, slackFetch: SlackFetch = fetch): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -21,6 +24,7 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp {
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000, randomize: true },
     // A rate-limited call fails at once with Retry-After; the outbox waits that long, nobody else does.
     rejectRateLimitedCalls: true,
+    fetch: slackFetch,
   };
   if (config.slack.appToken) {
     const socketReceiver = new SocketModeReceiver({

@@ -283,6 +283,8 @@ describe('/devenv when the cluster says no', () => {
     const ns = await freshNamespace(kc, 'preprod');
     t = await startTestBot({
       KUBECONFIG: kubeconfigWithContext(inject('kubeconfigPath'), 'restricted'),
+      // This identity may hold no Lease either: without this it would (rightly) stand by.
+      LEADER_ELECTION: 'off',
       DEVENV_PREPROD_NAMESPACE: ns,
     });
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
@@ -326,7 +328,7 @@ describe('/devenv when the cluster says no', () => {
       }),
     );
     try {
-      t = await startTestBot({ KUBECONFIG: kubeconfig, KUBE_TIMEOUT: '1s' });
+      t = await startTestBot({ KUBECONFIG: kubeconfig, KUBE_TIMEOUT: '1s', LEADER_ELECTION: 'off' });
       const started = Date.now();
       const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
       expect(reply).toContain(

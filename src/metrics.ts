@@ -1,0 +1,157 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type OutboundSystem = 'slack' | 'jira' | 'kubernetes';
+export type CallOutcome = 'ok' | 'error' | 'timeout';
+
+/** What gauges read at scrape time (from the database and the relay, never cached). */
+export interface MetricSources {
+  releasesByState(): Record<string, number>;
+  liveDevenvs(): number;
+  outboxPending(): number;
+  isLeader(): boolean;
+}
+
+/**
+ * Prometheus metrics, one registry per bot (tests run several in one process). Names follow Prometheus
+ * conventions: `release_bot_` prefix, base units, `_total` for counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly handlerDuration: Histogram<'kind'>;
+  private readonly gateDecisions: Counter<'verdict' | 'repeated'>;
+  private readonly outboundCalls: Counter<'system' | 'outcome'>;
+  private readonly outboundDuration: Histogram<'system'>;
+  private readonly reconcileDuration: Histogram;
+  private readonly reconcileRepairs: Counter;
+  private readonly reaped: Counter;
+  private readonly outboxDelivered: Counter<'outcome'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'release_bot_' });
+    this.handlerDuration = new Histogram({
+      name: 'release_bot_slack_handler_duration_seconds',
+      help: 'Time a Slack listener took, including work after the ack, by kind (command, action, view, event)',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.gateDecisions = new Counter({
+      name: 'release_bot_gate_decisions_total',
+      help: 'Freeze gate answers by verdict, and whether the change had been asked about before',
+      labelNames: ['verdict', 'repeated'],
+      registers,
+    });
+    this.outboundCalls = new Counter({
+      name: 'release_bot_outbound_requests_total',
+      help: 'Calls to Slack, Jira and Kubernetes by outcome',
+      labelNames: ['system', 'outcome'],
+      registers,
+    });
+    this.outboundDuration = new Histogram({
+      name: 'release_bot_outbound_request_duration_seconds',
+      help: 'Latency of calls to Slack, Jira and Kubernetes',
+      labelNames: ['system'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'release_bot_devenv_reconcile_duration_seconds',
+      help: 'Duration of a devenv reconcile pass',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.reconcileRepairs = new Counter({
+      name: 'release_bot_devenv_reconcile_repairs_total',
+      help: 'Objects a reconcile pass had to write or delete (drift and orphans)',
+      registers,
+    });
+    this.reaped = new Counter({
+      name: 'release_bot_devenvs_reaped_total',
+      help: 'Expired developer environments removed',
+      registers,
+    });
+    this.outboxDelivered = new Counter({
+      name: 'release_bot_outbox_settled_total',
+      help: 'Outbox notices settled, by outcome (delivered, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'release_bot_outbox_pending',
+      help: 'Notices waiting in the outbox',
+      registers,
+      collect() {
+        this.set(sources.outboxPending());
+      },
+    });
+    new Gauge({
+      name: 'release_bot_devenvs_live',
+      help: 'Live developer environments',
+      registers,
+      collect() {
+        this.set(sources.liveDevenvs());
+      },
+    });
+    new Gauge({
+      name: 'release_bot_releases',
+      help: 'Releases by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(sources.releasesByState())) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'release_bot_leader',
+      help: '1 while this instance holds the Lease (or runs without one), else 0',
+      registers,
+      collect() {
+        this.set(sources.isLeader() ? 1 : 0);
+      },
+    });
+  }
+
+  handled(kind: string, seconds: number): void {
+    this.handlerDuration.observe({ kind }, seconds);
+  }
+
+  gateDecided(allowed: boolean, repeated: boolean): void {
+    this.gateDecisions.inc({ verdict: allowed ? 'allowed' : 'refused', repeated: String(repeated) });
+  }
+
+  outbound(system: OutboundSystem, outcome: CallOutcome, seconds: number): void {
+    this.outboundCalls.inc({ system, outcome });
+    this.outboundDuration.observe({ system }, seconds);
+  }
+
+  reconciled(seconds: number, repairs: number): void {
+    this.reconcileDuration.observe(seconds);
+    this.reconcileRepairs.inc(repairs);
+  }
+
+  reapedEnvironments(count: number): void {
+    this.reaped.inc(count);
+  }
+
+  outboxSettled(outcome: 'delivered' | 'failed'): void {
+    this.outboxDelivered.inc({ outcome });
+  }
+
+  /** Times an outbound call and counts its outcome. */
+  async time<T>(system: OutboundSystem, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await call();
+      this.outbound(system, 'ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      const timedOut = /timeout|timed out|abort/i.test(
+        String((error as Error).name) + String((error as Error).message),
+      );
+      this.outbound(system, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+}

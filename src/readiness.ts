@@ -1,0 +1,90 @@
+import type { webApi } from '@slack/bolt';
+import type { OpenDatabase } from './db/database.js';
+import type { ReadinessCheck } from './http/server.js';
+import type { KubeCluster } from './kube/cluster.js';
+import type { LeaseElector } from './kube/lease.js';
+import type { Logger } from './logger.js';
+
+/** How long a cluster answer is trusted: probes come every few seconds, the API server need not. */
+const CLUSTER_CHECK_TTL_MS = 10_000;
+const TOKEN_RETRY_MS = 30_000;
+
+/**
+ * `auth.test` at start, and again every 30 s until it has succeeded once: a bot whose token Slack refuses
+ * is not ready (it would ack and then fail every reply).
+ */
+export class SlackTokenCheck {
+  private problem: string | undefined = 'the Slack token has not been checked yet';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const attempt = async () => {
+      try {
+        await this.client.auth.test();
+        this.problem = undefined;
+      } catch (error) {
+        const code = (error as { data?: { error?: string } }).data?.error;
+        this.problem = `Slack refused auth.test${code ? ` (${code})` : ''}: check SLACK_BOT_TOKEN`;
+        this.logger.warn({ err: error }, 'Slack token check failed; retrying');
+        this.timer = setTimeout(() => void attempt(), TOKEN_RETRY_MS).unref();
+      }
+    };
+    void attempt();
+  }
+
+  current(): string | undefined {
+    return this.problem;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** The conditions `/readyz` reports, each named, each saying what is wrong. */
+export function readinessChecks(parts: {
+  started: () => boolean;
+  database: OpenDatabase;
+  slackToken: SlackTokenCheck;
+  cluster: KubeCluster | undefined;
+  preprodNamespace: string;
+  elector: LeaseElector | undefined;
+}): ReadinessCheck[] {
+  let clusterCheckedAt = 0;
+  let clusterProblem: Promise<string | undefined> = Promise.resolve(undefined);
+  const checks: ReadinessCheck[] = [
+    { name: 'started', problem: () => (parts.started() ? undefined : 'starting or stopping') },
+    { name: 'database', problem: () => parts.database.writeProblem() },
+    { name: 'migrations', problem: () => parts.database.migrationProblem() },
+    { name: 'slack', problem: () => parts.slackToken.current() },
+  ];
+  const cluster = parts.cluster;
+  if (cluster) {
+    checks.push({
+      name: 'cluster',
+      problem: () => {
+        if (Date.now() - clusterCheckedAt > CLUSTER_CHECK_TTL_MS) {
+          clusterCheckedAt = Date.now();
+          clusterProblem = cluster.listServices(parts.preprodNamespace).then(
+            () => undefined,
+            (error: unknown) => `the cluster is not reachable: ${(error as Error).message}`,
+          );
+        }
+        return clusterProblem;
+      },
+    });
+  }
+  const elector = parts.elector;
+  if (elector) {
+    checks.push({
+      name: 'lease',
+      problem: () => (elector.isLeader() ? undefined : 'another instance holds the Lease (standby)'),
+    });
+  }
+  return checks;
+}
