@@ -89,7 +89,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const isActive = () => lease.elector?.isLeader() ?? true;
   const slackFetch: typeof fetch = (input, init) => metrics.time('slack', () => fetch(input, init));
   const slack = createSlackApp(config, logger, slackFetch);
-  const groups = new SlackGroupDirectory(slack.app.client);
+  const groups = new SlackGroupDirectory(slack.client);
   const access = new AccessControl(config.releaseManagers, groups);
   const jira = config.jira
     ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }), DEFAULT_RETRY, (call) =>
@@ -98,7 +98,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
 
   const slackDelivery = new SlackNoticeDelivery(
-    slack.app.client,
+    slack.client,
     db,
     config.slack.releaseChannel,
     logger.child({ component: 'notices' }),
@@ -232,7 +232,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   let started = false;
   let stopping: Promise<void> | undefined;
-  const slackToken = new SlackTokenCheck(slack.app.client, logger);
+  const slackToken = new SlackTokenCheck(() => slack.whoAmI(), logger);
   const lag = new EventLoopLag();
   const scrape = async () => ({
     contentType: metrics.registry.contentType,

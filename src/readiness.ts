@@ -1,4 +1,3 @@
-import type { webApi } from '@slack/bolt';
 import type { OpenDatabase } from './db/database.js';
 import type { ReadinessCheck } from './http/server.js';
 import type { KubeCluster } from './kube/cluster.js';
@@ -18,14 +17,14 @@ export class SlackTokenCheck {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: webApi.WebClient,
+    private readonly whoAmI: () => Promise<unknown>,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
     const attempt = async () => {
       try {
-        await this.client.auth.test();
+        await this.whoAmI();
         this.problem = undefined;
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error;

@@ -12,6 +12,8 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Either the database or an open transaction: reads work on both. */
 export type Reader = Db | Tx;
 
+const BUSY_TIMEOUT_MS = 5000;
+
 /** src/db and dist/db both sit two levels below the package root. */
 const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -37,7 +39,7 @@ export function openDatabase(path: string): OpenDatabase {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -45,12 +47,16 @@ export function openDatabase(path: string): OpenDatabase {
   return {
     db,
     writeProblem() {
+      // Takes the write lock and gives it back: proves a write could happen now, writes nothing. A probe
+      // does not wait out the busy timeout: a lock held that long is itself the answer.
+      sqlite.pragma('busy_timeout = 0');
       try {
-        // Takes the write lock and gives it back: proves a write could happen now, writes nothing.
         sqlite.exec('BEGIN IMMEDIATE; ROLLBACK');
         return undefined;
       } catch (error) {
         return `the database cannot be written: ${(error as Error).message}`;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
     },
     migrationProblem() {

@@ -1,10 +1,14 @@
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type Authorize } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { toBoltLogger } from './bolt-logger.js';
 
 export interface SlackApp {
   app: App;
+  /** The bot's own Web API client (outbox, group look-ups): the bot token, our timeouts and retries. */
+  client: webApi.WebClient;
+  /** `auth.test`, cached once it succeeds and asked again after a failure. */
+  whoAmI(): Promise<{ botId: string; botUserId: string }>;
   /** Present in HTTP mode: mounted on our server at /slack/events. */
   httpReceiver?: HTTPReceiver;
   /** Present in Socket Mode: connects out to Slack instead. */
@@ -26,19 +30,26 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     rejectRateLimitedCalls: true,
     fetch: slackFetch,
   };
+  const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: boltLogger });
+  // Our own authorize instead of Bolt's token verification: Bolt calls auth.test in its constructor and
+  // leaves a rejection unhandled when Slack refuses the token, which would kill the process. Here a bad or
+  // unverifiable token makes the bot not ready (/readyz) and is asked about again.
+  let identity: Promise<{ botId: string; botUserId: string }> | undefined;
+  const whoAmI = () => {
+    identity ??= client.auth.test().then((r) => ({ botId: r.bot_id ?? '', botUserId: r.user_id ?? '' }));
+    identity.catch(() => (identity = undefined));
+    return identity;
+  };
+  const botToken = config.slack.botToken;
+  const authorize: Authorize<boolean> = async () => ({ botToken, ...(await whoAmI()) });
   if (config.slack.appToken) {
     const socketReceiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: boltLogger,
       installerOptions: { clientOptions },
     });
-    const app = new App({
-      token: config.slack.botToken,
-      receiver: socketReceiver,
-      logger: boltLogger,
-      clientOptions,
-    });
-    return { app, socketReceiver };
+    const app = new App({ authorize, receiver: socketReceiver, logger: boltLogger, clientOptions });
+    return { app, client, whoAmI, socketReceiver };
   }
   const httpReceiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
@@ -47,11 +58,6 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     // Listeners ack before any slow work themselves, so Bolt may answer Slack as soon as ack() is called.
     processBeforeResponse: false,
   });
-  const app = new App({
-    token: config.slack.botToken,
-    receiver: httpReceiver,
-    logger: boltLogger,
-    clientOptions,
-  });
-  return { app, httpReceiver };
+  const app = new App({ authorize, receiver: httpReceiver, logger: boltLogger, clientOptions });
+  return { app, client, whoAmI, httpReceiver };
 }

@@ -9,6 +9,8 @@ export interface BotProcess {
   baseUrl: string;
   /** Sends a signed request to /slack/events and returns the HTTP status. */
   post(body: string): Promise<number>;
+  /** The same, returning the status and the response body (a reply that rides on the ack). */
+  send(body: string): Promise<{ status: number; text: string }>;
   /** Resolves with the exit code (or signal) once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<number | string>;
   output(): string;
@@ -63,6 +65,14 @@ export async function startBotProcess(
       });
       await res.arrayBuffer();
       return res.status;
+    },
+    async send(body) {
+      const res = await fetch(`${baseUrl}/slack/events`, {
+        method: 'POST',
+        body,
+        headers: slackSignatureHeaders(SIGNING_SECRET, body),
+      });
+      return { status: res.status, text: await res.text() };
     },
     kill(signal) {
       child.kill(signal);
