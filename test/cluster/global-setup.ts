@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startTestCluster } from './cluster.js';
 
@@ -5,6 +8,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfigPath: string;
     bareKubeconfigPath: string;
+    kustomizePath: string;
   }
 }
 
@@ -14,6 +18,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cluster = await startTestCluster();
   project.provide('kubeconfigPath', cluster.main.kubeconfigPath);
   project.provide('bareKubeconfigPath', cluster.bare.kubeconfigPath);
+  // kustomize renders deploy/kubernetes for the RBAC tests; built from Go modules once, then cached.
+  const kustomize = execFileSync(
+    'bash',
+    [join(dirname(fileURLToPath(import.meta.url)), 'build-kustomize.sh')],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  ).trim();
+  project.provide('kustomizePath', kustomize);
   process.stdout.write(`test cluster ready in ${Date.now() - started} ms at ${cluster.main.url}\n`);
   const stop = () => cluster.stop();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
