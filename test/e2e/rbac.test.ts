@@ -76,7 +76,7 @@ describe('the kustomize base, applied to a real API server with RBAC, is exactly
       await createService(admin, envNs, 'blog-service');
       binding.metadata.namespace = envNs;
       binding.subjects[0]!.namespace = ns;
-      await applyAll(admin, [binding as unknown as KubeDoc]);
+      await applyAll(admin, [binding]);
     }
     for (const svc of ['blog-service', 'tag-service']) await createService(admin, ns, svc);
   });
