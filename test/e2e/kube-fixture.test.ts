@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { freshNamespace, kubeConfig } from '../support/kube.js';
@@ -134,6 +135,14 @@ describe('the test kube-apiserver is a real one', () => {
       })
       .catch((e: unknown) => e);
     expect(statusOf(error)).toBe(409);
+  });
+
+  it('reports the version it was built from on /version (stamped, not v0.0.0-master)', async () => {
+    const pinned = /^KUBE_VERSION=(\S+)$/m.exec(readFileSync('test/cluster/versions.env', 'utf8'))![1]!;
+    const version = await kc.makeApiClient(k8s.VersionApi).getCode();
+    expect(version.gitVersion).toBe(pinned);
+    expect(version.major).toBe('1');
+    expect(version.minor).toBe(pinned.split('.')[1]);
   });
 
   it('refuses the restricted identity (403)', async () => {
