@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { KubeCluster } from './kube/cluster.js';
+import { homedir, hostname } from 'node:os';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type * as k8s from '@kubernetes/client-node';
 import { ConfigError, type Config } from './config.js';
@@ -18,13 +21,8 @@ import type { Db } from './db/database.js';
 import { HostLocks } from './support/host-locks.js';
 import type { Access } from './use-cases/ports.js';
 import type { DevenvDeps, DevenvSettings } from './use-cases/devenvs.js';
-import { KubeCluster } from './kube/cluster.js';
-import { connectKube } from './kube/connect.js';
-import { createDevenvCluster } from './kube/devenv-cluster.js';
-import { IstioRouteApplier } from './kube/istio-applier.js';
 import { renderIstioObjects } from './domain/devenv/render-istio.js';
 import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
-import { GatewayApiRouteApplier } from './kube/gateway-api-applier.js';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, metricsHandler, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
@@ -38,7 +36,6 @@ import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
-import { JiraGateway } from './jira/jira-gateway.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
@@ -91,9 +88,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const slack = createSlackApp(config, logger, slackFetch);
   const groups = new SlackGroupDirectory(slack.client);
   const access = new AccessControl(config.releaseManagers, groups);
+  // jira.js (about 38 MB at import) is loaded only when Jira is configured.
   const jira = config.jira
-    ? new JiraGateway(config.jira, clock, logger.child({ component: 'jira' }), DEFAULT_RETRY, (call) =>
-        metrics.time('jira', call),
+    ? new (await import('./jira/jira-gateway.js')).JiraGateway(
+        config.jira,
+        clock,
+        logger.child({ component: 'jira' }),
+        DEFAULT_RETRY,
+        (call) => metrics.time('jira', call),
       )
     : undefined;
 
@@ -142,7 +144,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           }
         : undefined,
   };
-  const devenv = wireDevenv(config, {
+  const devenv = await wireDevenv(config, {
     db,
     clock,
     access,
@@ -150,7 +152,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger: logger.child({ component: 'devenv' }),
     timed: (call) => metrics.time('kubernetes', call),
   });
-  const elector = leaseElectorFor(config, devenv.kubeConfig, logger);
+  const elector = await leaseElectorFor(config, devenv.kubeConfig, logger);
   lease.elector = elector;
   // The first round before anything runs: a standby must not reconcile or deliver even once.
   if (elector) await elector.tryAcquireOrRenew();
@@ -301,7 +303,34 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 }
 
 /** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
-function wireDevenv(
+/**
+ * The Kubernetes modules, loaded only when a cluster may be configured: @kubernetes/client-node alone costs
+ * about 70 MB and 0.6 s at import.
+ */
+async function loadKube() {
+  const [cluster, connect, devenvCluster, istio, gateway] = await Promise.all([
+    import('./kube/cluster.js'),
+    import('./kube/connect.js'),
+    import('./kube/devenv-cluster.js'),
+    import('./kube/istio-applier.js'),
+    import('./kube/gateway-api-applier.js'),
+  ]);
+  return {
+    KubeCluster: cluster.KubeCluster,
+    connectKube: connect.connectKube,
+    createDevenvCluster: devenvCluster.createDevenvCluster,
+    IstioRouteApplier: istio.IstioRouteApplier,
+    GatewayApiRouteApplier: gateway.GatewayApiRouteApplier,
+  };
+}
+
+function clusterMayBeConfigured(config: Config): boolean {
+  return Boolean(
+    config.devenv.kubeconfigPath || config.devenv.inCluster || existsSync(join(homedir(), '.kube', 'config')),
+  );
+}
+
+async function wireDevenv(
   config: Config,
   parts: {
     db: Db;
@@ -311,7 +340,7 @@ function wireDevenv(
     logger: Logger;
     timed: <T>(call: () => Promise<T>) => Promise<T>;
   },
-): DevenvDeps & { kube: KubeCluster | undefined; kubeConfig: k8s.KubeConfig | undefined } {
+): Promise<DevenvDeps & { kube: KubeCluster | undefined; kubeConfig: k8s.KubeConfig | undefined }> {
   const settings: DevenvSettings = {
     namespaceTemplate: config.devenv.namespaceTemplate,
     ttlDefaultSeconds: config.devenv.ttlDefaultSeconds,
@@ -321,17 +350,26 @@ function wireDevenv(
     preprodNamespace: config.devenv.preprodNamespace,
     serviceSelector: config.devenv.serviceSelector,
   };
-  const connection = connectKube(config.devenv);
+  const kubeModules = clusterMayBeConfigured(config) ? await loadKube() : undefined;
+  const connection = kubeModules
+    ? kubeModules.connectKube(config.devenv)
+    : { reason: 'no Kubernetes cluster is configured (set KUBECONFIG)' };
   const header = parts.routing.routingHeader;
   const gatewayRouting =
     config.devenv.mesh === 'gateway-api' && header ? { ...parts.routing, routingHeader: header } : undefined;
-  const applierFor = (kube: KubeCluster) =>
-    gatewayRouting
-      ? new GatewayApiRouteApplier(kube, gatewayRouting)
-      : new IstioRouteApplier(kube, parts.routing);
   const kube =
-    'kubeConfig' in connection
-      ? new KubeCluster(connection.kubeConfig, config.devenv.kubeTimeoutSeconds * 1000, parts.timed)
+    kubeModules && 'kubeConfig' in connection
+      ? new kubeModules.KubeCluster(
+          connection.kubeConfig,
+          config.devenv.kubeTimeoutSeconds * 1000,
+          parts.timed,
+        )
+      : undefined;
+  const applier =
+    kube && kubeModules
+      ? gatewayRouting
+        ? new kubeModules.GatewayApiRouteApplier(kube, gatewayRouting)
+        : new kubeModules.IstioRouteApplier(kube, parts.routing)
       : undefined;
   const dryRunReason =
     'reason' in connection
@@ -344,7 +382,8 @@ function wireDevenv(
     clock: parts.clock,
     access: parts.access,
     settings,
-    cluster: kube ? createDevenvCluster(kube, settings, applierFor(kube)) : undefined,
+    cluster:
+      kube && applier && kubeModules ? kubeModules.createDevenvCluster(kube, settings, applier) : undefined,
     dryRunReason,
     render: (envs) =>
       gatewayRouting ? renderGatewayApi(envs, gatewayRouting, {}) : renderIstioObjects(envs, parts.routing),
@@ -406,17 +445,18 @@ function standbyGuard(isActive: () => boolean): Middleware<AnyMiddlewareArgs> {
 }
 
 /** The Lease, when leader election is on (by default whenever a cluster is configured). */
-function leaseElectorFor(
+async function leaseElectorFor(
   config: Config,
   kubeConfig: k8s.KubeConfig | undefined,
   logger: Logger,
-): LeaseElector | undefined {
+): Promise<LeaseElector | undefined> {
   const { mode, leaseName, leaseNamespace, leaseDurationSeconds, podName } = config.leaderElection;
   if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;
   if (!kubeConfig) {
     throw new ConfigError(['LEADER_ELECTION: "on" needs a cluster: set KUBECONFIG or run in a pod']);
   }
   // Its own client: Lease renewals are not the devenv traffic that the kube call counters measure.
+  const { KubeCluster } = await import('./kube/cluster.js');
   return new LeaseElector(
     new KubeCluster(kubeConfig, config.devenv.kubeTimeoutSeconds * 1000),
     {

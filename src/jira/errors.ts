@@ -1,4 +1,5 @@
 import { AppError } from '../domain/errors.js';
+import type { JiraGateway } from './jira-gateway.js';
 
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
@@ -112,4 +113,13 @@ export async function withRetry<T>(
       await policy.sleep(wait);
     }
   }
+}
+
+export function requireJira(jira: JiraGateway | undefined): JiraGateway {
+  if (!jira)
+    throw new AppError(
+      'not_configured',
+      'Jira is not connected: set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECTS.',
+    );
+  return jira;
 }

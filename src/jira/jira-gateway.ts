@@ -277,12 +277,3 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     return issue;
   }
 }
-
-export function requireJira(jira: JiraGateway | undefined): JiraGateway {
-  if (!jira)
-    throw new AppError(
-      'not_configured',
-      'Jira is not connected: set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECTS.',
-    );
-  return jira;
-}

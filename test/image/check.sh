@@ -11,7 +11,7 @@ for tool in buildah debootstrap; do
 done
 B=(buildah --storage-driver vfs)
 cache=${RELEASE_BOT_IMAGE_CACHE:-$HOME/.cache/release-bot/image}
-base="localhost/release-bot-base:node$NODE_VERSION-npm$NPM_VERSION-bookworm"
+base="localhost/release-bot-base:node$NODE_VERSION-npm$NPM_VERSION-bookworm-hostca"
 mkdir -p "$cache"
 started=$(date +%s)
 
@@ -28,9 +28,15 @@ if ! "${B[@]}" inspect --type image "$base" >/dev/null 2>&1; then
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/rootfs/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/rootfs/usr/local/bin/npx"
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb
+  # This machine reaches registries through a TLS proxy whose CA is in the host's bundle: the local base
+  # trusts what the host trusts (a base pulled from a registry would not need this).
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/etc/ssl/certs/ca-certificates.crt"
+  fi
   ctr=$("${B[@]}" from scratch)
   "${B[@]}" copy "$ctr" "$work/rootfs/" / >/dev/null
-  "${B[@]}" config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$ctr"
+  "${B[@]}" config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
   "${B[@]}" commit --quiet "$ctr" "$base" >/dev/null
   "${B[@]}" rm "$ctr" >/dev/null
   rm -rf "$work"

@@ -1,4 +1,4 @@
-import { dumpYaml } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { describeTarget, type Devenv } from '../../domain/devenv/model.js';
 import { preprodHost, routingKeyHeader, type RoutingSettings } from '../../domain/devenv/routing.js';
 import type { TargetStatus } from '../../use-cases/devenvs.js';
@@ -56,7 +56,7 @@ function targetLine(override: Override, status: TargetStatus | undefined): strin
 }
 
 export function yamlBlocks(objects: object[]): Block[] {
-  const yaml = objects.map((o) => dumpYaml(o).trimEnd()).join('\n---\n');
+  const yaml = objects.map((o) => stringify(o).trimEnd()).join('\n---\n');
   const blocks: Block[] = [];
   for (let i = 0; i < yaml.length && blocks.length < 40; i += 2900)
     blocks.push(section(`\`\`\`${yaml.slice(i, i + 2900)}\`\`\``));

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { requireJira } from '../../jira/jira-gateway.js';
+import { requireJira } from '../../jira/errors.js';
 import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
 import { scopeBlocks, scopeListReply } from '../blocks/scope.js';
 import { exceptionsListReply } from '../blocks/exceptions.js';
