@@ -16,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
 import { postToResponseUrl } from './slack/response-url.js';
 import { EventLoopLag } from './support/event-loop-lag.js';
+import { withinBudget } from './support/deadline.js';
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db/database.js';
 import { HostLocks } from './support/host-locks.js';
@@ -467,18 +468,6 @@ async function leaseElectorFor(
     },
     logger.child({ component: 'lease' }),
   );
-}
-
-async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function sleepUntil(deadline: number): Promise<void> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { KubeObject } from '../domain/devenv/objects.js';
 import { FIELD_MANAGER } from '../domain/devenv/objects.js';
 import { AppError } from '../domain/errors.js';
-import { kubeFailure, withTimeout } from './errors.js';
+import { kubeFailure, withClusterTimeout } from './errors.js';
 
 /** Loose on purpose: a read-modify-write must send back every field it did not mean to change. */
 const objectSchema = z.looseObject({
@@ -141,7 +141,7 @@ export class KubeCluster {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      return await withTimeout(
+      return await withClusterTimeout(
         this.timed(() => call(abortable(controller.signal, this.timeoutMs))),
         this.timeoutMs,
         what,

@@ -1,4 +1,5 @@
 import { AppError } from '../domain/errors.js';
+import { withTimeout } from '../support/deadline.js';
 
 /** Maps what the Kubernetes API (or the way to it) said to a reason and a sentence for people. */
 export function kubeFailure(error: unknown, what: string): AppError {
@@ -58,23 +59,12 @@ function extractMessage(body: string): string {
   }
 }
 
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AppError(
-            'timeout',
-            `The cluster did not answer within ${ms / 1000} s while trying to ${what}.`,
-          ),
-        ),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A cluster call that must answer within `ms`. */
+export function withClusterTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(
+    promise,
+    ms,
+    () =>
+      new AppError('timeout', `The cluster did not answer within ${ms / 1000} s while trying to ${what}.`),
+  );
 }

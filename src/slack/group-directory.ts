@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { AppError } from '../domain/errors.js';
+import { withTimeout } from '../support/deadline.js';
 import type { GroupDirectory } from '../use-cases/ports.js';
 
 /**
@@ -27,20 +28,15 @@ export class SlackGroupDirectory implements GroupDirectory {
 
   /** The look-up goes on (and fills the cache) even when this caller stops waiting for it. */
   private withinBudget(groupId: string, members: Promise<string[]>): Promise<string[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new AppError(
-              'timeout',
-              `Slack did not say in time who is in user group ${groupId}; try again in a moment.`,
-            ),
-          ),
-        this.budgetMs,
-      );
-    });
-    return Promise.race([members, late]).finally(() => clearTimeout(timer));
+    return withTimeout(
+      members,
+      this.budgetMs,
+      () =>
+        new AppError(
+          'timeout',
+          `Slack did not say in time who is in user group ${groupId}; try again in a moment.`,
+        ),
+    );
   }
 
   private async fetch(groupId: string): Promise<string[]> {

@@ -10,6 +10,7 @@ import {
 } from '../domain/gate.js';
 import { jiraVersionName } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
+import { withinBudget } from '../support/deadline.js';
 import type { Clock, IssueLookup, Outbox } from './ports.js';
 import { bumpCandidateRevisionIn } from './signoff.js';
 
@@ -51,23 +52,17 @@ async function lookUpIssues(
   if (keys.length === 0) return new Map();
   if (!deps.issues) return undefined;
   const deadline = Date.now() + deps.settings.jiraBudgetMs;
-  let timer: NodeJS.Timeout | undefined;
   try {
     // A request already on the wire may outlive the budget; the answer does not wait for it.
-    const outOfTime = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), deps.settings.jiraBudgetMs);
-    });
-    const found = await Promise.race([
+    const found = await withinBudget(
       deps.issues.issues(keys, { cacheSeconds: deps.settings.issueCacheSeconds, deadline }),
-      outOfTime,
-    ]);
+      deps.settings.jiraBudgetMs,
+    );
     if (!found) deps.logger.warn({ keys }, 'gate ran out of time looking up issues in Jira');
     return found;
   } catch (error) {
     deps.logger.warn({ err: error, keys }, 'gate could not look up issues in Jira');
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

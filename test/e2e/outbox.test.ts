@@ -1,29 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
-import { DEFAULT_QA, MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DEFAULT_QA, MANAGER, replyText, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { askGate, botWithJira } from '../support/gate-client.js';
+import type { JiraStandIn } from '../support/jira-stand-in.js';
 import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
-
-const TOKEN = 'gate-token';
 
 describe('notices go through a durable outbox: Slack outages never block an answer or lose a message', () => {
   let jira: JiraStandIn;
   let t: TestBot;
   const rows = (sql: string, ...params: unknown[]) => queryRows(t.databasePath, sql, ...params);
-  const gate = async (issues: string[], commit: string) => {
-    const started = Date.now();
-    const res = await fetch(`${t.baseUrl}/api/v1/gate/check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues, commit }),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as Record<string, unknown>,
-      ms: Date.now() - started,
-    };
-  };
+  const gate = (issues: string[], commit: string) => askGate(t.baseUrl, { issues, commit });
   const threadLines = () =>
     t.slack
       .deliveredOf('chat.postMessage')
@@ -34,17 +21,7 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     t.slack.waitFor(() => rows('select announcement_permalink p from releases')[0]?.p, 8000);
 
   beforeEach(async () => {
-    jira = await new JiraStandIn().start();
-    jira.addProject('BLOG', '2.4');
-    jira.addIssues('BLOG', 3, () => ({ type: 'Bug', fixVersions: ['2.4'] }));
-    t = await startTestBot({
-      JIRA_BASE_URL: jira.url,
-      JIRA_EMAIL,
-      JIRA_API_TOKEN: JIRA_TOKEN,
-      JIRA_PROJECTS: 'BLOG',
-      GATE_API_TOKEN: TOKEN,
-    });
-    await t.command('/release', 'create 2.4');
+    ({ jira, t } = await botWithJira());
   });
   afterEach(async () => {
     await t.stop();

