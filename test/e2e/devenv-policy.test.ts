@@ -6,7 +6,14 @@ import { extendDevenv } from '../../src/use-cases/extend-devenv.js';
 import { reapExpiredDevenvs } from '../../src/use-cases/devenv-upkeep.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { createService, freshNamespace, ISTIO, kubeConfig, listNames } from '../support/kube.js';
+import {
+  createService,
+  freshNamespace,
+  getIstioObject,
+  ISTIO,
+  kubeConfig,
+  listNames,
+} from '../support/kube.js';
 
 const DEV = 'UDEV00001';
 const GATEWAY = { group: 'gateway.networking.k8s.io', version: 'v1' } as const;
@@ -124,15 +131,8 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     expect(entries).toEqual([serviceEntryName('x', 'y-z'), serviceEntryName('x-y', 'z')].sort());
     const hosts = await Promise.all(
       entries.map(async (name) => {
-        const o = (await custom.getNamespacedCustomObject({
-          ...ISTIO,
-          namespace: ns,
-          plural: 'serviceentries',
-          name,
-        })) as {
-          spec: { hosts: string[] };
-        };
-        return o.spec.hosts[0];
+        const o = await getIstioObject(kc, ns, 'serviceentries', name);
+        return o.spec.hosts?.[0];
       }),
     );
     expect(hosts.sort()).toEqual(['one.dev.acme.test', 'two.dev.acme.test']);
@@ -152,15 +152,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     await start();
     await t.command('/devenv', 'blog-service name=ana', DEV);
     const current = serviceVirtualServiceName('blog-service');
-    const vs = (await custom.getNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      name: current,
-    })) as {
-      metadata: { labels: Record<string, string> };
-      spec: unknown;
-    };
+    const vs = await getIstioObject(kc, ns, 'virtualservices', current);
     // What the first version of release-bot wrote: the same object under its old name.
     await custom.deleteNamespacedCustomObject({
       ...ISTIO,
@@ -203,24 +195,10 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
         },
       },
     });
-    const before = (await custom.getNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      name,
-    })) as {
-      metadata: { resourceVersion: string };
-    };
+    const before = await getIstioObject(kc, ns, 'virtualservices', name);
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
     expect(reply).toContain('is not managed by release-bot');
-    const after = (await custom.getNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'virtualservices',
-      name,
-    })) as {
-      metadata: { resourceVersion: string };
-    };
+    const after = await getIstioObject(kc, ns, 'virtualservices', name);
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(envs()).toEqual([]);
   });

@@ -88,6 +88,9 @@ if [ -z "$ready" ]; then
   exit 1
 fi
 sleep 3
-pid=$(pgrep -f "node dist/main.js" | head -n 1 || true)
+pid=""
+for candidate in $(pgrep -x node || true); do
+  tr '\0' ' ' <"/proc/$candidate/cmdline" | grep -q 'dist/main.js' && pid=$candidate
+done
 rss=$([ -n "$pid" ] && awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$pid/status" || echo unknown)
 echo "image:check: ok · image $size (base $base_size) · built in $((built - started)) s · start to /readyz 200 in ${ready_ms} ms · idle RSS $rss"

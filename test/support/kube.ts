@@ -112,3 +112,18 @@ export async function createVirtualService(
     },
   });
 }
+
+/** An Istio object as the API server has it now. */
+export async function getIstioObject(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  plural: 'virtualservices' | 'serviceentries',
+  name: string,
+): Promise<{
+  metadata: { labels?: Record<string, string>; resourceVersion: string };
+  spec: Record<string, unknown> & { hosts?: string[] };
+}> {
+  return (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .getNamespacedCustomObject({ ...ISTIO, namespace, plural, name })) as never;
+}
