@@ -3,11 +3,14 @@ import { benchGate } from './gate.js';
 import { benchJiraScope } from './jira-scope.js';
 import { benchSignoffStorm } from './signoff-storm.js';
 import { benchSlackAck } from './slack-ack.js';
+import { benchAckSweep, benchMemory } from './ack-sweep.js';
 import { benchGateWhileSlackHangs, benchOutboxStorm, benchShipWhileJiraDown } from './slack-outage.js';
 
 /** `npm run bench [section…]`: every section by default. Figures only: nothing here fails on timing. */
 const sections: Record<string, () => Promise<void>> = {
   ack: benchSlackAck,
+  sweep: benchAckSweep,
+  memory: benchMemory,
   signoff: benchSignoffStorm,
   jira: benchJiraScope,
   gate: benchGate,

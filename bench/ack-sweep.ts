@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ActionIds } from '../src/slack/ids.js';
+import { DEFAULT_QA, MANAGER, SIGNING_SECRET } from '../test/support/bot-harness.js';
+import {
+  blockActionsPayload,
+  interactiveBody,
+  RELEASE_CHANNEL,
+  slashCommandBody,
+} from '../test/support/slack-payloads.js';
+import { slackSignatureHeaders } from '../test/support/slack-signer.js';
+import { SlackStandIn } from '../test/support/slack-stand-in.js';
+import { startServerProcess, type ServerProcess } from './bot-process.js';
+import { envNumber, fireAtRate, ms, summarize } from './stats.js';
+
+const MIX = ['status', 'list', 'log 2.4', 'help', 'button'] as const;
+
+/** One request of the mix: four read commands and an Approve press (a stored vote, then "already approved"). */
+function mixed(server: ServerProcess, i: number): Promise<number> {
+  const kind = MIX[i % MIX.length]!;
+  return kind === 'button' ? server.click(ActionIds.approve, '1:1', DEFAULT_QA) : server.command(kind);
+}
+
+async function sweep(script: string, slack: SlackStandIn, rates: number[], seconds: number) {
+  const server = await startServerProcess(script, slack, { SIGNOFF_ROLES: `qa=${DEFAULT_QA}` });
+  await server.command('create 2.4');
+  await server.command('freeze 2.4');
+  await fireAtRate(200, 1, (i) => mixed(server, i).then(() => undefined));
+  const results = [];
+  for (const rate of rates) {
+    const latencies = await fireAtRate(rate, seconds, async (i) => {
+      const status = await mixed(server, i);
+      if (status !== 200) throw new Error(`answered ${status}`);
+    });
+    results.push({ rate, ...summarize(latencies) });
+  }
+  await server.stop();
+  return results;
+}
+
+/** Ack latency of a mix of commands and button presses at rising rates, the bot against bare Bolt. */
+export async function benchAckSweep(): Promise<void> {
+  const seconds = envNumber('BENCH_SECONDS', 10);
+  const rates = (process.env.BENCH_RATES ?? '200,500,1000').split(',').map(Number);
+  console.log(
+    `\n## ack latency sweep (${rates.join(', ')}/s for ${seconds} s each; status, list, log, help, Approve)`,
+  );
+  const slack = await new SlackStandIn().start();
+  const ours = await sweep('src/main.ts', slack, rates, seconds);
+  const bare = await sweep('bench/bare-bolt.ts', slack, rates, seconds);
+  await slack.stop();
+  for (let i = 0; i < rates.length; i++) {
+    const o = ours[i]!;
+    const b = bare[i]!;
+    console.log(
+      `${String(o.rate).padStart(5)}/s · release-bot p50 ${ms(o.p50)} p99 ${ms(o.p99)} · bare Bolt p50 ${ms(b.p50)} p99 ${ms(b.p99)} · ratio ${(o.p99 / b.p99).toFixed(2)}x`,
+    );
+  }
+  const sustained = (rows: typeof ours) => Math.max(0, ...rows.filter((r) => r.p99 < 100).map((r) => r.rate));
+  console.log(
+    `highest rate with p99 < 100 ms: release-bot ${sustained(ours)}/s, bare Bolt ${sustained(bare)}/s`,
+  );
+}
+
+/** Heap after a forced GC, through the inspector protocol (no hook in the product). */
+async function heapAfterGc(inspectorUrl: string): Promise<{ heapUsed: number; rss: number }> {
+  const socket = new WebSocket(inspectorUrl);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let id = 0;
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const mine = ++id;
+      const onMessage = (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown> };
+        if (message.id !== mine) return;
+        socket.off('message', onMessage);
+        resolve(message.result ?? {});
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id: mine, method, params }));
+    });
+  await call('HeapProfiler.collectGarbage');
+  const result = await call('Runtime.evaluate', {
+    expression: 'JSON.stringify(process.memoryUsage())',
+    returnByValue: true,
+  });
+  socket.close();
+  const value = (result.result as { value: string }).value;
+  return JSON.parse(value) as { heapUsed: number; rss: number };
+}
+
+function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** Idle RSS of the built bot, then after 10,000 mixed commands, with the heap after a forced GC. */
+export async function benchMemory(): Promise<void> {
+  const total = envNumber('BENCH_COMMANDS', 10_000);
+  console.log(`\n## memory: node dist/main.js idle, then after ${total} mixed commands`);
+  const slack = await new SlackStandIn().start();
+  const dir = mkdtempSync(join(tmpdir(), 'release-bot-memory-'));
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '--inspect=127.0.0.1:0', 'dist/main.js'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      RELEASE_CHANNEL,
+      RELEASE_MANAGERS: MANAGER,
+      SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
+      DATABASE_PATH: join(dir, 'bench.sqlite'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let inspector = '';
+  const port = await new Promise<number>((resolve) => {
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => {
+      inspector ||= /ws:\/\/\S+/.exec(d.toString())?.[0] ?? '';
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /"port":(\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  child.stdout.resume();
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const post = (body: string) =>
+    fetch(url, { method: 'POST', body, headers: slackSignatureHeaders(SIGNING_SECRET, body) }).then((r) =>
+      r.arrayBuffer(),
+    );
+  const command = (text: string) =>
+    post(
+      slashCommandBody({
+        command: '/release',
+        text,
+        userId: MANAGER,
+        responseUrl: `${slack.url}/response/m`,
+      }),
+    );
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = rssOf(child.pid!);
+  const idleHeap = await heapAfterGc(inspector);
+  await command('create 2.4');
+  await command('freeze 2.4');
+  for (let i = 0; i < total; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => {
+        const kind = MIX[(i + j) % MIX.length]!;
+        return kind === 'button'
+          ? post(
+              interactiveBody(
+                blockActionsPayload({
+                  actionId: ActionIds.approve,
+                  value: '1:1',
+                  userId: DEFAULT_QA,
+                  responseUrl: `${slack.url}/response/m`,
+                }),
+              ),
+            )
+          : command(kind);
+      }),
+    );
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = rssOf(child.pid!);
+  const afterHeap = await heapAfterGc(inspector);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await slack.stop();
+  rmSync(dir, { recursive: true, force: true });
+  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+  console.log(`idle: RSS ${mb(idle)}, heap after GC ${mb(idleHeap.heapUsed)}`);
+  console.log(
+    `after ${total} commands: RSS ${mb(after)} (${(((after - idle) / idle) * 100).toFixed(1)}% over idle; goal ≤ 15%), heap after GC ${mb(afterHeap.heapUsed)}`,
+  );
+}
