@@ -142,23 +142,27 @@ export function appendAudit(tx: Reader, entry: AuditEntry): void {
 
 /** Newest first, one page of `pageSize` rows. */
 export function listAudit(db: Reader, releaseId: number, pageSize: number, page: number): AuditRow[] {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.releaseId, releaseId))
-    .orderBy(desc(auditEvents.id))
-    .limit(pageSize)
-    .offset((page - 1) * pageSize)
-    .all();
+  return prepared(db, 'listAudit', () =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
+      .orderBy(desc(auditEvents.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(),
+  ).all({ releaseId, limit: pageSize, offset: (page - 1) * pageSize });
 }
 
 export function countAudit(db: Reader, releaseId: number): number {
   return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(auditEvents)
-      .where(eq(auditEvents.releaseId, releaseId))
-      .get()?.n ?? 0
+    prepared(db, 'countAudit', () =>
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(auditEvents)
+        .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
+        .prepare(),
+    ).get({ releaseId })?.n ?? 0
   );
 }
 

@@ -23,11 +23,19 @@ export function listVotes(db: Reader, releaseId: number): Vote[] {
 }
 
 export function findVote(db: Reader, releaseId: number, revision: number, voter: string): Vote | undefined {
-  return db
-    .select(VOTE_COLUMNS)
-    .from(votes)
-    .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
-    .get();
+  return prepared(db, 'findVote', () =>
+    db
+      .select(VOTE_COLUMNS)
+      .from(votes)
+      .where(
+        and(
+          eq(votes.releaseId, sql.placeholder('releaseId')),
+          eq(votes.revision, sql.placeholder('revision')),
+          eq(votes.voter, sql.placeholder('voter')),
+        ),
+      )
+      .prepare(),
+  ).get({ releaseId, revision, voter });
 }
 
 /**
