@@ -137,6 +137,12 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(merged.spec.http.map((r) => r.name)).toEqual(['devenv-ana', 'canary', 'main']);
     expect(merged.spec.http.slice(1)).toEqual(original.spec.http);
     expect(await listNames(kc, ns, 'virtualservices')).toEqual(['blog-platform']);
+    // `show` lists the foreign VirtualService with our route only: the platform team's routes are theirs.
+    const shown = replyText(await t.command('/devenv', 'show ana', DEV));
+    expect(shown).toContain('name: blog-platform');
+    expect(shown).toContain('devenv-ana');
+    expect(shown).not.toContain('canary');
+    expect(shown).not.toContain('perTryTimeout');
 
     await t.command('/devenv', 'delete ana', DEV);
     const after = await getVirtualService(kc, ns, 'blog-platform');
