@@ -4,8 +4,13 @@ import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { GateIssue } from '../domain/gate.js';
 import {
+  COUNTED_TYPES,
   jiraVersionName,
+  jqlString,
+  scopeCondition,
   scopeJql,
+  summarizeScope,
+  summaryFromCounts,
   type ReleaseScope,
   type ScopeIssue,
   type VersionInProject,
@@ -43,6 +48,13 @@ const searchPageSchema = z.object({
   issues: z.array(issueSchema).default([]),
   nextPageToken: z.string().nullish(),
 });
+const keyPageSchema = z.object({
+  issues: z.array(z.object({ key: z.string() })).default([]),
+  nextPageToken: z.string().nullish(),
+});
+const countSchema = z.object({ count: z.number().int().nonnegative() });
+/** Asked for; Jira may answer fewer per page, and nextPageToken says whether more follow. */
+const KEY_PAGE_SIZE = 5000;
 
 const SCOPE_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'priority'];
 const PAGE_SIZE = 100;
@@ -67,6 +79,9 @@ function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
 export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   private readonly client: Version3Client;
   private readonly scopeCache: BoundedCache<string, Promise<ReleaseScope>>;
+  private readonly summaryCache: BoundedCache<string, Promise<ReleaseScope>>;
+  /** Set once an older Jira answered 404 to approximate-count: summaries then read every ticket. */
+  private countsUnavailable = false;
   private readonly issueCache: BoundedCache<string, GateIssue | null>;
   private readonly issueLookups = new SingleFlight<string, GateIssue | null>();
   requests = 0;
@@ -81,6 +96,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   ) {
     const now = () => this.clock.now().getTime();
     this.scopeCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
+    this.summaryCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
     this.issueCache = new BoundedCache(ISSUE_CACHE_ENTRIES, now);
     this.client = new Version3Client({
       host: config.baseUrl,
@@ -152,26 +168,10 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     const projects = versions.filter((v) => v.version).map((v) => v.project);
     const versionName = this.versionName(release);
     const jql = scopeJql(projects.length > 0 ? projects : this.config.projects, versionName);
-    const issues: ScopeIssue[] = [];
-    if (projects.length > 0) {
-      let nextPageToken: string | undefined;
-      do {
-        const token = nextPageToken;
-        const page = searchPageSchema.parse(
-          await this.call(`search the tickets of ${versionName}`, () =>
-            this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
-              jql,
-              fields: SCOPE_FIELDS,
-              maxResults: PAGE_SIZE,
-              ...(token ? { nextPageToken: token } : {}),
-            }),
-          ),
-        );
-        issues.push(...page.issues.map(toScopeIssue));
-        nextPageToken = page.nextPageToken ?? undefined;
-      } while (nextPageToken);
-    }
+    const issues = projects.length > 0 ? await this.search(jql, versionName) : [];
     return {
+      summary: summarizeScope(issues),
+      complete: true,
       versions,
       issues,
       jql,
@@ -179,6 +179,117 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       fetchedAt: this.clock.now(),
       requests: this.requests - before,
     };
+  }
+
+  /**
+   * The release's counts and not-done tickets in a handful of requests, whatever the scope's size: the
+   * not-done tickets read whole, the done ones counted from key-only pages (exact), and the done ones'
+   * types from approximate-count (estimates, said so). Falls back to the full read where approximate-count
+   * is missing (an older Jira).
+   */
+  scopeSummary(release: string): Promise<ReleaseScope> {
+    const key = release.toLowerCase();
+    const cached = this.summaryCache.get(key);
+    if (cached) return cached;
+    const summary = this.countsUnavailable ? this.scope(release) : this.fetchSummary(release);
+    this.summaryCache.set(key, summary, this.config.scopeCacheSeconds * 1000);
+    summary.catch(() => this.summaryCache.delete(key));
+    return summary;
+  }
+
+  private async fetchSummary(release: string): Promise<ReleaseScope> {
+    const before = this.requests;
+    const versions = await this.findVersions(release);
+    const projects = versions.filter((v) => v.version).map((v) => v.project);
+    const versionName = this.versionName(release);
+    const condition = scopeCondition(projects.length > 0 ? projects : this.config.projects, versionName);
+    const jql = `${condition} ORDER BY key ASC`;
+    const done = `${condition} AND statusCategory = ${jqlString('Done')}`;
+    let notDone: ScopeIssue[] = [];
+    let summary = summaryFromCounts([], 0, {});
+    if (projects.length > 0) {
+      try {
+        notDone = await this.search(
+          `${condition} AND statusCategory != ${jqlString('Done')} ORDER BY key ASC`,
+          versionName,
+        );
+        const doneCount = await this.countKeys(done, versionName);
+        const byType: Record<string, number> = {};
+        for (const type of COUNTED_TYPES) {
+          byType[type] = await this.approximateCount(`${done} AND issuetype = ${jqlString(type)}`);
+        }
+        summary = summaryFromCounts(notDone, doneCount, byType);
+      } catch (error) {
+        if (!(error instanceof AppError && error.reason === 'not_found')) throw error;
+        this.countsUnavailable = true;
+        this.logger.warn(
+          { err: error },
+          'Jira has no approximate-count endpoint; scope summaries read every ticket from now on',
+        );
+        return this.scope(release);
+      }
+    }
+    return {
+      summary,
+      complete: false,
+      versions,
+      issues: notDone,
+      jql,
+      searchUrl: `${this.config.baseUrl}/issues/?jql=${encodeURIComponent(jql)}`,
+      fetchedAt: this.clock.now(),
+      requests: this.requests - before,
+    };
+  }
+
+  /** Every ticket a JQL finds, with the fields the scope shows. */
+  private async search(jql: string, versionName: string): Promise<ScopeIssue[]> {
+    const issues: ScopeIssue[] = [];
+    let nextPageToken: string | undefined;
+    do {
+      const token = nextPageToken;
+      const page = searchPageSchema.parse(
+        await this.call(`search the tickets of ${versionName}`, () =>
+          this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
+            jql,
+            fields: SCOPE_FIELDS,
+            maxResults: PAGE_SIZE,
+            ...(token ? { nextPageToken: token } : {}),
+          }),
+        ),
+      );
+      issues.push(...page.issues.map(toScopeIssue));
+      nextPageToken = page.nextPageToken ?? undefined;
+    } while (nextPageToken);
+    return issues;
+  }
+
+  /** An exact count: key-only pages, the largest Jira serves. */
+  private async countKeys(jql: string, versionName: string): Promise<number> {
+    let count = 0;
+    let nextPageToken: string | undefined;
+    do {
+      const token = nextPageToken;
+      const page = keyPageSchema.parse(
+        await this.call(`count the done tickets of ${versionName}`, () =>
+          this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
+            jql,
+            fields: ['key'],
+            maxResults: KEY_PAGE_SIZE,
+            ...(token ? { nextPageToken: token } : {}),
+          }),
+        ),
+      );
+      count += page.issues.length;
+      nextPageToken = page.nextPageToken ?? undefined;
+    } while (nextPageToken);
+    return count;
+  }
+
+  /** Jira's estimate (it may miss the latest updates): used only where the reply says it is one. */
+  private async approximateCount(jql: string): Promise<number> {
+    return countSchema.parse(
+      await this.call('count tickets', () => this.client.issueSearch.countIssues<unknown>({ jql })),
+    ).count;
   }
 
   /** Creates the version in every configured project that lacks it; returns the projects it was created in. */
@@ -195,6 +306,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       );
     }
     this.scopeCache.delete(release.toLowerCase());
+    this.summaryCache.delete(release.toLowerCase());
     return missing.map((m) => m.project);
   }
 

@@ -100,7 +100,10 @@ export interface IssueLookup {
 /** Where a release's tickets come from (Jira). */
 export interface ScopeSource {
   readonly baseUrl: string;
+  /** Every ticket (for listing them all). */
   scope(version: string): Promise<ReleaseScope>;
+  /** Counts and the not-done tickets, in a handful of requests (for status and announcements). */
+  scopeSummary(version: string): Promise<ReleaseScope>;
 }
 
 /** What the release use cases need; the composition root provides it. */

@@ -1,7 +1,6 @@
 import type { ReleaseScope } from '../domain/scope.js';
 import type { ScopeSource } from './ports.js';
 import { isAppError } from '../domain/errors.js';
-import { summarizeScope } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
 
 export type ScopeView =
@@ -14,10 +13,12 @@ export async function loadScopeView(
   jira: ScopeSource | undefined,
   version: string,
   logger: Logger,
+  read: 'summary' | 'every ticket' = 'summary',
 ): Promise<ScopeView> {
   if (!jira) return { kind: 'not_connected' };
   try {
-    return { kind: 'loaded', scope: await jira.scope(version), baseUrl: jira.baseUrl };
+    const scope = read === 'summary' ? await jira.scopeSummary(version) : await jira.scope(version);
+    return { kind: 'loaded', scope, baseUrl: jira.baseUrl };
   } catch (error) {
     if (!isAppError(error)) logger.error({ err: error, version }, 'scope lookup failed');
     return {
@@ -32,9 +33,10 @@ export function notDoneWarning(view: ScopeView, version: string): string | undef
   if (view.kind === 'failed') return `Could not check the Jira scope of ${version}: ${view.problem}`;
   if (view.kind !== 'loaded') return undefined;
   const missing = view.scope.versions.filter((v) => !v.version).map((v) => v.project);
-  const notDone = summarizeScope(view.scope.issues).notDone.length;
+  const { summary } = view.scope;
+  const notDone = summary.notDone.length;
   const parts = [
-    notDone > 0 ? `${notDone} of ${view.scope.issues.length} tickets in ${version} are not done` : undefined,
+    notDone > 0 ? `${notDone} of ${summary.total} tickets in ${version} are not done` : undefined,
     missing.length > 0 ? `Jira project(s) ${missing.join(', ')} have no version for it` : undefined,
   ].filter(Boolean);
   return parts.length > 0 ? `Heads-up: ${parts.join('; ')}. It is frozen anyway, as you asked.` : undefined;

@@ -46,24 +46,31 @@ describe('Jira scope and write-back', () => {
     await t.command('/release', 'create 2.4');
 
     const status = replyText(await t.command('/release', 'status 2.4', 'UREADER1'));
+    // Counts are exact (the not-done tickets read whole, the done ones counted by key); only the done
+    // tickets' types are Jira's estimates, and the reply says so.
     expect(status).toContain(
-      '*Scope:* 250 tickets · 3 to do · 12 in progress · 235 done · Bug 50, Story 200',
+      '*Scope:* 250 tickets · 3 to do · 12 in progress · 235 done · Bug ≈50, Story ≈200 (types estimated by Jira)',
     );
     expect(status).toContain(`<${jira.url}/browse/BLOG-1|BLOG-1> Ticket 1 · _In Review_`);
     expect(status).toContain('and 5 more: <');
     expect(status).toMatch(/fetched (just now|\ds ago)/);
-    expect(jira.requestsTo('POST', '/rest/api/3/search/jql')).toBe(3);
-    expect(jira.receivedJql).toEqual(
-      Array(3).fill('project in ("BLOG", "TAG") AND fixVersion = "2.4" ORDER BY key ASC'),
-    );
-    expect(
-      (jira.requests.find((r) => r.path === '/rest/api/3/search/jql')!.body as { fields: string[] }).fields,
-    ).toEqual(['summary', 'status', 'issuetype', 'assignee', 'priority']);
+    const scope = 'project in ("BLOG", "TAG") AND fixVersion = "2.4"';
+    expect(jira.receivedJql).toEqual([
+      `${scope} AND statusCategory != "Done" ORDER BY key ASC`,
+      `${scope} AND statusCategory = "Done"`,
+    ]);
+    const searches = jira.requests.filter((r) => r.path === '/rest/api/3/search/jql');
+    expect(searches.map((r) => (r.body as { fields: string[] }).fields)).toEqual([
+      ['summary', 'status', 'issuetype', 'assignee', 'priority'],
+      ['key'],
+    ]);
+    expect(jira.requestsTo('POST', '/rest/api/3/search/approximate-count')).toBe(3);
 
+    // Listing every ticket reads them all, 100 a page.
     const page2 = replyText(await t.command('/release', 'scope 2.4 page=2', 'UREADER1'));
     expect(page2).toContain('250 tickets (page 2 of 10)');
     expect(page2).toContain('BLOG-26');
-    expect(jira.requestsTo('POST', '/rest/api/3/search/jql')).toBe(3);
+    expect(jira.requestsTo('POST', '/rest/api/3/search/jql')).toBe(2 + 3);
   });
 
   it('quotes a hostile version name so it cannot change the query', async () => {
@@ -75,8 +82,11 @@ describe('Jira scope and write-back', () => {
     t = await startTestBot(jiraEnv(jira, { JIRA_VERSION_NAME: template }));
     await t.command('/release', 'create 2.4');
     const status = replyText(await t.command('/release', 'status 2.4'));
+    const scope =
+      'project in ("BLOG", "TAG") AND fixVersion = "Blog 2.4 \\"beta\\" \\\\ OR project = SECRET"';
     expect(jira.receivedJql).toEqual([
-      'project in ("BLOG", "TAG") AND fixVersion = "Blog 2.4 \\"beta\\" \\\\ OR project = SECRET" ORDER BY key ASC',
+      `${scope} AND statusCategory != "Done" ORDER BY key ASC`,
+      `${scope} AND statusCategory = "Done"`,
     ]);
     expect(status).toContain('*Scope:* 2 tickets');
     expect(status).not.toContain('SECRET-1');
@@ -89,7 +99,10 @@ describe('Jira scope and write-back', () => {
     await t.command('/release', 'create 2.4');
     const status = replyText(await t.command('/release', 'status 2.4'));
     expect(status).toContain('Jira project *TAG* has no version `2.4`');
-    expect(jira.receivedJql).toEqual(['project = "BLOG" AND fixVersion = "2.4" ORDER BY key ASC']);
+    expect(jira.receivedJql).toEqual([
+      'project = "BLOG" AND fixVersion = "2.4" AND statusCategory != "Done" ORDER BY key ASC',
+      'project = "BLOG" AND fixVersion = "2.4" AND statusCategory = "Done"',
+    ]);
 
     // The freeze is committed and acked at once; the Jira heads-up follows privately.
     const first = await t.command('/release', 'freeze 2.4');
@@ -121,7 +134,26 @@ describe('Jira scope and write-back', () => {
     const status = replyText(await t.command('/release', 'status 2.4'));
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(status).toContain('*Scope:* 3 tickets');
-    expect(jira.requestsTo('POST', '/rest/api/3/search/jql')).toBe(2);
+    // The 429 and its retry, then the count of the done ones.
+    expect(jira.requestsTo('POST', '/rest/api/3/search/jql')).toBe(3);
+  });
+
+  it('falls back to reading every ticket where Jira has no approximate-count', async () => {
+    jira.addProject('BLOG', '2.4').addProject('TAG', '2.4');
+    jira.addIssues('BLOG', 4, (i) => ({
+      fixVersions: ['2.4'],
+      category: i === 1 ? 'new' : 'done',
+      type: 'Bug',
+    }));
+    jira.approximateCount = false;
+    t = await startTestBot(jiraEnv(jira));
+    await t.command('/release', 'create 2.4');
+    const status = replyText(await t.command('/release', 'status 2.4'));
+    expect(status).toContain('*Scope:* 4 tickets · 1 to do · 0 in progress · 3 done · Bug 4');
+    expect(status).not.toContain('≈');
+    expect(jira.receivedJql.at(-1)).toBe(
+      'project in ("BLOG", "TAG") AND fixVersion = "2.4" ORDER BY key ASC',
+    );
   });
 
   it('explains a 401 and still answers', async () => {

@@ -41,12 +41,37 @@ function readJqlString(text: string): [string, string] {
   throw new Error('unterminated JQL string');
 }
 
-/** Just enough JQL for the queries release-bot sends: project =/in, fixVersion =, ORDER BY. */
-function evaluateJql(jql: string): { projects: string[] | undefined; fixVersion: string | undefined } {
+interface JqlQuery {
+  projects: string[] | undefined;
+  fixVersion: string | undefined;
+  statusCategory: { not: boolean; name: string } | undefined;
+  issuetype: string | undefined;
+}
+
+/**
+ * Just enough JQL for the queries release-bot sends: project =/in, fixVersion =, statusCategory =/!=,
+ * issuetype =, ORDER BY.
+ */
+function evaluateJql(jql: string): JqlQuery {
   let rest = jql.trim();
   let projects: string[] | undefined;
   let fixVersion: string | undefined;
+  let statusCategory: JqlQuery['statusCategory'];
+  let issuetype: string | undefined;
   while (rest.length > 0) {
+    const category = /^statusCategory (!?=) /.exec(rest);
+    if (category) {
+      const [value, after] = readJqlString(rest.slice(category[0].length));
+      statusCategory = { not: category[1] === '!=', name: value };
+      rest = after.trim();
+      continue;
+    }
+    if (rest.startsWith('issuetype = ')) {
+      const [value, after] = readJqlString(rest.slice('issuetype = '.length));
+      issuetype = value;
+      rest = after.trim();
+      continue;
+    }
     if (rest.startsWith('project = ')) {
       const [value, after] = readJqlString(rest.slice('project = '.length));
       projects = [value];
@@ -73,8 +98,10 @@ function evaluateJql(jql: string): { projects: string[] | undefined; fixVersion:
       throw new Error(`JQL the stand-in does not understand: ${rest}`);
     }
   }
-  return { projects, fixVersion };
+  return { projects, fixVersion, statusCategory, issuetype };
 }
+
+const CATEGORY_NAMES: Record<string, string> = { new: 'To Do', indeterminate: 'In Progress', done: 'Done' };
 
 /** Jira Cloud's REST API v3 on loopback, with Atlassian's request and response shapes. */
 export class JiraStandIn {
@@ -86,6 +113,8 @@ export class JiraStandIn {
   private server?: Server;
   private nextId = 10000;
   delayMs = 0;
+  /** False: answers 404 to approximate-count, as a Jira without the endpoint does. */
+  approximateCount = true;
   url = '';
 
   async start(): Promise<this> {
@@ -195,6 +224,12 @@ export class JiraStandIn {
   private route(method: string, url: URL, body: unknown): { status: number; body?: unknown } {
     const path = url.pathname;
     let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/rest/api/3/search/approximate-count') {
+      if (!this.approximateCount) return { status: 404, body: { errorMessages: ['Not found'], errors: {} } };
+      const query = this.query((body as { jql: string }).jql);
+      if ('error' in query) return { status: 400, body: { errorMessages: [query.error], errors: {} } };
+      return { status: 200, body: { count: query.matching.length } };
+    }
     if (method === 'POST' && path === '/rest/api/3/search/jql')
       return this.search(
         body as { jql: string; fields?: string[]; maxResults?: number; nextPageToken?: string },
@@ -280,19 +315,13 @@ export class JiraStandIn {
     body: unknown;
   } {
     this.receivedJql.push(request.jql);
-    let query: ReturnType<typeof evaluateJql>;
-    try {
-      query = evaluateJql(request.jql);
-    } catch (error) {
-      return { status: 400, body: { errorMessages: [(error as Error).message], errors: {} } };
-    }
-    const matching = this.issues.filter(
-      (i) =>
-        (!query.projects || query.projects.some((p) => i.key.startsWith(`${p}-`))) &&
-        (query.fixVersion === undefined || i.fixVersions.includes(query.fixVersion)),
-    );
+    const query = this.query(request.jql);
+    if ('error' in query) return { status: 400, body: { errorMessages: [query.error], errors: {} } };
+    const { matching } = query;
     const start = request.nextPageToken ? Number(Buffer.from(request.nextPageToken, 'base64').toString()) : 0;
-    const size = Math.min(request.maxResults ?? 50, 100);
+    // Atlassian: the most items per page when only id or key are requested (5000), else 100.
+    const keysOnly = (request.fields ?? []).every((f) => f === 'key' || f === 'id');
+    const size = Math.min(request.maxResults ?? 50, keysOnly ? 5000 : 100);
     const page = matching.slice(start, start + size);
     const next =
       start + size < matching.length ? Buffer.from(String(start + size)).toString('base64') : undefined;
@@ -304,6 +333,24 @@ export class JiraStandIn {
         isLast: !next,
       },
     };
+  }
+
+  private query(jql: string): { matching: StandInIssue[] } | { error: string } {
+    let query: JqlQuery;
+    try {
+      query = evaluateJql(jql);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+    const matching = this.issues.filter(
+      (i) =>
+        (!query.projects || query.projects.some((p) => i.key.startsWith(`${p}-`))) &&
+        (query.fixVersion === undefined || i.fixVersions.includes(query.fixVersion)) &&
+        (query.statusCategory === undefined ||
+          (CATEGORY_NAMES[i.category] === query.statusCategory.name) !== query.statusCategory.not) &&
+        (query.issuetype === undefined || i.type === query.issuetype),
+    );
+    return { matching };
   }
 
   private versionJson(v: StandInVersion): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { ReleaseScope } from '../../domain/scope.js';
 import type { ScopeView } from '../../use-cases/release-scope.js';
-import { summarizeScope, type ScopeIssue } from '../../domain/scope.js';
+import type { ScopeIssue } from '../../domain/scope.js';
 import { context, escapeText, section, type Block, type Reply } from './kit.js';
 
 const NOT_DONE_SHOWN = 10;
@@ -31,13 +31,15 @@ export function scopeBlocks(view: ScopeView, now: Date): Block[] {
   const { scope, baseUrl } = view;
   const missing = missingVersionLines(scope);
   if (scope.versions.every((v) => !v.version)) return [section(missing.join('\n'))];
-  const summary = summarizeScope(scope.issues);
+  const { summary } = scope;
+  // Types of done tickets come from Jira's estimates on a large scope: say so, and only there.
+  const approx = summary.typesEstimated ? '≈' : '';
   const types = Object.entries(summary.byType)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, n]) => `${escapeText(type)} ${n}`)
+    .map(([type, n]) => `${escapeText(type)} ${approx}${n}`)
     .join(', ');
   const lines = [
-    `*Scope:* ${summary.total} tickets · ${summary.byCategory.todo} to do · ${summary.byCategory.inProgress} in progress · ${summary.byCategory.done} done${types ? ` · ${types}` : ''}`,
+    `*Scope:* ${summary.total} tickets · ${summary.byCategory.todo} to do · ${summary.byCategory.inProgress} in progress · ${summary.byCategory.done} done${types ? ` · ${types}${approx ? ' (types estimated by Jira)' : ''}` : ''}`,
   ];
   if (summary.notDone.length > 0) {
     lines.push(

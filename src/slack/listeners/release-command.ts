@@ -191,7 +191,12 @@ export async function runReleaseCommand(
     }
     case 'scope': {
       const release = requireRelease(services.db, command.version);
-      const view = await loadScopeView(requireJira(services.jira), release.version, services.logger);
+      const view = await loadScopeView(
+        requireJira(services.jira),
+        release.version,
+        services.logger,
+        'every ticket',
+      );
       return scopeListReply(release.version, view, command.page, services.clock.now());
     }
     case 'exception': {
