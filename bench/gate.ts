@@ -5,10 +5,16 @@ import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 export async function benchGate(): Promise<void> {
   const rate = envNumber('BENCH_GATE_RATE', 100);
   const seconds = envNumber('BENCH_SECONDS', 10);
-  console.log(`\n## gate checks during a freeze (${rate}/s for ${seconds} s, issue lookups cached 30 s)`);
+  const keys = envNumber('BENCH_GATE_KEYS', 10);
+  console.log(
+    `\n## gate checks during a freeze (${rate}/s for ${seconds} s, ${keys} distinct keys, issue lookups cached 30 s)`,
+  );
   const jira = await new JiraStandIn().start();
   jira.addProject('BLOG', '2.4');
-  jira.addIssues('BLOG', 20, (i) => ({ type: i % 2 ? 'Bug' : 'Story', fixVersions: ['2.4'] }));
+  jira.addIssues('BLOG', Math.max(20, keys * 2), (i) => ({
+    type: i % 2 ? 'Bug' : 'Story',
+    fixVersions: ['2.4'],
+  }));
   const t = await startTestBot({
     JIRA_BASE_URL: jira.url,
     JIRA_EMAIL,
@@ -28,7 +34,7 @@ export async function benchGate(): Promise<void> {
       body: JSON.stringify({
         service: 'blog-service',
         environment: 'preprod',
-        issues: [`BLOG-${(i % 10) * 2 + 2}`],
+        issues: [`BLOG-${(i % keys) * 2 + 2}`],
         commit: `c${i}`,
       }),
     });
