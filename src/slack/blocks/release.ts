@@ -132,13 +132,6 @@ export function announcementMessage(view: ReleaseView, extraBlocks: Block[] = []
   return { text: `Release ${release.version} is ${describeState(release.state)}`, blocks };
 }
 
-/** Where the current announcement is, as a link when Slack gave us one. */
-export function announcementLink(release: ReleaseRow): string {
-  if (release.announcementPermalink) return `<${release.announcementPermalink}|the current announcement>`;
-  if (release.announcementChannel) return `the announcement in <#${release.announcementChannel}>`;
-  return `\`/release status ${release.version}\``;
-}
-
 /** What an announcement that was posted again turns into: no buttons, a pointer to the new one. */
 export function announcementMovedMessage(release: ReleaseRow): Reply {
   const where = release.announcementPermalink
