@@ -153,12 +153,22 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
 
   /** The release's tickets in every configured project that has the version; cached briefly. */
   scope(release: string, options: { fresh?: boolean } = {}): Promise<ReleaseScope> {
+    return this.cached(this.scopeCache, release, () => this.fetchScope(release), options.fresh);
+  }
+
+  /** One read per release and cache lifetime; a failed read is forgotten at once. */
+  private cached(
+    cache: BoundedCache<string, Promise<ReleaseScope>>,
+    release: string,
+    read: () => Promise<ReleaseScope>,
+    fresh = false,
+  ): Promise<ReleaseScope> {
     const key = release.toLowerCase();
-    const cached = this.scopeCache.get(key);
-    if (!options.fresh && cached) return cached;
-    const scope = this.fetchScope(release);
-    this.scopeCache.set(key, scope, this.config.scopeCacheSeconds * 1000);
-    scope.catch(() => this.scopeCache.delete(key));
+    const hit = cache.get(key);
+    if (!fresh && hit) return hit;
+    const scope = read();
+    cache.set(key, scope, this.config.scopeCacheSeconds * 1000);
+    scope.catch(() => cache.delete(key));
     return scope;
   }
 
@@ -188,13 +198,9 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
    * is missing (an older Jira).
    */
   scopeSummary(release: string): Promise<ReleaseScope> {
-    const key = release.toLowerCase();
-    const cached = this.summaryCache.get(key);
-    if (cached) return cached;
-    const summary = this.countsUnavailable ? this.scope(release) : this.fetchSummary(release);
-    this.summaryCache.set(key, summary, this.config.scopeCacheSeconds * 1000);
-    summary.catch(() => this.summaryCache.delete(key));
-    return summary;
+    return this.cached(this.summaryCache, release, () =>
+      this.countsUnavailable ? this.scope(release) : this.fetchSummary(release),
+    );
   }
 
   private async fetchSummary(release: string): Promise<ReleaseScope> {
