@@ -15,8 +15,8 @@ import {
   createService,
   createVirtualService,
   freshNamespace,
+  getIstioObject,
   getVirtualService,
-  ISTIO,
   kubeConfig,
   kubeconfigWithContext,
   listNames,
@@ -203,12 +203,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       ),
     );
     expect(reply).toContain('• *blog-service* → `laptop.dev.example.com:8080` · :white_check_mark: routable');
-    const entry = (await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'serviceentries',
-      name: serviceEntryName('ext', 'blog-service'),
-    })) as { spec: unknown };
+    const entry = await getIstioObject(kc, ns, 'serviceentries', serviceEntryName('ext', 'blog-service'));
     expect(entry.spec).toEqual({
       hosts: ['laptop.dev.example.com'],
       exportTo: ['.'],

@@ -90,12 +90,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
       ),
     );
     expect(reply).toContain('Environment *esc* is live');
-    const entry = (await custom.getNamespacedCustomObject({
-      ...ISTIO,
-      namespace: ns,
-      plural: 'serviceentries',
-      name: serviceEntryName('esc', 'blog-service'),
-    })) as { spec: Record<string, unknown> };
+    const entry = await getIstioObject(kc, ns, 'serviceentries', serviceEntryName('esc', 'blog-service'));
     expect(entry.spec).toMatchObject({
       hosts: ['box.dev.acme.test'],
       exportTo: ['.'],

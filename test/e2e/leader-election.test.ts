@@ -3,10 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
-import { MANAGER } from '../support/bot-harness.js';
+import { MANAGER, replyText, startTestBot } from '../support/bot-harness.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { queryRows } from '../support/db.js';
-import { createService, freshNamespace, kubeConfig, listNames } from '../support/kube.js';
+import {
+  createService,
+  freshNamespace,
+  kubeConfig,
+  kubeconfigWithContext,
+  listNames,
+} from '../support/kube.js';
 import { slashCommandBody } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
@@ -51,6 +57,25 @@ describe('one active instance, enforced with a Lease (real kube-apiserver, two p
     bots = [];
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stands by, not ready and changing nothing, when it may not hold the Lease (403)', async () => {
+    const t = await startTestBot({
+      KUBECONFIG: kubeconfigWithContext(kubeconfigPath, 'restricted'),
+      DEVENV_PREPROD_NAMESPACE: ns,
+      LEADER_ELECTION: 'on',
+    });
+    try {
+      const ready = await fetch(`${t.baseUrl}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.lease).toBe(
+        'another instance holds the Lease (standby)',
+      );
+      expect(replyText(await t.command('/release', 'create 9.9'))).toContain('on standby');
+      expect(queryRows(t.databasePath, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+    } finally {
+      await t.stop();
+    }
   });
 
   it('lets exactly one reconcile, refuses work on the standby, and fails over within the lease duration', async () => {
