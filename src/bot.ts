@@ -27,6 +27,7 @@ import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, metricsHandler, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
+import { RELEASE_EXPORTS_ROUTE, releaseExportsHandler } from './http/release-exports.js';
 import type { GateDeps } from './use-cases/check-gate.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
@@ -49,6 +50,15 @@ import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
 import { syncTracker } from './use-cases/release-lifecycle.js';
 import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
+import { startScheduler } from './scheduler.js';
+import { managersToTell, runDueSchedule } from './use-cases/release-calendar.js';
+import { notesFor } from './use-cases/release-notes.js';
+import { loadHome } from './use-cases/home.js';
+import { notesReply } from './slack/blocks/calendar.js';
+import { homeView } from './slack/blocks/home.js';
+import { HomePublisher, type HomePublisherSettings } from './slack/home-publisher.js';
+import { JIRA_DESCRIPTION_LIMIT_BYTES, notesShortForm } from './domain/release-notes.js';
+import type { ReleaseRow } from './db/releases.js';
 
 export interface BotOptions {
   clock?: Clock;
@@ -57,6 +67,10 @@ export interface BotOptions {
   upkeep?: 'timers' | 'manual';
   /** Outbox timing, for tests that would otherwise wait out real backoffs. */
   relay?: Partial<RelaySettings>;
+  /** `manual`: the calendar runs only when the caller runs `services.scheduler.runOnce()`. */
+  scheduler?: 'timers' | 'manual';
+  /** App Home push throttling (tests shorten the window). */
+  homes?: Partial<HomePublisherSettings>;
 }
 
 export interface RunningBot {
@@ -112,12 +126,27 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       ? scopeBlocks(view, clock.now())
       : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
   });
+  const notesDeps = { db, jira, logger, gatedEnvironments: config.gate.environments };
+  slackDelivery.setNotes(async (release) => notesReply(await notesFor(notesDeps, release)));
+  const managerPrincipals = config.releaseManagers?.ids ?? [];
+  slackDelivery.setManagers((releaseId) =>
+    managersToTell({ db, groups, managerPrincipals, logger }, releaseId),
+  );
+  const trackerDescription =
+    config.jira?.releaseNotes === 'description'
+      ? async (release: ReleaseRow) =>
+          notesShortForm(
+            await notesFor(notesDeps, release),
+            JIRA_DESCRIPTION_LIMIT_BYTES,
+            release.announcementPermalink ?? `/release notes ${release.version} in Slack`,
+          )
+      : undefined;
   // The Jira write-back after a ship: one attempt (markReleased retries itself); the outcome is a notice.
   const trackerDelivery: NoticeDeliverer = {
     deliver: async (notice: Notice) => {
       if (notice.kind !== 'tracker_sync_requested') return;
       await syncTracker(
-        { db, clock, outbox: relay, tracker: jira },
+        { db, clock, outbox: relay, tracker: jira, trackerDescription },
         { userId: notice.actor },
         notice.release.id,
       );
@@ -125,9 +154,25 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     classify: (error) => ({ kind: 'transient', reason: `unexpected: ${(error as Error).message}` }),
     deliveryFailed: () => Promise.resolve(),
   };
+  const homes = new HomePublisher(
+    slack.client,
+    async (userId) =>
+      homeView(await loadHome({ db, clock, access, gatedEnvironments: config.gate.environments }, userId)),
+    logger.child({ component: 'app-home' }),
+    options.homes,
+  );
+  // Whatever Slack was told, App Home viewers may see too: they get a (throttled) fresh view.
+  const slackThenHomes: NoticeDeliverer = {
+    deliver: async (notice, steps) => {
+      await slackDelivery.deliver(notice, steps);
+      homes.changed();
+    },
+    classify: (error) => slackDelivery.classify(error),
+    deliveryFailed: (notice, reason, replyTo) => slackDelivery.deliveryFailed(notice, reason, replyTo),
+  };
   const relay: OutboxRelay = new OutboxRelay(
     db,
-    (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackDelivery),
+    (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackThenHomes),
     logger.child({ component: 'outbox' }),
     { mayRun: () => isActive(), onSettled: (outcome) => metrics.outboxSettled(outcome), ...options.relay },
   );
@@ -168,9 +213,26 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       reaped: (count) => metrics.reapedEnvironments(count),
     },
   });
+  const calendar = {
+    zone: config.calendar.zone,
+    defaultTime: config.calendar.defaultTime,
+  };
+  const schedule = {
+    freezeReminderMs: config.calendar.freezeReminderSeconds * 1000,
+    signoffReminderMs: config.calendar.signoffReminderSeconds * 1000,
+    shipReminderMs: config.calendar.shipReminderSeconds * 1000,
+    workingHours: config.calendar.workingHours,
+  };
+  const scheduler = startScheduler({
+    pass: () => runDueSchedule(services),
+    intervalMs: SCHEDULER_INTERVAL_MS,
+    logger: logger.child({ component: 'calendar' }),
+    mayRun: () => isActive(),
+  });
   elector?.onChange((leader) => {
     if (!leader) return;
     relay.wake();
+    if (options.scheduler !== 'manual') void scheduler.runOnce();
     if (options.upkeep !== 'manual') void upkeep.reconcileNow();
   });
   const lifecycle = new AbortController();
@@ -188,6 +250,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     routing,
     jira,
     tracker: jira,
+    calendar,
+    schedule,
+    groups,
+    managerPrincipals,
+    scheduler,
+    homes,
+    trackerDescription,
   };
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
@@ -232,6 +301,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       active: isActive,
       decided: (answer) => metrics.gateDecided(answer.allowed, answer.repeated),
     }),
+    [RELEASE_EXPORTS_ROUTE]: releaseExportsHandler(notesDeps, config.gate.tokens),
   };
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -267,8 +337,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   slackToken.start();
   elector?.start();
   started = true;
-  // Whatever a previous run committed but did not deliver goes out now.
+  // Whatever a previous run committed but did not deliver goes out now; the calendar catches up.
   relay.wake();
+  if (options.scheduler !== 'manual') scheduler.start();
   const pruning = setInterval(() => relay.prune(), 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
@@ -276,6 +347,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
     upkeep.stop();
+    scheduler.stop();
+    homes.stop();
     slackToken.stop();
     lag.stop();
     metricsServer?.close();
@@ -402,6 +475,9 @@ async function wireDevenv(
     kube,
   };
 }
+
+/** How often the calendar looks for due freezes and reminders (each pass reads them from the database). */
+const SCHEDULER_INTERVAL_MS = 30_000;
 
 /** A process whose event loop lags this much is not alive in any useful sense. */
 const MAX_EVENT_LOOP_LAG_MS = 2_000;

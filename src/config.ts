@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from './domain/duration.js';
+import { isTimeZone, parseTimeOfDay, parseWorkingHours, type WorkingHours } from './domain/calendar.js';
 import { parseRoleSeed } from './domain/signoff.js';
 
 /** Slack user (U…/W…) or user-group (S…) IDs, or `*` for everyone. */
@@ -118,6 +119,32 @@ const envSchema = z
     GATE_ENVIRONMENTS: commaList.default(['preprod']),
     GATE_FAIL_OPEN: booleanFlag,
     GATE_ISSUE_CACHE: duration('30s'),
+    RELEASE_TIMEZONE: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
+    RELEASE_FREEZE_TIME: z
+      .string()
+      .default('09:00')
+      .transform((raw, ctx) => {
+        const time = parseTimeOfDay(raw);
+        if (!time) {
+          ctx.addIssue({ code: 'custom', message: `"${raw}" is not a time of day like 09:00` });
+          return z.NEVER;
+        }
+        return time;
+      }),
+    FREEZE_REMINDER: duration('24h'),
+    SIGNOFF_REMINDER: duration('24h'),
+    SHIP_REMINDER: duration('4h'),
+    WORKING_HOURS: z
+      .string()
+      .default('09:00-18:00')
+      .refine(
+        (raw) => parseWorkingHours(raw, 'UTC') !== undefined,
+        'must look like 09:00-18:00 or 09:00-18:00 Mon-Fri (start before end)',
+      ),
+    JIRA_RELEASE_NOTES: z.enum(['off', 'description']).default('off'),
 
     KUBECONFIG: optionalString,
     KUBERNETES_SERVICE_HOST: optionalString,
@@ -276,8 +303,19 @@ export interface Config {
         versionNameTemplate: string;
         scopeCacheSeconds: number;
         timeoutSeconds: number;
+        /** `description`: a short form of the release notes goes into each Jira version at ship. */
+        releaseNotes: 'off' | 'description';
       }
     | undefined;
+  /** The release calendar: how dates are read and when reminders go out. */
+  calendar: {
+    zone: string;
+    defaultTime: { hour: number; minute: number };
+    freezeReminderSeconds: number;
+    signoffReminderSeconds: number;
+    shipReminderSeconds: number;
+    workingHours: WorkingHours;
+  };
   gate: {
     tokens: string[];
     fixTypes: string[];
@@ -360,8 +398,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             versionNameTemplate: e.JIRA_VERSION_NAME,
             scopeCacheSeconds: e.JIRA_SCOPE_CACHE,
             timeoutSeconds: e.JIRA_TIMEOUT,
+            releaseNotes: e.JIRA_RELEASE_NOTES,
           }
         : undefined,
+    calendar: {
+      zone: e.RELEASE_TIMEZONE,
+      defaultTime: e.RELEASE_FREEZE_TIME,
+      freezeReminderSeconds: e.FREEZE_REMINDER,
+      signoffReminderSeconds: e.SIGNOFF_REMINDER,
+      shipReminderSeconds: e.SHIP_REMINDER,
+      workingHours: parseWorkingHours(e.WORKING_HOURS, e.RELEASE_TIMEZONE)!,
+    },
     gate: {
       tokens: e.GATE_API_TOKEN,
       fixTypes: e.GATE_FIX_TYPES,

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Reader, Tx } from './database.js';
 import { freezeExceptions, gateChecks } from './schema.js';
 
@@ -79,5 +79,25 @@ export function listExceptions(db: Reader, releaseId: number): ExceptionRow[] {
     .from(freezeExceptions)
     .where(eq(freezeExceptions.releaseId, releaseId))
     .orderBy(desc(freezeExceptions.id))
+    .all();
+}
+
+/** Changes the gate let into a release's frozen candidate, oldest first. */
+export function listAllowedGateChecks(
+  db: Reader,
+  releaseId: number,
+  environments: readonly string[],
+): (typeof gateChecks.$inferSelect)[] {
+  return db
+    .select()
+    .from(gateChecks)
+    .where(
+      and(
+        eq(gateChecks.releaseId, releaseId),
+        eq(gateChecks.allowed, true),
+        inArray(gateChecks.environment, [...environments]),
+      ),
+    )
+    .orderBy(asc(gateChecks.id))
     .all();
 }

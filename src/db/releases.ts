@@ -39,8 +39,8 @@ export function insertRelease(
   tx: Tx,
   values: {
     version: string;
-    freezeDate: string | null;
-    shipDate: string | null;
+    freezeAt: Date | null;
+    shipAt: Date | null;
     createdBy: string;
     at: Date;
   },
@@ -51,8 +51,8 @@ export function insertRelease(
       version: values.version,
       versionKey: versionKey(values.version),
       state: 'planned',
-      freezeDate: values.freezeDate,
-      shipDate: values.shipDate,
+      freezeAt: values.freezeAt,
+      shipAt: values.shipAt,
       createdBy: values.createdBy,
       createdAt: values.at,
       updatedAt: values.at,
@@ -177,4 +177,14 @@ export function countReleasesByState(db: Reader): Record<string, number> {
     .groupBy(releases.state)
     .all();
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+/** Every audit entry of a release, oldest first (for the CSV export). */
+export function listAllAudit(db: Reader, releaseId: number): AuditRow[] {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.releaseId, releaseId))
+    .orderBy(auditEvents.id)
+    .all();
 }

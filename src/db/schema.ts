@@ -10,8 +10,11 @@ export const releases = sqliteTable('releases', {
   version: text('version').notNull(),
   versionKey: text('version_key').notNull().unique(),
   state: text('state').$type<ReleaseState>().notNull(),
-  freezeDate: text('freeze_date'),
-  shipDate: text('ship_date'),
+  /** When the release freezes by itself (UTC); null when nobody scheduled it. */
+  freezeAt: integer('freeze_at', { mode: 'timestamp_ms' }),
+  shipAt: integer('ship_at', { mode: 'timestamp_ms' }),
+  /** When the current freeze began; null while it has never been frozen. */
+  frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }),
   /** Bumped when the frozen candidate changes; votes for an older revision go stale. */
   revision: integer('revision').notNull().default(1),
   /** The sign-off roles required, snapshotted when the release is frozen. */
@@ -156,4 +159,24 @@ export const outbox = sqliteTable(
     settledAt: integer('settled_at', { mode: 'timestamp_ms' }),
   },
   (t) => [index('outbox_pending_idx').on(t.state, t.stream, t.id)],
+);
+
+/**
+ * Scheduled actions that have run (a freeze at its time, a reminder round). The key is the action's
+ * identity, so inserting it in the transaction that carries the action out makes each run exactly once.
+ */
+export const scheduleRuns = sqliteTable(
+  'schedule_runs',
+  {
+    key: text('key').primaryKey(),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id),
+    kind: text('kind').notNull(),
+    dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
+    ranAt: integer('ran_at', { mode: 'timestamp_ms' }).notNull(),
+    /** What happened, in words (for `/release log` and on-call). */
+    outcome: text('outcome').notNull(),
+  },
+  (t) => [index('schedule_runs_release_idx').on(t.releaseId, t.kind, t.ranAt)],
 );

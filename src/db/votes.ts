@@ -11,6 +11,16 @@ const VOTE_COLUMNS = {
   roles: votes.roles,
 };
 
+/** Votes with their time, for the release notes. */
+export function listVotesWithTime(db: Reader, releaseId: number): (Vote & { at: Date })[] {
+  return db
+    .select({ ...VOTE_COLUMNS, at: votes.at })
+    .from(votes)
+    .where(eq(votes.releaseId, releaseId))
+    .orderBy(asc(votes.id))
+    .all();
+}
+
 export function listVotes(db: Reader, releaseId: number): Vote[] {
   return prepared(db, 'listVotes', () =>
     db

@@ -95,7 +95,8 @@ export function createHttpServer(routes: HttpRoutes, logger: Logger): Server {
       serveMetrics(req, res);
       return;
     }
-    const handler = routes.api[`${req.method ?? 'GET'} ${path}`];
+    const handler =
+      routes.api[`${req.method ?? 'GET'} ${path}`] ?? prefixHandler(routes.api, req.method, path);
     if (!handler) {
       sendJson(res, 404, { error: 'not_found', reason: `no route ${req.method ?? ''} ${path}` });
       return;
@@ -107,6 +108,20 @@ export function createHttpServer(routes: HttpRoutes, logger: Logger): Server {
       else res.end();
     });
   });
+}
+
+/** A `METHOD /prefix/*` route: the handler reads the rest of the path itself. */
+function prefixHandler(
+  api: Record<string, RouteHandler>,
+  method: string | undefined,
+  path: string,
+): RouteHandler | undefined {
+  for (const [key, handler] of Object.entries(api)) {
+    if (!key.endsWith('/*')) continue;
+    const [routeMethod, prefix = ''] = key.slice(0, -1).split(' ');
+    if (routeMethod === (method ?? 'GET') && path.startsWith(prefix)) return handler;
+  }
+  return undefined;
 }
 
 /** Reads a request body up to `limit` bytes; undefined if it is larger. */

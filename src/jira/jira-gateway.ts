@@ -316,7 +316,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     return missing.map((m) => m.project);
   }
 
-  async markReleased(release: string, at: Date): Promise<string | undefined> {
+  async markReleased(release: string, at: Date, description?: string): Promise<string | undefined> {
     const releaseDate = at.toISOString().slice(0, 10);
     try {
       const versions = await this.findVersions(release);
@@ -332,6 +332,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
               id: version.id,
               released: true,
               releaseDate,
+              ...(description === undefined ? {} : { description }),
             }),
           );
         } catch (error) {

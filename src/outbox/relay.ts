@@ -73,6 +73,10 @@ export function streamOf(notice: Notice): string {
     case 'devenv_expired':
     case 'devenv_creation_interrupted':
       return `user:${notice.owner}`;
+    case 'signoff_reminder':
+      return `user:${notice.user}`;
+    case 'scheduled_freeze_failed':
+      return `user:${notice.manager}`;
     case 'tracker_sync_requested':
       return `tracker:${notice.release.id}`;
     default:

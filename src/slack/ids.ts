@@ -10,6 +10,8 @@ export const ActionIds = {
   devenvDelete: 'devenv_delete',
   devenvShowManifests: 'devenv_show_manifests',
   devenvExtend: 'devenv_extend',
+  homeFreeze: 'release_freeze',
+  remind: 'release_remind',
 } as const;
 
 export const CallbackIds = {

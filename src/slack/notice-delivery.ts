@@ -12,7 +12,9 @@ import type { Logger } from '../logger.js';
 import type { DeliveryFailure, DeliverySteps, NoticeDeliverer } from '../outbox/relay.js';
 import type { Notice, NoticeKind, ReleaseRef } from '../use-cases/ports.js';
 import { loadReleaseView } from '../use-cases/release-view.js';
-import { actions, escapeText, mention, section, slackDate, type Block } from './blocks/kit.js';
+import { reminderStillWanted } from '../use-cases/release-calendar.js';
+import { signoffReminderMessage } from './blocks/calendar.js';
+import { actions, escapeText, mention, section, slackDate, type Block, type Reply } from './blocks/kit.js';
 import { exceptionOutcomeLine, exceptionRequestMessage } from './blocks/exceptions.js';
 import {
   announcementMessage,
@@ -48,6 +50,8 @@ const REFRESHING: readonly NoticeKind[] = [
  */
 export class SlackNoticeDelivery implements NoticeDeliverer {
   private readonly sections: AnnouncementSection[] = [];
+  private notes: ((release: ReleaseRow) => Promise<Reply>) | undefined;
+  private managers: (releaseId: number) => Promise<string[]> = () => Promise.resolve([]);
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -58,6 +62,16 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
 
   addSection(section: AnnouncementSection): void {
     this.sections.push(section);
+  }
+
+  /** The release notes posted in the thread at ship. */
+  setNotes(notes: (release: ReleaseRow) => Promise<Reply>): void {
+    this.notes = notes;
+  }
+
+  /** Who hears of a problem with something the calendar did (nobody asked, so nobody else would). */
+  setManagers(managers: (releaseId: number) => Promise<string[]>): void {
+    this.managers = managers;
   }
 
   classify(error: unknown): DeliveryFailure {
@@ -85,6 +99,10 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       if (replyTo) await postToResponseUrl(replyTo, { response_type: 'ephemeral', text });
       else if (/^[UW]/.test(notice.actor))
         await this.client.chat.postMessage({ channel: notice.actor, text });
+      else {
+        for (const manager of await this.managers(notice.release.id))
+          await this.client.chat.postMessage({ channel: manager, text });
+      }
     } catch (error) {
       this.logger.error(
         { err: error, kind: notice.kind },
@@ -150,7 +168,32 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
             true,
           ),
           refresh(notice.release),
+          () => this.postNotes(notice.release),
         ];
+      case 'release_rescheduled': {
+        const changes = [
+          notice.freezeAt ? `freezes ${slackDate(new Date(notice.freezeAt))}` : undefined,
+          notice.shipAt ? `ships ${slackDate(new Date(notice.shipAt))}` : undefined,
+        ].filter(Boolean);
+        return [
+          this.thread(
+            notice.release,
+            `:spiral_calendar_pad: ${mention(notice.actor)} rescheduled *${escapeText(notice.release.version)}*: it now ${changes.join(' and ')}.`,
+          ),
+          refresh(notice.release),
+        ];
+      }
+      case 'scheduled_freeze_failed':
+        return [
+          this.dm(
+            notice.manager,
+            `:warning: The scheduled freeze of *${escapeText(notice.release.version)}* (due ${slackDate(new Date(notice.dueAt))}) did not happen: ${notice.reason} Fix that, then run \`/release freeze ${notice.release.version}\`.`,
+          ),
+        ];
+      case 'freeze_reminder':
+        return [() => this.postFreezeReminder(notice.release, new Date(notice.freezeAt))];
+      case 'signoff_reminder':
+        return [() => this.dmSignoffReminder(notice)];
       case 'revision_bumped':
         return [
           this.thread(
@@ -206,6 +249,40 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'tracker_sync_requested':
         throw new Error('tracker_sync_requested is delivered to the tracker, not to Slack');
     }
+  }
+
+  private async postNotes(ref: ReleaseRef): Promise<void> {
+    if (!this.notes) return;
+    const release = this.requireRelease(ref);
+    const notes = await this.notes(release);
+    await this.client.chat.postMessage({
+      channel: release.announcementChannel ?? this.channel,
+      ...(release.announcementTs ? { thread_ts: release.announcementTs } : {}),
+      text: notes.text,
+      blocks: notes.blocks,
+    });
+  }
+
+  private async postFreezeReminder(ref: ReleaseRef, freezeAt: Date): Promise<void> {
+    const release = this.requireRelease(ref);
+    // Moved or frozen meanwhile: the reminder would tell of a time that no longer holds.
+    if (release.state !== 'planned' || release.freezeAt?.getTime() !== freezeAt.getTime()) return;
+    const text = `:alarm_clock: *${escapeText(release.version)}* freezes ${slackDate(freezeAt)}. After that only bug fixes that belong to it may change services in pre-prod; land what must be in it before then.`;
+    const extra: Block[] = [];
+    for (const section of this.sections) extra.push(...(await section(release)));
+    await this.client.chat.postMessage({ channel: this.channel, text, blocks: [section(text), ...extra] });
+  }
+
+  private async dmSignoffReminder(notice: Notice & { kind: 'signoff_reminder' }): Promise<void> {
+    if (!reminderStillWanted({ db: this.db }, notice)) return;
+    const release = this.requireRelease(notice.release);
+    const message = signoffReminderMessage({
+      release,
+      roles: notice.roles,
+      cause: notice.cause,
+      shipAt: notice.shipAt ? new Date(notice.shipAt) : null,
+    });
+    await this.client.chat.postMessage({ channel: notice.user, text: message.text, blocks: message.blocks });
   }
 
   private async render(release: ReleaseRow, intro?: Block): Promise<{ text: string; blocks: Block[] }> {

@@ -1,3 +1,4 @@
+import { parseWhen, type WhenText } from '../domain/calendar.js';
 import { AppError } from '../domain/errors.js';
 import { parseMember, parseQuorum, parseRoleName } from '../domain/signoff.js';
 import { parseVersionName } from '../domain/version.js';
@@ -5,7 +6,11 @@ import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
 
 export type ReleaseCommand =
   | { name: 'help'; unknown?: string }
-  | { name: 'create'; version: string; freezeDate?: string; shipDate?: string; createJiraVersions: boolean }
+  | { name: 'create'; version: string; freeze?: WhenText; ship?: WhenText; createJiraVersions: boolean }
+  | { name: 'schedule'; version: string; freeze?: WhenText; ship?: WhenText }
+  | { name: 'remind'; version: string }
+  | { name: 'calendar' }
+  | { name: 'notes'; version: string }
   | { name: 'freeze'; version: string; note?: string }
   | { name: 'unfreeze'; version: string; reason?: string }
   | { name: 'cancel'; version: string; reason: string }
@@ -27,15 +32,46 @@ export function tokenize(text: string): string[] {
   return text.match(/<[^>]*>|\S+/g) ?? [];
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME_OF_DAY = /^\d{1,2}:\d{2}$/;
+/** IANA names look like Area/Place (Europe/Berlin, America/Argentina/Salta) or UTC. */
+const ZONE_NAME = /^(?:UTC|GMT|[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)$/;
 
-function parseDate(key: string, raw: string): string {
-  const date = new Date(`${raw}T00:00:00Z`);
-  if (!ISO_DATE.test(raw) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
-    throw new AppError('invalid_input', `\`${key}=${raw.slice(0, 20)}\` is not a date: use YYYY-MM-DD.`);
+/**
+ * `freeze=` and `ship=` options and the words that belong to them: a separate time (`09:00`) and a zone
+ * (`Europe/Berlin`) may follow the date as words of their own.
+ */
+function parseDateOptions(
+  args: string[],
+  usageLine: string,
+  extra: (key: string, value: string, option: string) => boolean,
+): { freeze?: WhenText; ship?: WhenText } {
+  const found: { freeze?: WhenText; ship?: WhenText } = {};
+  for (let i = 0; i < args.length; i++) {
+    const option = args[i]!;
+    const [key = '', value = ''] = option.split('=', 2);
+    if (key === 'freeze' || key === 'ship') {
+      if (!value) throw usage(usageLine);
+      let text = value;
+      if (args[i + 1] !== undefined && TIME_OF_DAY.test(args[i + 1]!) && !text.includes('T')) {
+        text = `${text} ${args[++i]!}`;
+      }
+      const zone = args[i + 1] !== undefined && ZONE_NAME.test(args[i + 1]!) ? args[++i] : undefined;
+      // Refused here already when it cannot be a date at all; the use case reads it in the release zone.
+      parseWhen(key, text, zone, SYNTAX_ONLY);
+      found[key] = zone ? { text, zone } : { text };
+    } else if (!extra(key, value, option)) {
+      throw new AppError(
+        'invalid_input',
+        `Unknown option \`${option.slice(0, 40)}\`. Usage: \`/release ${usageLine}\``,
+      );
+    }
   }
-  return raw;
+  return found;
 }
+
+const SYNTAX_ONLY = { zone: 'UTC', defaultTime: { hour: 0, minute: 0 } };
+
+const WHEN_USAGE = '[freeze=YYYY-MM-DD[ HH:MM][ Zone/Name]] [ship=…]';
 
 function parsePage(raw: string | undefined): number {
   if (raw === undefined) return 1;
@@ -55,24 +91,23 @@ function rest(tokens: string[], from: number): string | undefined {
 }
 
 function parseCreate(args: string[]): ReleaseCommand {
-  if (args.length === 0) throw usage('create <version> [freeze=YYYY-MM-DD] [ship=YYYY-MM-DD] [jira=create]');
-  const command: ReleaseCommand & { name: 'create' } = {
-    name: 'create',
-    version: parseVersionName(args[0]),
-    createJiraVersions: false,
-  };
-  for (const option of args.slice(1)) {
-    const [key, value = ''] = option.split('=', 2);
-    if (key === 'freeze') command.freezeDate = parseDate(key, value);
-    else if (key === 'ship') command.shipDate = parseDate(key, value);
-    else if (key === 'jira' && value === 'create') command.createJiraVersions = true;
-    else
-      throw new AppError(
-        'invalid_input',
-        `Unknown option \`${option.slice(0, 40)}\`: use freeze=, ship= or jira=create.`,
-      );
-  }
-  return command;
+  const usageLine = `create <version> ${WHEN_USAGE} [jira=create]`;
+  if (args.length === 0) throw usage(usageLine);
+  let createJiraVersions = false;
+  const dates = parseDateOptions(args.slice(1), usageLine, (key, value) => {
+    if (key !== 'jira' || value !== 'create') return false;
+    createJiraVersions = true;
+    return true;
+  });
+  return { name: 'create', version: parseVersionName(args[0]), createJiraVersions, ...dates };
+}
+
+function parseSchedule(args: string[]): ReleaseCommand {
+  const usageLine = `schedule <version> ${WHEN_USAGE}`;
+  const version = requiredVersion(args, usageLine);
+  const dates = parseDateOptions(args.slice(1), usageLine, () => false);
+  if (!dates.freeze && !dates.ship) throw usage(usageLine);
+  return { name: 'schedule', version, ...dates };
 }
 
 function parseRole(args: string[]): ReleaseCommand {
@@ -161,6 +196,10 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   exception: parseException,
   exceptions: (args) => ({ name: 'exceptions', version: requiredVersion(args, 'exceptions <version>') }),
   announce: (args) => ({ name: 'announce', version: requiredVersion(args, 'announce <version>') }),
+  schedule: parseSchedule,
+  remind: (args) => ({ name: 'remind', version: requiredVersion(args, 'remind <version>') }),
+  calendar: () => ({ name: 'calendar' }),
+  notes: (args) => ({ name: 'notes', version: requiredVersion(args, 'notes <version>') }),
 };
 
 export function parseReleaseCommand(text: string): ReleaseCommand {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AckFn, RespondFn } from '@slack/bolt';
+import type { AckFn, RespondFn, webApi } from '@slack/bolt';
 import { isAppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { textReply, type Reply } from './blocks/kit.js';
@@ -30,9 +30,12 @@ export function failureReply(error: unknown, logger: Logger, context: Record<str
   );
 }
 
+/** How a private reply reaches the person: response_url, or a DM where there is none. */
+export type Answer = (reply: ReturnType<typeof ephemeral>) => Promise<unknown>;
+
 /** Runs the work and answers privately with its reply, or with why it failed. Never throws. */
 export async function respondEphemeral(
-  respond: RespondFn,
+  respond: Answer,
   logger: Logger,
   context: Record<string, unknown>,
   work: () => Promise<Reply | undefined>,
@@ -59,7 +62,7 @@ export async function respondEphemeral(
  */
 export async function commitThenAck(
   ack: AckFn<void>,
-  respond: RespondFn,
+  respond: Answer,
   logger: Logger,
   context: Record<string, unknown>,
   work: () => Promise<string | undefined> | string | undefined,
@@ -76,4 +79,13 @@ export async function commitThenAck(
   await respond(ephemeral(reply)).catch((error: unknown) =>
     logger.error({ ...context, err: error }, 'could not deliver reply'),
   );
+}
+
+/**
+ * Where the reply to a button press goes: its response_url, or, for App Home buttons (which carry none),
+ * a DM from the app to the person who pressed.
+ */
+export function replyPath(respond: RespondFn | undefined, client: webApi.WebClient, userId: string): Answer {
+  if (respond) return respond;
+  return (reply) => client.chat.postMessage({ channel: userId, text: reply.text, blocks: reply.blocks });
 }

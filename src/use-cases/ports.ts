@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/database.js';
+import type { ScheduleClock } from '../domain/calendar.js';
 import type { GateIssue } from '../domain/gate.js';
 import type { ReleaseScope } from '../domain/scope.js';
 
@@ -51,6 +52,25 @@ export type VoteNotice = {
 export type Notice =
   | { kind: 'release_frozen'; release: ReleaseRef; actor: string; note: string | null }
   | {
+      kind: 'release_rescheduled';
+      release: ReleaseRef;
+      actor: string;
+      /** ISO instants of what changed; null for what stayed. */
+      freezeAt: string | null;
+      shipAt: string | null;
+    }
+  | { kind: 'scheduled_freeze_failed'; release: ReleaseRef; manager: string; dueAt: string; reason: string }
+  | { kind: 'freeze_reminder'; release: ReleaseRef; freezeAt: string }
+  | {
+      kind: 'signoff_reminder';
+      release: ReleaseRef;
+      user: string;
+      /** The roles still short of approvals that the user could approve for. */
+      roles: string[];
+      cause: 'scheduled' | 'ship' | 'manual';
+      shipAt: string | null;
+    }
+  | {
       kind: 'announcement_reposted';
       release: ReleaseRef;
       actor: string;
@@ -81,8 +101,11 @@ export interface Outbox {
 }
 
 export interface ReleaseTracker {
-  /** Marks every mirrored version released as of `at`; resolves to a problem in words, or undefined. */
-  markReleased(version: string, at: Date): Promise<string | undefined>;
+  /**
+   * Marks every mirrored version released as of `at` (and sets its description, when given); resolves to
+   * a problem in words, or undefined.
+   */
+  markReleased(version: string, at: Date, description?: string): Promise<string | undefined>;
 }
 
 /** The issue facts the freeze gate needs, from the tracker. */
@@ -114,6 +137,8 @@ export interface LifecycleDeps {
   outbox: Outbox;
   /** The issue tracker the release is mirrored in (Jira); absent when none is connected. */
   tracker?: ReleaseTracker;
+  /** How typed dates are read (RELEASE_TIMEZONE, RELEASE_FREEZE_TIME). */
+  calendar: ScheduleClock;
 }
 
 export function releaseRef(release: { id: number; version: string; revision: number }): ReleaseRef {

@@ -10,9 +10,17 @@ import {
 } from '../db/releases.js';
 import { listRoles } from '../db/roles.js';
 import { AppError } from '../domain/errors.js';
-import { isFrozen, nextState, revisionAtFreeze, type ReleaseTransition } from '../domain/release.js';
+import { checkScheduleTimes, parseWhen, type ScheduleClock, type WhenText } from '../domain/calendar.js';
+import {
+  describeState,
+  isFrozen,
+  isOpen,
+  nextState,
+  revisionAtFreeze,
+  type ReleaseTransition,
+} from '../domain/release.js';
 import { parseVersionName } from '../domain/version.js';
-import { releaseRef, type Actor, type LifecycleDeps, type Notice } from './ports.js';
+import { releaseRef, type Actor, type LifecycleDeps, type Notice, type Outbox } from './ports.js';
 import { explainNotShippable } from './signoff.js';
 
 export type { LifecycleDeps } from './ports.js';
@@ -29,20 +37,29 @@ export function requireRelease(db: Reader, version: string): ReleaseRow {
   return release;
 }
 
+/** Freeze and ship times as typed, read in the release time zone unless they name their own. */
+export interface ScheduleInput {
+  freeze?: WhenText;
+  ship?: WhenText;
+}
+
+function resolveTimes(calendar: ScheduleClock, input: ScheduleInput): { freezeAt?: Date; shipAt?: Date } {
+  return {
+    freezeAt: input.freeze ? parseWhen('freeze', input.freeze.text, input.freeze.zone, calendar) : undefined,
+    shipAt: input.ship ? parseWhen('ship', input.ship.text, input.ship.zone, calendar) : undefined,
+  };
+}
+
 export async function createRelease(
   deps: LifecycleDeps,
   actor: Actor,
-  input: { version: string; freezeDate?: string; shipDate?: string },
+  input: { version: string } & ScheduleInput,
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'create releases');
   const version = parseVersionName(input.version);
-  if (input.freezeDate && input.shipDate && input.shipDate < input.freezeDate) {
-    throw new AppError(
-      'invalid_input',
-      `The ship date ${input.shipDate} is before the freeze date ${input.freezeDate}.`,
-    );
-  }
   const at = deps.clock.now();
+  const { freezeAt, shipAt } = resolveTimes(deps.calendar, input);
+  checkScheduleTimes({ freezeAt, shipAt }, at, { freezeAt: true, shipAt: true });
   return deps.db.transaction((tx) => {
     const existing = findRelease(tx, version);
     if (existing) {
@@ -50,8 +67,8 @@ export async function createRelease(
     }
     const release = insertRelease(tx, {
       version,
-      freezeDate: input.freezeDate ?? null,
-      shipDate: input.shipDate ?? null,
+      freezeAt: freezeAt ?? null,
+      shipAt: shipAt ?? null,
       createdBy: actor.userId,
       at,
     });
@@ -60,6 +77,7 @@ export async function createRelease(
       actor: actor.userId,
       action: 'release_created',
       toState: 'planned',
+      detail: describeTimes({ freezeAt, shipAt }),
       commandText: actor.commandText,
       at,
     });
@@ -67,7 +85,65 @@ export async function createRelease(
   });
 }
 
-interface TransitionSpec {
+function describeTimes(times: { freezeAt?: Date | null; shipAt?: Date | null }): string | undefined {
+  const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const parts = [
+    times.freezeAt ? `freeze ${utc(times.freezeAt)}` : undefined,
+    times.shipAt ? `ship ${utc(times.shipAt)}` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/** Moves a release's freeze or ship time; the change is told in its thread. */
+export async function scheduleRelease(
+  deps: LifecycleDeps,
+  actor: Actor,
+  input: { version: string } & ScheduleInput,
+): Promise<ReleaseRow> {
+  await deps.access.requireReleaseManager(actor.userId, 'schedule releases');
+  const at = deps.clock.now();
+  const times = resolveTimes(deps.calendar, input);
+  return deps.db.transaction((tx) => {
+    const release = requireRelease(tx, input.version);
+    if (!isOpen(release.state)) {
+      throw new AppError(
+        'illegal_transition',
+        `${release.version} is ${describeState(release.state)}: only an open release has dates to change.`,
+      );
+    }
+    if (times.freezeAt && release.state !== 'planned') {
+      throw new AppError(
+        'illegal_transition',
+        `${release.version} is frozen already, so its freeze time cannot move. Change the ship time, or \`/release unfreeze ${release.version}\` first.`,
+      );
+    }
+    const next = { freezeAt: times.freezeAt ?? release.freezeAt, shipAt: times.shipAt ?? release.shipAt };
+    checkScheduleTimes(next, at, { freezeAt: Boolean(times.freezeAt), shipAt: Boolean(times.shipAt) });
+    const updated = updateRelease(tx, release, { ...next, updatedAt: at });
+    appendAudit(tx, {
+      releaseId: release.id,
+      actor: actor.userId,
+      action: 'release_rescheduled',
+      detail: describeTimes(times),
+      commandText: actor.commandText,
+      at,
+    });
+    deps.outbox.enqueue(
+      tx,
+      {
+        kind: 'release_rescheduled',
+        release: releaseRef(updated),
+        actor: actor.userId,
+        freezeAt: times.freezeAt?.toISOString() ?? null,
+        shipAt: times.shipAt?.toISOString() ?? null,
+      },
+      actor.replyTo ? { replyTo: actor.replyTo } : {},
+    );
+    return updated;
+  });
+}
+
+export interface TransitionSpec {
   transition: ReleaseTransition;
   action: string;
   detail?: string;
@@ -87,7 +163,19 @@ export function transitionRelease(
   spec: TransitionSpec,
 ): ReleaseRow {
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
+  return deps.db.transaction((tx) => transitionReleaseIn(tx, deps.outbox, actor, version, spec, at));
+}
+
+/** The same, inside the caller's transaction (a scheduled freeze records its run in the same one). */
+export function transitionReleaseIn(
+  tx: Tx,
+  outbox: Outbox,
+  actor: Actor,
+  version: string,
+  spec: TransitionSpec,
+  at: Date,
+): ReleaseRow {
+  {
     const release = requireRelease(tx, version);
     spec.guard?.(release, tx);
     const to = nextState(release.version, release.state, spec.transition);
@@ -107,10 +195,10 @@ export function transitionRelease(
       at,
     });
     for (const notice of spec.notices?.(updated) ?? []) {
-      deps.outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
+      outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
     }
     return updated;
-  });
+  }
 }
 
 export async function freezeRelease(
@@ -119,10 +207,15 @@ export async function freezeRelease(
   input: { version: string; note?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'freeze releases');
-  return transitionRelease(deps, actor, input.version, {
+  return transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note, deps.clock.now()));
+}
+
+/** What a freeze is, by hand or on schedule: the roles are snapshotted and a re-freeze is a new revision. */
+export function freezeSpec(actor: Actor, note: string | undefined, at: Date): TransitionSpec {
+  return {
     transition: 'freeze',
     action: 'release_frozen',
-    detail: input.note,
+    detail: note,
     decorate: (release, tx) => {
       const roles = listRoles(tx);
       if (roles.length === 0) {
@@ -137,12 +230,13 @@ export async function freezeRelease(
           revision: release.revision,
           frozenBefore: release.requiredRoles !== null,
         }),
+        frozenAt: at,
       };
     },
     notices: (release) => [
-      { kind: 'release_frozen', release: releaseRef(release), actor: actor.userId, note: input.note ?? null },
+      { kind: 'release_frozen', release: releaseRef(release), actor: actor.userId, note: note ?? null },
     ],
-  });
+  };
 }
 
 /** Posts the announcement again with live buttons; the old message points to the new one. */
@@ -264,14 +358,18 @@ export async function shipReleaseById(
  * the outbox after a ship, and from `/release jira-sync`. Resolves to the problem in words, if any.
  */
 export async function syncTracker(
-  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'>,
+  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'> & {
+    /** The version description to write (JIRA_RELEASE_NOTES=description); undefined leaves it alone. */
+    trackerDescription?: (release: ReleaseRow) => Promise<string | undefined>;
+  },
   actor: Actor,
   releaseId: number,
 ): Promise<string | undefined> {
   if (!deps.tracker) return undefined;
   const release = getReleaseById(deps.db, releaseId);
   if (!release) return undefined;
-  const problem = await deps.tracker.markReleased(release.version, deps.clock.now());
+  const description = await deps.trackerDescription?.(release);
+  const problem = await deps.tracker.markReleased(release.version, deps.clock.now(), description);
   const told = problem ? `${problem} Retry with \`/release jira-sync ${release.version}\`.` : undefined;
   deps.db.transaction((tx) => {
     setJiraSync(tx, release.id, problem ? 'failed' : 'done');
@@ -293,7 +391,7 @@ export async function syncTracker(
 }
 
 export async function retryTrackerSync(
-  deps: LifecycleDeps,
+  deps: LifecycleDeps & { trackerDescription?: (release: ReleaseRow) => Promise<string | undefined> },
   actor: Actor,
   input: { version: string },
 ): Promise<string | undefined> {

@@ -64,3 +64,7 @@ export function auditPage(
     totalPages: Math.max(1, Math.ceil(countAudit(db, release.id) / pageSize)),
   };
 }
+
+export function releaseById(db: Reader, id: number): ReleaseRow | undefined {
+  return getReleaseById(db, id);
+}

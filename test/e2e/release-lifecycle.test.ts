@@ -246,8 +246,8 @@ describe('App Home', () => {
     const published = await t.slack.waitFor(() => t.slack.callsOf('views.publish')[0]);
     expect(published.args.user_id).toBe('UREADER1');
     const view = JSON.stringify(published.args.view);
-    expect(view).toContain('*2.4* planned');
-    expect(view).toContain('You have no environments');
+    expect(view).toContain('*2.4* · planned');
+    expect(view).toContain('None. `/devenv blog-service` creates one.');
   });
 });
 

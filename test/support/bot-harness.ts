@@ -8,6 +8,8 @@ import type { Clock } from '../../src/use-cases/ports.js';
 import { slackSignatureHeaders } from './slack-signer.js';
 import { SlackStandIn } from './slack-stand-in.js';
 import {
+  appHomeOpenedBody,
+  homeBlockActionsPayload,
   blockActionsPayload,
   interactiveBody,
   RELEASE_CHANNEL,
@@ -31,6 +33,10 @@ export interface TestBot {
   command(command: string, text: string, userId?: string): Promise<Record<string, unknown>>;
   /** Presses a button; resolves to the response_url reply id, whose reply may never come. */
   click(actionId: string, value: string, userId: string): Promise<{ status: number; responseId: string }>;
+  /** The user opens the App Home tab (with the hash of the view Slack holds for them). */
+  openHome(userId: string): Promise<Response>;
+  /** Presses a button in the App Home tab (no response_url: replies come as DMs). */
+  clickHome(actionId: string, value: string, userId: string): Promise<Response>;
   submitView(
     callbackId: string,
     userId: string,
@@ -48,6 +54,8 @@ export async function startTestBot(
     databasePath?: string;
     upkeep?: 'timers' | 'manual';
     relay?: BotOptions['relay'];
+    scheduler?: BotOptions['scheduler'];
+    homes?: BotOptions['homes'];
   } = {},
 ): Promise<TestBot> {
   const slack = options.slack ?? (await new SlackStandIn().start());
@@ -74,6 +82,8 @@ export async function startTestBot(
     logger: createLogger(env.LOG_LEVEL ?? 'silent'),
     // Short backoffs: tests watch retries happen instead of waiting out production delays.
     relay: { baseBackoffMs: 100, maxBackoffMs: 400, ...options.relay },
+    scheduler: options.scheduler,
+    homes: { throttleMs: 100, ...options.homes },
   });
   const baseUrl = `http://127.0.0.1:${bot.port}`;
 
@@ -100,6 +110,16 @@ export async function startTestBot(
         interactiveBody(blockActionsPayload({ actionId, value, userId, responseUrl: url })),
       );
       return { status: res.status, responseId: id };
+    },
+    openHome(userId) {
+      const body = appHomeOpenedBody(userId, slack.homeHash(userId));
+      return post(body, {
+        ...slackSignatureHeaders(SIGNING_SECRET, body),
+        'content-type': 'application/json',
+      });
+    },
+    clickHome(actionId, value, userId) {
+      return post(interactiveBody(homeBlockActionsPayload({ actionId, value, userId })));
     },
     submitView(callbackId, userId, privateMetadata, values) {
       return post(interactiveBody(viewSubmissionPayload({ callbackId, userId, privateMetadata, values })));

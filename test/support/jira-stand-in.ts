@@ -16,6 +16,7 @@ interface StandInVersion {
   name: string;
   released: boolean;
   releaseDate?: string;
+  description?: string;
   projectId: number;
 }
 
@@ -292,7 +293,16 @@ export class JiraStandIn {
       const version = [...this.projects.values()].flatMap((p) => p.versions).find((v) => v.id === m![1]);
       if (!version)
         return { status: 404, body: { errorMessages: ['Could not find version for id'], errors: {} } };
-      Object.assign(version, body as Partial<StandInVersion>);
+      const update = body as Partial<StandInVersion>;
+      if (typeof update.description === 'string' && Buffer.byteLength(update.description) > 16_384)
+        return {
+          status: 400,
+          body: {
+            errorMessages: [],
+            errors: { description: 'The description must not exceed 16384 bytes.' },
+          },
+        };
+      Object.assign(version, update);
       return { status: 200, body: this.versionJson(version) };
     }
     if (method === 'GET' && (m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(path))) {
@@ -362,6 +372,7 @@ export class JiraStandIn {
       released: v.released,
       projectId: v.projectId,
       ...(v.releaseDate ? { releaseDate: v.releaseDate } : {}),
+      ...(v.description ? { description: v.description } : {}),
     };
   }
 

@@ -109,3 +109,53 @@ export function viewSubmissionPayload(input: {
 export function interactiveBody(payload: Record<string, unknown>): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** `app_home_opened` as the Events API sends it; `hash` is the view Slack holds for the user. */
+export function appHomeOpenedBody(userId: string, hash?: string): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: TEAM_ID,
+    api_app_id: 'A0RELEASEBOT',
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: {
+      type: 'app_home_opened',
+      user: userId,
+      channel: `D${userId}`,
+      tab: 'home',
+      event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      ...(hash ? { view: { id: `V${userId}`, type: 'home', hash } } : {}),
+    },
+  });
+}
+
+/** A button pressed in the App Home tab: its container is the view, and there is no response_url. */
+export function homeBlockActionsPayload(input: {
+  actionId: string;
+  value: string;
+  userId: string;
+}): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: payloadUser(input.userId),
+    api_app_id: 'A0RELEASEBOT',
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: `V${input.userId}` },
+    trigger_id: `${Date.now()}.1.trigger`,
+    team: { id: TEAM_ID, domain: 'acme' },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: `V${input.userId}`, type: 'home', blocks: [], hash: 'h', state: { values: {} } },
+    actions: [
+      {
+        type: 'button',
+        action_id: input.actionId,
+        block_id: 'home',
+        text: { type: 'plain_text', text: 'button', emoji: true },
+        value: input.value,
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  };
+}

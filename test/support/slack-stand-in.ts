@@ -56,6 +56,7 @@ export class SlackStandIn {
   readonly responses: ResponseUrlPost[] = [];
   readonly userGroups = new Map<string, string[]>();
   readonly socketAcks: Record<string, unknown>[] = [];
+  private readonly homeHashes = new Map<string, string>();
   private readonly failures = new Map<string, string>();
   private server?: Server;
   private sockets?: WebSocketServer;
@@ -116,6 +117,11 @@ export class SlackStandIn {
   /** The base URL the bot's WebClient gets as SLACK_API_URL. */
   get apiUrl(): string {
     return `${this.url}/api/`;
+  }
+
+  /** The hash of the Home view Slack holds for a user, as `app_home_opened` carries it. */
+  homeHash(user: string): string | undefined {
+    return this.homeHashes.get(user);
   }
 
   newResponseUrl(): { id: string; url: string } {
@@ -275,8 +281,19 @@ export class SlackStandIn {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'views.publish': {
+        // Slack's optimistic lock: a publish naming a hash other than the current view's is refused.
+        const user = String(args.user_id);
+        const current = this.homeHashes.get(user);
+        if (typeof args.hash === 'string' && current !== undefined && args.hash !== current)
+          return { ok: false, error: 'hash_conflict' };
+        const hash = `${++this.tsCounter}.home`;
+        this.homeHashes.set(user, hash);
+        const view =
+          typeof args.view === 'string' ? (JSON.parse(args.view) as object) : (args.view as object);
+        return { ok: true, view: { id: `V${user}`, hash, ...view } };
+      }
       case 'views.open':
-      case 'views.publish':
       case 'views.update':
         return { ok: true, view: { id: `V${++this.tsCounter}`, ...(args.view as object) } };
       case 'conversations.open':

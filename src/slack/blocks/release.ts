@@ -30,7 +30,14 @@ export function freezeRule(version: string): string {
 }
 
 export const RELEASE_HELP: readonly [string, string][] = [
-  ['create <version> [freeze=YYYY-MM-DD] [ship=YYYY-MM-DD] [jira=create]', 'plan a release'],
+  [
+    'create <version> [freeze=YYYY-MM-DD[ HH:MM][ Zone/Name]] [ship=…] [jira=create]',
+    'plan a release; it freezes by itself at the freeze time',
+  ],
+  ['schedule <version> [freeze=…] [ship=…]', 'move the freeze or ship time'],
+  ['calendar', 'upcoming freezes and ships'],
+  ['remind <version>', 'DM everyone whose sign-off is missing, now'],
+  ['notes <version>', 'release notes: tickets by type, late changes, sign-offs'],
   ['freeze <version> [note]', 'freeze the candidate and open sign-off'],
   ['unfreeze <version> [reason]', 'lift the freeze, back to planned'],
   ['cancel <version> <reason>', 'cancel an open release'],
@@ -60,7 +67,7 @@ export function releaseHelp(): Reply {
   };
 }
 
-function tallyLines(tally: SignoffTally): string[] {
+export function tallyLines(tally: SignoffTally): string[] {
   const lines = tally.roles.map((role) => {
     const who = role.approvedBy.map(mention).join(', ');
     const status = role.missing === 0 ? ':white_check_mark:' : ':hourglass_flowing_sand:';
@@ -90,7 +97,7 @@ export function announcementMessage(view: ReleaseView, extraBlocks: Block[] = []
     header(`${release.version}: ${describeState(release.state)}`),
     section(
       `${STATE_EMOJI[release.state]} Release *${escapeText(release.version)}* is *${describeState(release.state)}*.` +
-        (release.shipDate ? ` Planned ship date: ${release.shipDate}.` : ''),
+        (release.shipAt ? ` Planned ship: ${slackDate(release.shipAt)}.` : ''),
     ),
     ...frozenBlocks,
     ...extraBlocks,
@@ -148,8 +155,9 @@ export function announcementMovedMessage(release: ReleaseRow): Reply {
 }
 
 export function freezeAnnouncementIntro(release: ReleaseRow, actor: string, note: string | undefined): Block {
+  const who = actor === 'schedule' ? ':alarm_clock: The release calendar' : mention(actor);
   return section(
-    `${mention(actor)} froze *${escapeText(release.version)}* ${slackDate(release.updatedAt)}.` +
+    `${who} froze *${escapeText(release.version)}* ${slackDate(release.updatedAt)}.` +
       (note ? `\n> ${escapeText(note)}` : ''),
   );
 }
@@ -158,8 +166,10 @@ export function releaseStatusReply(view: ReleaseView, extraBlocks: Block[] = [])
   const { release } = view;
   const facts = [
     `*State:* ${describeState(release.state)}`,
-    release.freezeDate ? `*Freeze date:* ${release.freezeDate}` : undefined,
-    release.shipDate ? `*Ship date:* ${release.shipDate}` : undefined,
+    release.freezeAt
+      ? `*Freeze:* ${slackDate(release.freezeAt)}${release.state === 'planned' ? ' (it freezes by itself then)' : ''}`
+      : undefined,
+    release.shipAt ? `*Ship:* ${slackDate(release.shipAt)}` : undefined,
     isFrozen(release.state) ? `*Revision:* ${release.revision}` : undefined,
     `*Live developer environments:* ${view.liveDevenvs}`,
   ].filter(Boolean);

@@ -17,7 +17,7 @@ import {
 import { targetStatuses } from '../../use-cases/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
-import { ephemeral, respondEphemeral } from '../reply.js';
+import { ephemeral, replyPath, respondEphemeral } from '../reply.js';
 
 const EXTEND_BUTTON_SECONDS = 4 * 3600;
 
@@ -36,10 +36,13 @@ export function registerDevenv(app: App, services: Services): void {
   });
 
   const button = (actionId: string, run: (actor: Actor, env: string) => Promise<Reply>) =>
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
-      await respondEphemeral(respond, logger, { user: body.user.id, action: actionId }, () =>
-        run({ userId: body.user.id, commandText: `${actionId} button` }, action.value ?? ''),
+      await respondEphemeral(
+        replyPath(respond, client, body.user.id),
+        logger,
+        { user: body.user.id, action: actionId },
+        () => run({ userId: body.user.id, commandText: `${actionId} button` }, action.value ?? ''),
       );
     });
   button(ActionIds.devenvDelete, (actor, env) =>

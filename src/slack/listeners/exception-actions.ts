@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { decideException } from '../../use-cases/freeze-exceptions.js';
 import { ActionIds } from '../ids.js';
-import { commitThenAck } from '../reply.js';
+import { commitThenAck, replyPath } from '../reply.js';
 
 const exceptionId = z.coerce.number().int().positive();
 
@@ -14,17 +14,23 @@ export function registerExceptionActions(app: App, services: Services): void {
     [ActionIds.exceptionApprove, 'approved'],
     [ActionIds.exceptionDeny, 'denied'],
   ] as const) {
-    app.action<BlockButtonAction>(actionId, ({ ack, body, action, respond }) =>
-      commitThenAck(ack, respond, logger, { user: body.user.id, action: actionId }, async () => {
-        const id = exceptionId.safeParse(action.value);
-        if (!id.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
-        await decideException(
-          services,
-          { userId: body.user.id, commandText: `${decision} button` },
-          { id: id.data, decision },
-        );
-        return undefined;
-      }),
+    app.action<BlockButtonAction>(actionId, ({ ack, body, action, respond, client }) =>
+      commitThenAck(
+        ack,
+        replyPath(respond, client, body.user.id),
+        logger,
+        { user: body.user.id, action: actionId },
+        async () => {
+          const id = exceptionId.safeParse(action.value);
+          if (!id.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
+          await decideException(
+            services,
+            { userId: body.user.id, commandText: `${decision} button` },
+            { id: id.data, decision },
+          );
+          return undefined;
+        },
+      ),
     );
   }
 }

@@ -13,6 +13,7 @@ import {
   freezeRelease,
   requireRelease,
   retryTrackerSync,
+  scheduleRelease,
   shipRelease,
   unfreezeRelease,
 } from '../../use-cases/release-lifecycle.js';
@@ -24,7 +25,10 @@ import {
   releaseNamed,
 } from '../../use-cases/release-view.js';
 import { removeSignoffRole, setSignoffRole, signoffRoles } from '../../use-cases/roles.js';
-import { textReply, type Reply } from '../blocks/kit.js';
+import { mention, slackDate, textReply, type Reply } from '../blocks/kit.js';
+import { calendarReply, lateChangesSection, notesReply } from '../blocks/calendar.js';
+import { remindNow, upcomingCalendar } from '../../use-cases/release-calendar.js';
+import { lateChangesOf, releaseNotes } from '../../use-cases/release-notes.js';
 import {
   AUDIT_PAGE_SIZE,
   auditLogReply,
@@ -87,6 +91,8 @@ const DATABASE_ONLY = new Set<ReleaseCommand['name']>([
   'role-remove',
   'exception',
   'announce',
+  'schedule',
+  'calendar',
 ]);
 
 function answersOnAck(command: ReleaseCommand, services: Services): boolean {
@@ -147,7 +153,16 @@ export async function runReleaseCommand(
           await loadScopeView(services.jira, release.version, services.logger),
           services.clock.now(),
         );
-        return releaseStatusReply(loadReleaseView(services.db, release), scope);
+        const late =
+          release.frozenAt === null
+            ? []
+            : [
+                lateChangesSection(
+                  lateChangesOf(services.db, release, services.config.gate.environments),
+                  release.version,
+                ),
+              ];
+        return releaseStatusReply(loadReleaseView(services.db, release), [...scope, ...late]);
       }
       {
         const { views, liveDevenvs } = openReleasesOverview(services.db);
@@ -209,6 +224,39 @@ export async function runReleaseCommand(
       const { release, exceptions } = exceptionsOf(services, command.version);
       return exceptionsListReply(release, exceptions);
     }
+    case 'schedule': {
+      const release = await scheduleRelease(services, actor, command);
+      return textReply(
+        `:spiral_calendar_pad: *${release.version}* now ${[
+          release.freezeAt ? `freezes ${slackDate(release.freezeAt)}` : undefined,
+          release.shipAt ? `ships ${slackDate(release.shipAt)}` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' and ')}. The change is told in its thread.`,
+      );
+    }
+    case 'calendar':
+      return calendarReply(upcomingCalendar(services));
+    case 'remind': {
+      const { release, reminded } = await remindNow(services, actor, command);
+      return textReply(
+        reminded.length > 0
+          ? `:bell: Reminding ${reminded.map(mention).join(', ')} by DM to sign off *${release.version}*.`
+          : `Nobody to remind for *${release.version}*: everyone in a role that is short of approvals has voted.`,
+      );
+    }
+    case 'notes':
+      return notesReply(
+        await releaseNotes(
+          {
+            db: services.db,
+            jira: services.jira,
+            logger: services.logger,
+            gatedEnvironments: services.config.gate.environments,
+          },
+          command,
+        ),
+      );
   }
 }
 

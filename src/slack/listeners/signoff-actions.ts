@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../../use-cases/signoff.js';
-import { shipReleaseById } from '../../use-cases/release-lifecycle.js';
+import { freezeRelease, shipReleaseById } from '../../use-cases/release-lifecycle.js';
+import { remindNow } from '../../use-cases/release-calendar.js';
+import { releaseById } from '../../use-cases/release-view.js';
+import { mention, textReply } from '../blocks/kit.js';
 import { rejectModal } from '../blocks/signoff.js';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../ids.js';
-import { commitThenAck, ephemeral, failureReply } from '../reply.js';
+import { commitThenAck, ephemeral, failureReply, replyPath, respondEphemeral } from '../reply.js';
 
 /** `releaseId:revision` as the sign-off buttons carry it: a vote counts only for the revision it was given on. */
 const signoffButtonValue = z
@@ -24,6 +27,14 @@ function voteTarget(action: BlockButtonAction['actions'][number]): { releaseId: 
 }
 
 const shipButtonValue = z.coerce.number().int().positive();
+
+/** The release a Home button names by id, as a version for the use cases. */
+function releaseOfButton(services: Services, value: string | undefined): { version: string } {
+  const id = shipButtonValue.safeParse(value);
+  const release = id.success ? releaseById(services.db, id.data) : undefined;
+  if (!release) throw new AppError('invalid_input', 'That button is not one of ours any more.');
+  return { version: release.version };
+}
 const rejectMetadata = z.object({
   releaseId: z.number().int().positive(),
   revision: z.number().int().positive(),
@@ -33,8 +44,8 @@ export function registerSignoffActions(app: App, services: Services): void {
   const logger = services.logger.child({ component: 'signoff-actions' });
   const context = (body: BlockButtonAction) => ({ user: body.user.id, action: body.actions[0]?.action_id });
 
-  app.action<BlockButtonAction>(ActionIds.approve, ({ ack, body, action, respond }) =>
-    commitThenAck(ack, respond, logger, context(body), async () => {
+  app.action<BlockButtonAction>(ActionIds.approve, ({ ack, body, action, respond, client }) =>
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const outcome = await recordVote(
         services,
         { userId: body.user.id },
@@ -44,8 +55,8 @@ export function registerSignoffActions(app: App, services: Services): void {
     }),
   );
 
-  app.action<BlockButtonAction>(ActionIds.withdraw, ({ ack, body, action, respond }) =>
-    commitThenAck(ack, respond, logger, context(body), () => {
+  app.action<BlockButtonAction>(ActionIds.withdraw, ({ ack, body, action, respond, client }) =>
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), () => {
       withdrawVote(services, { userId: body.user.id }, voteTarget(action));
       return undefined;
     }),
@@ -60,20 +71,50 @@ export function registerSignoffActions(app: App, services: Services): void {
       const release = checkVotable(services, target.releaseId, target.revision);
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(release.version, target) });
     } catch (error) {
-      await respond(ephemeral(failureReply(error, logger, context(body)))).catch((err: unknown) =>
+      await replyPath(
+        respond,
+        client,
+        body.user.id,
+      )(ephemeral(failureReply(error, logger, context(body)))).catch((err: unknown) =>
         logger.error({ err }, 'could not deliver reply'),
       );
     }
   });
 
-  app.action<BlockButtonAction>(ActionIds.ship, ({ ack, body, action, respond }) =>
-    commitThenAck(ack, respond, logger, context(body), async () => {
+  app.action<BlockButtonAction>(ActionIds.ship, ({ ack, body, action, respond, client }) =>
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const releaseId = shipButtonValue.safeParse(action.value);
       if (!releaseId.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
       await shipReleaseById(services, { userId: body.user.id, commandText: 'Ship button' }, releaseId.data);
       return undefined;
     }),
   );
+
+  // App Home: a manager freezes a planned release, or reminds the sign-off roles of a frozen one.
+  app.action<BlockButtonAction>(ActionIds.homeFreeze, ({ ack, body, action, respond, client }) =>
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
+      const release = releaseOfButton(services, action.value);
+      await freezeRelease(services, { userId: body.user.id, commandText: 'Freeze button' }, release);
+      return undefined;
+    }),
+  );
+
+  app.action<BlockButtonAction>(ActionIds.remind, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    await respondEphemeral(replyPath(respond, client, body.user.id), logger, context(body), async () => {
+      const release = releaseOfButton(services, action.value);
+      const { reminded } = await remindNow(
+        services,
+        { userId: body.user.id, commandText: 'Remind button' },
+        release,
+      );
+      return textReply(
+        reminded.length > 0
+          ? `:bell: Reminding ${reminded.map(mention).join(', ')} by DM to sign off *${release.version}*.`
+          : `Nobody to remind for *${release.version}*.`,
+      );
+    });
+  });
 
   app.view(CallbackIds.rejectModal, async ({ ack, body, view }) => {
     const field = BlockIds.rejectReason;

@@ -14,11 +14,28 @@ describe('/release command parsing', () => {
       {
         name: 'create',
         version: '2.4',
-        freezeDate: '2026-12-01',
-        shipDate: '2026-12-10',
+        freeze: { text: '2026-12-01' },
+        ship: { text: '2026-12-10' },
         createJiraVersions: true,
       },
     ],
+    [
+      'create 2.5 freeze=2026-12-01 14:30 Europe/Berlin ship=2026-12-08T10:00',
+      {
+        name: 'create',
+        version: '2.5',
+        freeze: { text: '2026-12-01 14:30', zone: 'Europe/Berlin' },
+        ship: { text: '2026-12-08T10:00' },
+        createJiraVersions: false,
+      },
+    ],
+    [
+      'schedule 2.5 ship=2026-12-09 UTC',
+      { name: 'schedule', version: '2.5', ship: { text: '2026-12-09', zone: 'UTC' } },
+    ],
+    ['remind 2.5', { name: 'remind', version: '2.5' }],
+    ['notes 2.5', { name: 'notes', version: '2.5' }],
+    ['calendar', { name: 'calendar' }],
     ['freeze 2.4', { name: 'freeze', version: '2.4', note: undefined }],
     ['FREEZE 2.4 rc build 7', { name: 'freeze', version: '2.4', note: 'rc build 7' }],
     ['unfreeze 2.4', { name: 'unfreeze', version: '2.4', reason: undefined }],
@@ -62,7 +79,10 @@ describe('/release command parsing', () => {
 
   it.each([
     ['create', 'Usage: `/release create'],
-    ['create 2.4 freeze=2026-13-01', 'is not a date'],
+    ['create 2.4 freeze=2026-13-01', 'is not a real date'],
+    ['create 2.4 freeze=tomorrow', 'is not a date'],
+    ['schedule 2.4 freeze=2026-12-01 Mars/Olympus', 'is not a time zone'],
+    ['schedule 2.4', 'Usage'],
     ['create 2.4 color=blue', 'Unknown option'],
     ['cancel 2.4', 'Usage: `/release cancel <version> <reason>`'],
     ['freeze', 'Usage: `/release freeze'],

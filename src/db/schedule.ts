@@ -1,0 +1,38 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { prepared, type Reader, type Tx } from './database.js';
+import { scheduleRuns } from './schema.js';
+
+export type ScheduleRunRow = typeof scheduleRuns.$inferSelect;
+
+/**
+ * Records a scheduled action as run. Resolves to false when it had run already: the caller's transaction
+ * then does nothing else, which is what makes each action happen once.
+ */
+export function claimRun(tx: Tx, row: ScheduleRunRow): boolean {
+  const inserted = tx.insert(scheduleRuns).values(row).onConflictDoNothing().returning().get();
+  return inserted !== undefined;
+}
+
+export function hasRun(db: Reader, key: string): boolean {
+  return (
+    prepared(db, 'hasRun', () =>
+      db
+        .select({ key: scheduleRuns.key })
+        .from(scheduleRuns)
+        .where(eq(scheduleRuns.key, sql.placeholder('key')))
+        .prepare(),
+    ).get({ key }) !== undefined
+  );
+}
+
+/** When the last run of one of `kinds` happened for a release. */
+export function lastRunAt(db: Reader, releaseId: number, kinds: readonly string[]): Date | null {
+  const row = db
+    .select({ ranAt: scheduleRuns.ranAt })
+    .from(scheduleRuns)
+    .where(and(eq(scheduleRuns.releaseId, releaseId), inArray(scheduleRuns.kind, [...kinds])))
+    .orderBy(desc(scheduleRuns.ranAt))
+    .limit(1)
+    .get();
+  return row?.ranAt ?? null;
+}

@@ -1,0 +1,110 @@
+import { nextWorkingTime, type WorkingHours } from './calendar.js';
+import type { ReleaseState } from './release.js';
+
+/** What the scheduler knows of one release, read from the database at each pass. */
+export interface ScheduleFacts {
+  releaseId: number;
+  state: ReleaseState;
+  revision: number;
+  freezeAt: Date | null;
+  shipAt: Date | null;
+  /** When the current freeze began (null if never frozen). */
+  frozenAt: Date | null;
+  /** The last sign-off reminder round (scheduled, ship or manual), if any. */
+  lastSignoffReminderAt: Date | null;
+}
+
+export interface ScheduleSettings {
+  freezeReminderMs: number;
+  signoffReminderMs: number;
+  shipReminderMs: number;
+  workingHours: WorkingHours;
+}
+
+export type ScheduledKind = 'scheduled_freeze' | 'freeze_reminder' | 'signoff_reminder' | 'ship_reminder';
+
+/**
+ * One thing the calendar says must happen now. The key names it for good: once a key is recorded as run,
+ * the same action never runs again, whatever restarts or catch-ups follow.
+ */
+export interface DueAction {
+  kind: ScheduledKind;
+  key: string;
+  releaseId: number;
+  /** The revision it concerns (sign-off reminders go stale with their revision). */
+  revision: number;
+  dueAt: Date;
+}
+
+/** Kinds that count as a round of sign-off reminders (the next round is one interval after the last). */
+export const SIGNOFF_REMINDER_KINDS: readonly string[] = [
+  'signoff_reminder',
+  'ship_reminder',
+  'manual_reminder',
+];
+
+/** Every action due at `now` that has not run yet. */
+export function dueActions(
+  facts: readonly ScheduleFacts[],
+  hasRun: (key: string) => boolean,
+  now: Date,
+  settings: ScheduleSettings,
+): DueAction[] {
+  const due: DueAction[] = [];
+  const t = now.getTime();
+  const add = (action: DueAction) => {
+    if (action.dueAt.getTime() <= t && !hasRun(action.key)) due.push(action);
+  };
+  for (const r of facts) {
+    const base = { releaseId: r.releaseId, revision: r.revision };
+    if (r.state === 'planned' && r.freezeAt) {
+      const freezeAt = r.freezeAt.getTime();
+      // Frozen by hand at or after the scheduled time: that time has been kept already.
+      const keptByHand = r.frozenAt !== null && r.frozenAt.getTime() >= freezeAt;
+      if (!keptByHand) {
+        add({
+          ...base,
+          kind: 'scheduled_freeze',
+          key: `scheduled_freeze:${r.releaseId}:${freezeAt}`,
+          dueAt: r.freezeAt,
+        });
+      }
+      // A reminder is only worth sending before the freeze; after it, the freeze itself speaks.
+      if (t < freezeAt) {
+        add({
+          ...base,
+          kind: 'freeze_reminder',
+          key: `freeze_reminder:${r.releaseId}:${freezeAt}`,
+          dueAt: new Date(freezeAt - settings.freezeReminderMs),
+        });
+      }
+    }
+    if (r.state === 'frozen' && r.frozenAt) {
+      const last = Math.max(r.frozenAt.getTime(), r.lastSignoffReminderAt?.getTime() ?? 0);
+      const shipAt = r.shipAt?.getTime();
+      const shipReminderAt = shipAt === undefined ? undefined : shipAt - settings.shipReminderMs;
+      if (
+        shipAt !== undefined &&
+        shipReminderAt !== undefined &&
+        t < shipAt &&
+        shipReminderAt > r.frozenAt.getTime()
+      ) {
+        add({
+          ...base,
+          kind: 'ship_reminder',
+          key: `ship_reminder:${r.releaseId}:${r.revision}:${shipAt}`,
+          dueAt: new Date(shipReminderAt),
+        });
+      }
+      if (!due.some((d) => d.releaseId === r.releaseId && d.kind === 'ship_reminder')) {
+        add({
+          ...base,
+          kind: 'signoff_reminder',
+          key: `signoff_reminder:${r.releaseId}:${r.revision}:${last}`,
+          dueAt: nextWorkingTime(new Date(last + settings.signoffReminderMs), settings.workingHours),
+        });
+      }
+    }
+  }
+  return due;
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { csvLine, notesMarkdown } from '../domain/release-notes.js';
+import { isAppError } from '../domain/errors.js';
+import { auditTrail, releaseNotes, type NotesDeps } from '../use-cases/release-notes.js';
+import { tokenAccepted } from './gate-api.js';
+import { sendJson, type RouteHandler } from './server.js';
+
+export const RELEASE_EXPORTS_ROUTE = 'GET /api/v1/releases/*';
+const EXPORT_PATH = /^\/api\/v1\/releases\/([^/]{1,64})\/(notes\.md|audit\.csv)$/;
+
+const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'from_state', 'to_state', 'detail', 'command'] as const;
+
+function send(res: ServerResponse, contentType: string, filename: string, body: string): void {
+  res.writeHead(200, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'content-disposition': `attachment; filename="${filename}"`,
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/**
+ * `GET /api/v1/releases/<version>/notes.md` (for a changelog or a deploy pipeline) and `…/audit.csv` (for
+ * auditors), behind the gate token like the rest of the API.
+ */
+export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]): RouteHandler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!tokenAccepted(req.headers.authorization, tokens)) {
+      sendJson(res, 401, { error: 'unauthorized', reason: 'send Authorization: Bearer <GATE_API_TOKEN>' });
+      return;
+    }
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const match = EXPORT_PATH.exec(path);
+    if (!match) {
+      sendJson(res, 404, {
+        error: 'not_found',
+        reason: 'use /api/v1/releases/<version>/notes.md or /api/v1/releases/<version>/audit.csv',
+      });
+      return;
+    }
+    const version = decodeURIComponent(match[1] ?? '');
+    try {
+      if (match[2] === 'notes.md') {
+        const notes = await releaseNotes(deps, { version });
+        send(res, 'text/markdown; charset=utf-8', `release-${notes.version}-notes.md`, notesMarkdown(notes));
+        return;
+      }
+      const { release, rows } = auditTrail(deps.db, { version });
+      const lines = [csvLine(AUDIT_COLUMNS)];
+      for (const row of rows) {
+        lines.push(
+          csvLine([
+            row.id,
+            row.at.toISOString(),
+            row.actor,
+            row.action,
+            row.fromState,
+            row.toState,
+            row.detail,
+            row.commandText,
+          ]),
+        );
+      }
+      send(res, 'text/csv; charset=utf-8', `release-${release.version}-audit.csv`, lines.join(''));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      const status = error.reason === 'not_found' ? 404 : 400;
+      sendJson(res, status, { error: error.reason, reason: error.message.replace(/`/g, '') });
+    }
+  };
+}

@@ -1,0 +1,99 @@
+import { listAllowedGateChecks, listExceptions } from '../db/gate.js';
+import { listAllAudit, type AuditRow, type ReleaseRow } from '../db/releases.js';
+import { listVotesWithTime } from '../db/votes.js';
+import { describeState } from '../domain/release.js';
+import {
+  groupTickets,
+  type LateChange,
+  type ReleaseNotes,
+  type SignoffRecord,
+} from '../domain/release-notes.js';
+import type { Logger } from '../logger.js';
+import type { Reader } from '../db/database.js';
+import type { ScopeSource } from './ports.js';
+import { loadScopeView } from './release-scope.js';
+import { requireRelease } from './release-lifecycle.js';
+
+/**
+ * Everything that reached the frozen candidate: changes the gate let through in the gated environments,
+ * and every freeze exception asked for, in the order they happened.
+ */
+export function lateChangesOf(
+  db: Reader,
+  release: ReleaseRow,
+  gatedEnvironments: readonly string[],
+): LateChange[] {
+  const gate: LateChange[] = listAllowedGateChecks(db, release.id, gatedEnvironments).map((c) => ({
+    kind: 'gate',
+    service: c.service,
+    issues: c.issues,
+    commit: c.commitSha,
+    pipelineUrl: c.pipelineUrl,
+    at: c.at,
+  }));
+  const exceptions: LateChange[] = listExceptions(db, release.id).map((e) => ({
+    kind: 'exception',
+    id: e.id,
+    service: e.service,
+    issueKey: e.issueKey,
+    reason: e.reason,
+    state: e.state,
+    requestedBy: e.requestedBy,
+    decidedBy: e.decidedBy,
+    at: e.createdAt,
+  }));
+  return [...gate, ...exceptions].sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** Every vote still on record (withdrawn ones are gone), oldest first. */
+export function signoffsOf(db: Reader, release: ReleaseRow): SignoffRecord[] {
+  return listVotesWithTime(db, release.id).map((v) => ({
+    voter: v.voter,
+    roles: v.roles,
+    decision: v.decision,
+    reason: v.reason,
+    revision: v.revision,
+    at: v.at,
+  }));
+}
+
+export interface NotesDeps {
+  db: Reader;
+  jira: ScopeSource | undefined;
+  logger: Logger;
+  gatedEnvironments: readonly string[];
+}
+
+/** The release notes: tickets from the Jira scope by type, late changes and sign-offs. */
+export async function releaseNotes(deps: NotesDeps, input: { version: string }): Promise<ReleaseNotes> {
+  const release = requireRelease(deps.db, input.version);
+  return notesFor(deps, release);
+}
+
+export async function notesFor(deps: NotesDeps, release: ReleaseRow): Promise<ReleaseNotes> {
+  const view = await loadScopeView(deps.jira, release.version, deps.logger, 'every ticket');
+  const baseUrl = deps.jira?.baseUrl ?? '';
+  return {
+    version: release.version,
+    state: describeState(release.state),
+    tickets: view.kind === 'loaded' ? groupTickets(view.scope.issues) : undefined,
+    ticketsProblem:
+      view.kind === 'failed'
+        ? view.problem
+        : view.kind === 'not_connected'
+          ? 'Jira is not connected'
+          : undefined,
+    ticketUrl: (key) => `${baseUrl}/browse/${encodeURIComponent(key)}`,
+    lateChanges: lateChangesOf(deps.db, release, deps.gatedEnvironments),
+    signoffs: signoffsOf(deps.db, release),
+  };
+}
+
+/** Every audit row of a release, oldest first, for auditors. */
+export function auditTrail(
+  db: Reader,
+  input: { version: string },
+): { release: ReleaseRow; rows: AuditRow[] } {
+  const release = requireRelease(db, input.version);
+  return { release, rows: listAllAudit(db, release.id) };
+}
