@@ -29,4 +29,28 @@ export default tseslint.config(
     },
   },
   { files: ['*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The playground page's script runs in the browser, as plain JavaScript.
+    files: ['src/playground/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'localStorage',
+          'fetch',
+          'EventSource',
+          'CSS',
+          'Intl',
+          'Element',
+          'URLSearchParams',
+          'setTimeout',
+          'clearTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -71,6 +71,8 @@ export interface BotOptions {
   scheduler?: 'timers' | 'manual';
   /** App Home push throttling (tests shorten the window). */
   homes?: Partial<HomePublisherSettings>;
+  /** More HTTP routes on the bot's server (the playground's page and endpoints). */
+  extraRoutes?: Record<string, RouteHandler>;
 }
 
 export interface RunningBot {
@@ -302,6 +304,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       decided: (answer) => metrics.gateDecided(answer.allowed, answer.repeated),
     }),
     [RELEASE_EXPORTS_ROUTE]: releaseExportsHandler(notesDeps, config.gate.tokens),
+    ...options.extraRoutes,
   };
   let started = false;
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
+import { slackMode } from './playground/mode.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -14,16 +15,28 @@ function refuseToStart(error: unknown): never {
   throw error;
 }
 
-let config;
+/** Starts the bot against Slack, or (without Slack settings, outside production) as the playground. */
+async function start(): Promise<{ stop(): Promise<void> }> {
+  if (slackMode(process.env) === 'slack') return startBot(loadConfig(process.env));
+  // Loaded only here: a bot connected to Slack never pays for the playground's modules.
+  const { startPlayground } = await import('./playground/start.js');
+  const playground = await startPlayground(process.env);
+  process.stdout.write(
+    `\nrelease-bot playground: open ${playground.url}\n` +
+      'No Slack settings were given, so a Slack stand-in runs beside the bot. To connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, "Creating the Slack app").\n\n',
+  );
+  return playground;
+}
+
+let starting: Promise<{ stop(): Promise<void> }>;
 try {
-  config = loadConfig(process.env);
+  starting = start();
 } catch (error) {
   refuseToStart(error);
 }
 
 // Handlers go in before start-up so a signal during start still shuts down cleanly. The stop is bounded by
 // SHUTDOWN_GRACE, so a repeated signal (a supervisor's retry) need not cut it short.
-const starting = startBot(config);
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

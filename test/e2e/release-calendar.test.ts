@@ -202,6 +202,25 @@ describe('the scheduled freeze', () => {
     }
   });
 
+  it('whose announcement Slack refuses tells the managers by DM how to post it again', async () => {
+    const clock = new FakeClock('2026-11-26T10:00:00Z');
+    const t = await start(clock);
+    try {
+      await t.command('/release', 'create 2.4 freeze=2026-11-26 12:00');
+      clock.set('2026-11-26T11:00:00Z');
+      slack.failNext('chat.postMessage', 'not_in_channel');
+      await t.bot.services.scheduler.runOnce();
+      const dm = await t.slack.waitFor(() =>
+        posts(t, MANAGER).find((c) => String(c.args.text).includes('Slack refused its announcement')),
+      );
+      expect(dm.args.text).toContain('not_in_channel');
+      expect(dm.args.text).toContain('`/release announce 2.4`');
+      expect(rows(t, 'select state from releases')).toEqual([{ state: 'frozen' }]);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('is preceded by one reminder in the channel with the freeze time', async () => {
     const clock = new FakeClock('2026-11-26T10:00:00Z');
     const t = await start(clock, { FREEZE_REMINDER: '24h' });

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
@@ -86,5 +86,73 @@ describe('npm start', () => {
       await slack.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A copy of the checkout as a fresh clone has it: the tracked files, no .env, no dist/. */
+function freshClone(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'release-bot-clone-'));
+  const files = execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    copyFileSync(file, join(dir, file));
+  }
+  // `npm ci` would install the same tree; linking it keeps the test fast.
+  symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+describe('the playground as the default', () => {
+  it('`npm start` on a fresh clone without .env serves the page on loopback and says how to connect Slack', async () => {
+    const dir = freshClone();
+    const started = Date.now();
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no page URL within 90 s:\n${stdout}`)), 90_000);
+        child.stdout.on('data', () => {
+          const match = /release-bot playground: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const page = await fetch(url);
+      console.log(`fresh clone to a working page (build included): ${Date.now() - started} ms`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('release-bot playground');
+      expect(stdout).toContain('To connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('is refused in production: missing Slack settings stay a start-up error, and RELEASE_BOT_PLAYGROUND is refused', async () => {
+    const missing = await runMain({ NODE_ENV: 'production', DATABASE_PATH: ':memory:' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('release-bot cannot start, fix the configuration');
+    expect(missing.stderr).toContain('SLACK_BOT_TOKEN:');
+    expect(missing.stdout).not.toContain('playground');
+
+    const asked = await runMain({
+      NODE_ENV: 'production',
+      RELEASE_BOT_PLAYGROUND: '1',
+      DATABASE_PATH: ':memory:',
+    });
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain(
+      'RELEASE_BOT_PLAYGROUND: the playground is for trying release-bot, never for production',
+    );
   });
 });

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { startBot, type RunningBot } from '../bot.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { SlackPlatform } from './interactions.js';
+import { playgroundRoutes } from './routes.js';
+import { SlackEmulator } from './slack-emulator.js';
+import { RELEASES_CHANNEL, SEEDED_SETTINGS } from './workspace.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface RunningPlayground {
+  bot: RunningBot;
+  emulator: SlackEmulator;
+  /** The page to open. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bot on its real code paths, with a Slack stand-in: its Web API calls go to the emulator through
+ * SLACK_API_URL, and the page's clicks reach /slack/events signed with a secret made for this session.
+ * Loopback only. Jira and a cluster are used when configured, as by the real bot; /devenv is a dry run
+ * otherwise.
+ */
+export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPlayground> {
+  // The level is checked again with the rest of the configuration below.
+  const logger = createLogger(LOG_LEVELS.includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? 'info') : 'info');
+  const databasePath = env.DATABASE_PATH || './data/release-bot.sqlite';
+  const emulator = await new SlackEmulator(
+    logger.child({ component: 'playground-slack' }),
+    databasePath === ':memory:' ? undefined : `${databasePath}.playground.json`,
+  ).start();
+  const signingSecret = randomBytes(32).toString('hex');
+  const config = loadConfig({
+    ...SEEDED_SETTINGS,
+    ...(env.KUBECONFIG ? {} : { DEVENV_MODE: 'dry-run', LEADER_ELECTION: 'off' }),
+    ...withoutSlack(env),
+    DATABASE_PATH: databasePath,
+    SLACK_BOT_TOKEN: emulator.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: emulator.apiUrl,
+    RELEASE_CHANNEL: RELEASES_CHANNEL.id,
+    HOST: '127.0.0.1',
+  });
+  let eventsUrl = '';
+  const platform = new SlackPlatform(emulator, signingSecret, () => eventsUrl);
+  const bot = await startBot(config, {
+    logger,
+    extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' })),
+  });
+  const url = `http://127.0.0.1:${bot.port}/`;
+  eventsUrl = `${url}slack/events`;
+  emulator.pageUrl = url.replace(/\/$/, '');
+  return {
+    bot,
+    emulator,
+    url,
+    async stop() {
+      await bot.stop();
+      await emulator.stop();
+    },
+  };
+}
+
+/** Slack settings are the playground's own; a real token or channel must never reach the stand-in. */
+function withoutSlack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const key of [
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'SLACK_APP_TOKEN',
+    'SLACK_API_URL',
+    'RELEASE_CHANNEL',
+    'HOST',
+  ])
+    delete copy[key];
+  return copy;
+}

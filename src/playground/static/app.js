@@ -1,0 +1,372 @@
+// The playground page: shows the workspace as one person sees it and sends what they do. Every message
+// arrives rendered from its Block Kit by the server; this script only lays it out, formats dates in the
+// viewer's zone and turns clicks into requests.
+
+const $ = (id) => document.getElementById(id);
+const CHANNEL = 'C0RELEASES';
+const state = {
+  me: localStorage.getItem('playground-user') || 'UMAYA0001',
+  conv: CHANNEL,
+  thread: null,
+  view: 'conversation',
+  commands: [],
+  users: [],
+  modalId: null,
+};
+
+function toast(text) {
+  const el = $('toast');
+  el.textContent = text;
+  el.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove('show'), 4000);
+}
+
+async function send(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ as: state.me, ...body }),
+  });
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) toast(answer.reason || `request failed (${res.status})`);
+  return answer;
+}
+
+// --- Slack's <!date^…> in the viewer's own zone --------------------------------------------------
+
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+function formatDate(seconds, format) {
+  const at = new Date(seconds * 1000);
+  const day = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const today = day(new Date());
+  const diff = Math.round((day(at) - today) / 86_400_000);
+  const pretty =
+    diff === 0
+      ? 'today'
+      : diff === -1
+        ? 'yesterday'
+        : diff === 1
+          ? 'tomorrow'
+          : at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  const parts = {
+    date_num: at.toLocaleDateString('sv-SE'),
+    date: at.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' }),
+    date_short: at.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }),
+    date_long: at.toLocaleDateString(undefined, {
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    }),
+    date_pretty: pretty,
+    date_short_pretty: pretty,
+    date_long_pretty: pretty,
+    time: at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }),
+    time_secs: at.toLocaleTimeString(),
+  };
+  return format.replace(/\{(\w+)\}/g, (whole, key) => parts[key] ?? whole);
+}
+
+function formatDates(root) {
+  for (const el of root.querySelectorAll('time.slack-date')) {
+    const seconds = Number(el.dataset.ts);
+    if (!Number.isFinite(seconds)) continue;
+    el.textContent = formatDate(seconds, el.dataset.format || '{date_short} {time}');
+    el.dateTime = new Date(seconds * 1000).toISOString();
+    el.title = `${new Date(seconds * 1000).toLocaleString()} (${zone})`;
+  }
+}
+
+// --- rendering ------------------------------------------------------------------------------------
+
+function userName(id) {
+  if (id.startsWith('UPLAYBOT')) return 'release-bot';
+  return state.users.find((u) => u.id === id)?.name ?? id;
+}
+
+function messageItem(m, channel, inThread) {
+  const li = document.createElement('li');
+  li.className = `message${m.ephemeral ? ' ephemeral' : ''}`;
+  li.dataset.key = m.ts;
+  li.dataset.source = 'message';
+  li.dataset.channel = channel;
+  li.dataset.ts = m.ts;
+  const time = new Date(m.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const app = m.author.startsWith('UPLAYBOT') ? '<span class="app-badge">APP</span>' : '';
+  const only = m.ephemeral ? '<span class="only-you">Only visible to you</span>' : '';
+  const edited = m.edited ? '<span>(edited)</span>' : '';
+  const replies =
+    !inThread && m.replies > 0
+      ? `<button type="button" class="replies" data-thread="${m.ts}">${m.replies} ${m.replies === 1 ? 'reply' : 'replies'}</button>`
+      : '';
+  li.innerHTML = `<div class="meta"><span class="author">${userName(m.author)}</span>${app}<span>${time}</span>${only}${edited}</div><div class="body">${m.html}</div>${replies}`;
+  li.dataset.signature = `${m.html}|${m.replies}|${m.edited}`;
+  formatDates(li);
+  return li;
+}
+
+/** Updates a list in place: unchanged messages keep their element (and focus), changed ones flash. */
+function renderList(list, messages, channel, inThread) {
+  const wanted = new Map(messages.map((m) => [m.ts, m]));
+  for (const el of [...list.children]) if (!wanted.has(el.dataset.key)) el.remove();
+  let previous = null;
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  for (const m of messages) {
+    let el = list.querySelector(`:scope > li[data-key="${CSS.escape(m.ts)}"]`);
+    const signature = `${m.html}|${m.replies}|${m.edited}`;
+    if (!el || el.dataset.signature !== signature) {
+      const fresh = messageItem(m, channel, inThread);
+      if (el) {
+        fresh.classList.add('flash');
+        el.replaceWith(fresh);
+      }
+      el = fresh;
+    }
+    const expected = previous ? previous.nextSibling : list.firstChild;
+    if (el !== expected) list.insertBefore(el, expected);
+    previous = el;
+  }
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function renderSidebar(s) {
+  const channel = s.conversations.find((c) => !c.dm);
+  const dm = s.conversations.find((c) => c.dm);
+  const current = (id) => (state.view === 'conversation' && state.conv === id ? 'true' : 'false');
+  $('channels').innerHTML =
+    `<li><button type="button" class="conv" data-conv="${channel.id}" aria-current="${current(channel.id)}">${channel.name}</button></li>`;
+  $('dms').innerHTML =
+    `<li><button type="button" class="conv" data-conv="${dm.id}" aria-current="${current(dm.id)}">${dm.name}${s.dmCount ? ` <span class="badge" aria-label="${s.dmCount} messages">${s.dmCount}</span>` : ''}</button></li>`;
+  $('home-tab').setAttribute('aria-current', state.view === 'home' ? 'true' : 'false');
+}
+
+function renderModal(modal) {
+  const dialog = $('modal');
+  if (!modal) {
+    state.modalId = null;
+    if (dialog.open) dialog.close();
+    return;
+  }
+  if (state.modalId !== modal.id) {
+    state.modalId = modal.id;
+    $('modal-title').textContent = modal.title;
+    $('modal-body').innerHTML = modal.html;
+    $('modal-body').dataset.viewId = modal.id;
+    $('modal-submit').textContent = modal.submit || 'Submit';
+    $('modal-submit').hidden = !modal.submit;
+    $('modal-cancel').textContent = modal.close || 'Cancel';
+    formatDates($('modal-body'));
+  }
+  if (!dialog.open) {
+    dialog.showModal();
+    dialog.querySelector('input, textarea')?.focus();
+  }
+}
+
+let lastState = null;
+async function refresh() {
+  const params = new URLSearchParams({ as: state.me, channel: state.conv });
+  if (state.thread) params.set('thread', state.thread);
+  const res = await fetch(`/playground/state?${params}`);
+  if (!res.ok) return;
+  const s = await res.json();
+  lastState = s;
+  state.users = s.users;
+  state.commands = s.commands;
+  renderSidebar(s);
+  const inHome = state.view === 'home';
+  $('messages').hidden = inHome;
+  $('composer').hidden = inHome;
+  $('home').hidden = !inHome;
+  if (inHome) {
+    $('title').textContent = 'Home';
+    const html = s.home ? s.home.html : '<p>Loading your Home tab…</p>';
+    if ($('home').dataset.signature !== html) {
+      $('home').innerHTML = html;
+      $('home').dataset.signature = html;
+      formatDates($('home'));
+    }
+  } else {
+    $('title').textContent = s.conversations.find((c) => c.id === state.conv)?.name ?? '';
+    renderList($('messages'), s.messages, state.conv, false);
+  }
+  $('thread').hidden = !s.thread;
+  if (s.thread) renderList($('thread-messages'), [s.thread.parent, ...s.thread.replies], state.conv, true);
+  renderModal(s.modal);
+  document.body.dataset.ready = 'true';
+}
+
+let refreshing = null;
+let again = false;
+function scheduleRefresh() {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = refresh()
+    .catch(() => toast('the playground server is not answering'))
+    .finally(() => {
+      refreshing = null;
+      if (again) {
+        again = false;
+        scheduleRefresh();
+      }
+    });
+}
+
+// --- what a person does ---------------------------------------------------------------------------
+
+function confirmFirst(spec) {
+  if (!spec) return Promise.resolve(true);
+  const c = JSON.parse(spec);
+  $('confirm-title').textContent = c.title;
+  $('confirm-text').textContent = c.text;
+  $('confirm-ok').textContent = c.confirm;
+  $('confirm-deny').textContent = c.deny;
+  const dialog = $('confirm');
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
+
+async function press(button) {
+  const holder = button.closest('[data-source]');
+  if (!holder) return;
+  if (!(await confirmFirst(button.dataset.confirm))) return;
+  const source =
+    holder.dataset.source === 'message'
+      ? { kind: 'message', channel: holder.dataset.channel, ts: holder.dataset.ts }
+      : holder.dataset.source === 'modal'
+        ? { kind: 'modal', viewId: holder.dataset.viewId }
+        : { kind: 'home' };
+  button.disabled = true;
+  try {
+    await send('/playground/action', {
+      source,
+      actionId: button.dataset.actionId,
+      blockId: button.dataset.blockId,
+      value: button.dataset.value,
+    });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+document.addEventListener('click', (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const action = target?.closest('button[data-action-id]');
+  if (action && !action.closest('dialog#confirm')) {
+    void press(action);
+    return;
+  }
+  const conv = target?.closest('button[data-conv]');
+  if (conv) {
+    state.view = 'conversation';
+    state.conv = conv.dataset.conv;
+    state.thread = null;
+    scheduleRefresh();
+    return;
+  }
+  const thread = target?.closest('button[data-thread]');
+  if (thread) {
+    state.thread = thread.dataset.thread;
+    scheduleRefresh();
+  }
+});
+
+$('close-thread').addEventListener('click', () => {
+  state.thread = null;
+  scheduleRefresh();
+});
+
+$('home-tab').addEventListener('click', () => {
+  state.view = 'home';
+  state.thread = null;
+  scheduleRefresh();
+  void send('/playground/home', {});
+});
+
+$('user').addEventListener('change', (event) => {
+  state.me = event.target.value;
+  localStorage.setItem('playground-user', state.me);
+  state.thread = null;
+  if (state.conv !== CHANNEL) state.conv = `D${state.me}`;
+  scheduleRefresh();
+  if (state.view === 'home') void send('/playground/home', {});
+});
+
+function showHint() {
+  const text = $('composer-input').value;
+  const command = state.commands.find((c) => text.split(/\s/)[0] === c.command);
+  $('hint').textContent = command
+    ? `${command.command} ${command.usage} · ${command.description}`
+    : text.startsWith('/')
+      ? state.commands.map((c) => `${c.command} ${c.usage}`).join('   ')
+      : '';
+}
+$('composer-input').addEventListener('input', showHint);
+
+$('composer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('composer-input');
+  const text = input.value.trim();
+  if (!text) return;
+  if (!text.startsWith('/')) {
+    toast('Only slash commands reach the bot here: try /release help');
+    return;
+  }
+  input.value = '';
+  showHint();
+  await send('/playground/command', { channel: state.conv, text });
+});
+
+$('modal-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const values = {};
+  for (const field of $('modal-body').querySelectorAll('input[name], textarea[name]')) {
+    values[field.name] = { ...(values[field.name] || {}), [field.dataset.actionId]: field.value };
+  }
+  for (const el of $('modal-body').querySelectorAll('.field-error')) el.textContent = '';
+  const answer = await send('/playground/submit', { viewId: state.modalId, values });
+  if (answer.errors) {
+    for (const [blockId, message] of Object.entries(answer.errors)) {
+      const block = $('modal-body').querySelector(`[data-block-id="${CSS.escape(blockId)}"] .field-error`);
+      if (block) block.textContent = message;
+    }
+  }
+});
+
+$('modal-cancel').addEventListener('click', () => void send('/playground/close', { viewId: state.modalId }));
+$('modal').addEventListener('cancel', (event) => {
+  event.preventDefault();
+  void send('/playground/close', { viewId: state.modalId });
+});
+
+// --- start ----------------------------------------------------------------------------------------
+
+async function start() {
+  const first = await fetch(`/playground/state?as=${encodeURIComponent(state.me)}`);
+  const s = first.ok ? await first.json() : await (await fetch('/playground/state?as=UMAYA0001')).json();
+  if (!first.ok) state.me = 'UMAYA0001';
+  $('user').innerHTML = s.users
+    .map(
+      (u) => `<option value="${u.id}"${u.id === state.me ? ' selected' : ''}>${u.name} (${u.role})</option>`,
+    )
+    .join('');
+  $('command-list').innerHTML = s.commands
+    .map((c) => `<option value="${c.command} ">${c.description}: ${c.usage}</option>`)
+    .join('');
+  const events = new EventSource('/playground/events');
+  events.onmessage = scheduleRefresh;
+  scheduleRefresh();
+}
+void start();
+window.playground = {
+  state,
+  get lastState() {
+    return lastState;
+  },
+};

@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { SlackEmulator } from '../../src/playground/slack-emulator.js';
+import { startPlayground, type RunningPlayground } from '../../src/playground/start.js';
+import { queryRows } from '../support/db.js';
+
+const MANAGER = 'UMAYA0001';
+
+describe('the playground over HTTP', () => {
+  let dir: string;
+  let playground: RunningPlayground;
+  const start = () =>
+    startPlayground({
+      PATH: process.env.PATH,
+      DATABASE_PATH: join(dir, 'bot.sqlite'),
+      PORT: '0',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'silent',
+      SLACK_BOT_TOKEN: 'xoxb-a-real-token-must-not-reach-the-stand-in',
+      RELEASE_BOT_PLAYGROUND: '1',
+    });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'release-bot-playground-'));
+    playground = await start();
+  });
+  afterEach(async () => {
+    await playground.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (path: string, body: unknown) =>
+    fetch(`${playground.url}playground/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const state = async (user = MANAGER) =>
+    (await (await fetch(`${playground.url}playground/state?as=${user}`)).json()) as {
+      messages: { ts: string; html: string; ephemeral: boolean }[];
+    };
+
+  it('binds to loopback only and keeps real Slack settings away from the stand-in', () => {
+    expect(playground.bot.services.config.http.host).toBe('127.0.0.1');
+    expect(playground.bot.services.config.slack.botToken).toBe(playground.emulator.botToken);
+    expect(playground.bot.services.config.slack.apiUrl).toBe(playground.emulator.apiUrl);
+  });
+
+  it('answers bad input with a 4xx and a reason', async () => {
+    const cases: [string, unknown, number, string][] = [
+      ['command', '{not json', 400, 'the body must be JSON'],
+      ['command', { as: 'UNOBODY', channel: 'C0RELEASES', text: '/release help' }, 400, 'as: not a user'],
+      [
+        'command',
+        { as: MANAGER, channel: 'CELSEWHERE', text: '/release help' },
+        400,
+        'channel: not a conversation',
+      ],
+      [
+        'command',
+        { as: MANAGER, channel: 'C0RELEASES', text: '/deploy now' },
+        400,
+        'is not a command of this app',
+      ],
+      ['command', { as: MANAGER, channel: 'C0RELEASES', text: '' }, 400, 'text:'],
+      [
+        'action',
+        {
+          as: MANAGER,
+          source: { kind: 'message', channel: 'C0RELEASES', ts: '1.2' },
+          actionId: 'x',
+          blockId: 'b',
+          value: 'v',
+        },
+        404,
+        'not on a message you can see',
+      ],
+      ['submit', { as: MANAGER, viewId: 'VNONE', values: {} }, 404, 'no longer open'],
+    ];
+    for (const [path, body, status, reason] of cases) {
+      const res = await post(path, body);
+      expect([path, res.status]).toEqual([path, status]);
+      expect(((await res.json()) as { reason: string }).reason).toContain(reason);
+    }
+    const badState = await fetch(`${playground.url}playground/state?as=nobody`);
+    expect(badState.status).toBe(400);
+  });
+
+  it('goes through the bot’s signature check: an unsigned request to /slack/events is refused', async () => {
+    const res = await fetch(`${playground.url}slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'command=%2Frelease&text=create+9.9&user_id=UMAYA0001',
+    });
+    expect(res.status).toBe(401);
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a forged button value and keeps ephemerals to their owner; the session survives a restart', async () => {
+    expect(
+      (await post('command', { as: MANAGER, channel: 'C0RELEASES', text: '/release create 2.4' })).status,
+    ).toBe(200);
+    expect(
+      (await post('command', { as: MANAGER, channel: 'C0RELEASES', text: '/release freeze 2.4' })).status,
+    ).toBe(200);
+    const announcement = await waitFor(async () =>
+      (await state()).messages.find((m) => m.html.includes('signoff_approve')),
+    );
+    const forged = await post('action', {
+      as: 'UQUINN001',
+      source: { kind: 'message', channel: 'C0RELEASES', ts: announcement.ts },
+      actionId: 'signoff_approve',
+      blockId: /data-block-id="([^"]+)"/.exec(announcement.html)![1],
+      value: '999:1',
+    });
+    expect(forged.status).toBe(404);
+
+    expect((await state(MANAGER)).messages.filter((m) => m.ephemeral)).toHaveLength(2);
+    expect((await state('UDANA0001')).messages.filter((m) => m.ephemeral)).toHaveLength(0);
+
+    await playground.stop();
+    playground = await start();
+    const after = await state();
+    expect(after.messages.some((m) => m.html.includes('2.4: frozen'))).toBe(true);
+    expect((await state('UDANA0001')).messages.some((m) => m.ephemeral)).toBe(false);
+  });
+});
+
+describe('the Web API emulator', () => {
+  it('answers as Slack does: invalid_auth, an expired trigger_id, hash_conflict', async () => {
+    let now = Date.parse('2026-11-26T10:00:00Z');
+    const emulator = await new SlackEmulator(createLogger('silent'), undefined, () => now).start();
+    const call = async (method: string, args: Record<string, unknown>, token = emulator.botToken) =>
+      (await (
+        await fetch(`${emulator.apiUrl}${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(args),
+        })
+      ).json()) as Record<string, unknown>;
+    try {
+      expect(await call('auth.test', {}, 'xoxb-wrong')).toEqual({ ok: false, error: 'invalid_auth' });
+      const modal = { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] };
+      const trigger = emulator.newTrigger(MANAGER);
+      now += 3_100;
+      expect(await call('views.open', { trigger_id: trigger, view: modal })).toEqual({
+        ok: false,
+        error: 'expired_trigger_id',
+      });
+      const fresh = emulator.newTrigger(MANAGER);
+      expect((await call('views.open', { trigger_id: fresh, view: modal })).ok).toBe(true);
+
+      const home = { type: 'home', blocks: [] };
+      const first = (await call('views.publish', { user_id: MANAGER, view: home })) as {
+        view: { hash: string };
+      };
+      await call('views.publish', { user_id: MANAGER, view: home });
+      expect(await call('views.publish', { user_id: MANAGER, view: home, hash: first.view.hash })).toEqual({
+        ok: false,
+        error: 'hash_conflict',
+      });
+      expect(await call('chat.postMessage', { channel: 'CNOPE', text: 'x' })).toEqual({
+        ok: false,
+        error: 'channel_not_found',
+      });
+      expect(await call('files.upload', {})).toEqual({ ok: false, error: 'unknown_method' });
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
