@@ -92,7 +92,11 @@ describe('npm start', () => {
 /** A copy of the checkout as a fresh clone has it: the tracked files, no .env, no dist/. */
 function freshClone(): string {
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-clone-'));
-  const files = execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(file)) continue;
     mkdirSync(dirname(join(dir, file)), { recursive: true });
