@@ -17,6 +17,19 @@ export function signSlackRequest(secret: string, body: string, nowSeconds: numbe
   return { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${signature}` };
 }
 
+/** What every interaction payload carries about who and where. */
+function envelope(type: string, userId: string): Json {
+  return {
+    type,
+    team: { id: TEAM_ID, domain: 'playground' },
+    user: payloadUser(userId),
+    api_app_id: APP_ID,
+    token: 'playground-verification-token',
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
 function payloadUser(userId: string): Json {
   const name = userById(userId)?.name ?? userId.toLowerCase();
   return { id: userId, username: name, name, team_id: TEAM_ID };
@@ -76,10 +89,7 @@ export class SlackPlatform {
       sourceTs: message.ts,
     });
     return this.interaction({
-      type: 'block_actions',
-      user: payloadUser(input.user),
-      api_app_id: APP_ID,
-      token: 'playground-verification-token',
+      ...envelope('block_actions', input.user),
       container: {
         type: 'message',
         message_ts: message.ts,
@@ -88,9 +98,6 @@ export class SlackPlatform {
         ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
       },
       trigger_id: this.emulator.newTrigger(input.user),
-      team: { id: TEAM_ID, domain: 'playground' },
-      enterprise: null,
-      is_enterprise_install: false,
       channel: {
         id: message.channel,
         name: message.channel === RELEASES_CHANNEL.id ? RELEASES_CHANNEL.name : 'directmessage',
@@ -111,10 +118,7 @@ export class SlackPlatform {
   /** A button pressed in a view (the Home tab or a modal): no response_url, as in Slack. */
   async viewAction(input: { user: string; view: StoredView; action: ActionPressed }): Promise<AckAnswer> {
     return this.interaction({
-      type: 'block_actions',
-      user: payloadUser(input.user),
-      api_app_id: APP_ID,
-      token: 'playground-verification-token',
+      ...envelope('block_actions', input.user),
       container: { type: 'view', view_id: input.view.id },
       trigger_id: this.emulator.newTrigger(input.user),
       team: { id: TEAM_ID, domain: 'playground' },
@@ -146,11 +150,7 @@ export class SlackPlatform {
       );
     }
     return this.interaction({
-      type: 'view_submission',
-      team: { id: TEAM_ID, domain: 'playground' },
-      user: payloadUser(input.user),
-      api_app_id: APP_ID,
-      token: 'playground-verification-token',
+      ...envelope('view_submission', input.user),
       trigger_id: this.emulator.newTrigger(input.user),
       view: {
         id: input.view.id,
@@ -163,18 +163,12 @@ export class SlackPlatform {
         state: { values: state },
       },
       response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
     });
   }
 
   async viewClosed(input: { user: string; view: StoredView }): Promise<AckAnswer> {
     return this.interaction({
-      type: 'view_closed',
-      team: { id: TEAM_ID, domain: 'playground' },
-      user: payloadUser(input.user),
-      api_app_id: APP_ID,
-      token: 'playground-verification-token',
+      ...envelope('view_closed', input.user),
       view: { id: input.view.id, team_id: TEAM_ID, hash: input.view.hash, ...input.view.view },
       is_cleared: false,
     });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { askGate, GATE_TOKEN, outboxSettled } from '../support/gate-client.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { askGate, gateAndJiraEnv, GATE_TOKEN, outboxSettled } from '../support/gate-client.js';
+import { JiraStandIn } from '../support/jira-stand-in.js';
 
 const QA = 'UQA00001';
 
@@ -13,15 +13,7 @@ async function botWithScope(env: Record<string, string> = {}): Promise<{ jira: J
   jira.addIssues('BLOG', 1, () => ({ type: 'Story', fixVersions: ['2.4'], summary: 'Tags on posts' }));
   jira.addIssues('BLOG', 1, () => ({ type: 'Task', fixVersions: ['2.4'], summary: 'Bump Node' }));
   jira.addIssues('BLOG', 1, () => ({ type: 'Epic', fixVersions: ['2.4'], summary: 'Blog v3' }));
-  const t = await startTestBot({
-    JIRA_BASE_URL: jira.url,
-    JIRA_EMAIL,
-    JIRA_API_TOKEN: JIRA_TOKEN,
-    JIRA_PROJECTS: 'BLOG',
-    GATE_API_TOKEN: GATE_TOKEN,
-    SIGNOFF_ROLES: `qa=${QA}`,
-    ...env,
-  });
+  const t = await startTestBot({ ...gateAndJiraEnv(jira), SIGNOFF_ROLES: `qa=${QA}`, ...env });
   return { jira, t };
 }
 

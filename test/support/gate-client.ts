@@ -30,16 +30,20 @@ export async function botWithJira(
   const jira = await new JiraStandIn().start();
   jira.addProject('BLOG', '2.4');
   jira.addIssues('BLOG', 3, () => ({ type: 'Bug', fixVersions: ['2.4'] }));
-  const t = await startTestBot({
+  const t = await startTestBot({ ...gateAndJiraEnv(jira), ...env });
+  await t.command('/release', 'create 2.4');
+  return { jira, t };
+}
+
+/** The settings of a bot that uses the Jira stand-in's BLOG project and has the gate on. */
+export function gateAndJiraEnv(jira: JiraStandIn): Record<string, string> {
+  return {
     JIRA_BASE_URL: jira.url,
     JIRA_EMAIL,
     JIRA_API_TOKEN: JIRA_TOKEN,
     JIRA_PROJECTS: 'BLOG',
     GATE_API_TOKEN: GATE_TOKEN,
-    ...env,
-  });
-  await t.command('/release', 'create 2.4');
-  return { jira, t };
+  };
 }
 
 /** Resolves once the outbox has nothing pending. */
