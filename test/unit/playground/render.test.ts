@@ -126,6 +126,32 @@ describe('the playground renderer, on the bot’s own blocks, in a real DOM', ()
     ]);
     expect(await page.locator('button').allInnerTexts()).toEqual(['Approve', 'Reject', 'Ship']);
 
+    const env = {
+      name: 'dana-30b43',
+      owner: 'UDANA0001',
+      overrides: [
+        {
+          service: 'blog-service',
+          target: {
+            kind: 'devenv-namespace' as const,
+            namespace: 'devenv-dana-30b43',
+            service: 'blog-service',
+          },
+        },
+      ],
+      expiresAt: new Date('2026-11-26T18:00:00Z'),
+    };
+    await show(
+      homeView({ releases: [], liveDevenvs: 1, mine: Array.from({ length: 8 }, () => env), calendar: [] }),
+    );
+    expect(await page.locator('button[data-action-id="devenv_extend"]').count()).toBe(6);
+    expect(
+      await page.locator('button[data-action-id="devenv_delete"]').first().getAttribute('data-confirm'),
+    ).toContain('Delete dana-30b43?');
+    expect(await page.locator('.block-context', { hasText: 'and 2 more' }).innerText()).toContain(
+      '/devenv list',
+    );
+
     await show(
       notesReply({
         version: '2.4',
