@@ -1,11 +1,40 @@
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Reader, Tx } from './database.js';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { prepared, type Reader, type Tx } from './database.js';
 import { freezeExceptions, gateChecks } from './schema.js';
 
 export type ExceptionRow = typeof freezeExceptions.$inferSelect;
 
-export function insertGateCheck(tx: Tx, row: Omit<typeof gateChecks.$inferInsert, 'id'>): void {
-  tx.insert(gateChecks).values(row).run();
+type GateCheckInsert = Omit<typeof gateChecks.$inferInsert, 'id'>;
+
+export function insertGateCheck(tx: Tx, row: GateCheckInsert): void {
+  prepared(tx, 'insertGateCheck', () =>
+    tx
+      .insert(gateChecks)
+      .values({
+        releaseId: sql.placeholder('releaseId'),
+        service: sql.placeholder('service'),
+        environment: sql.placeholder('environment'),
+        issues: sql.placeholder('issues'),
+        commitSha: sql.placeholder('commitSha'),
+        pipelineUrl: sql.placeholder('pipelineUrl'),
+        allowed: sql.placeholder('allowed'),
+        reason: sql.placeholder('reason'),
+        at: sql.placeholder('at'),
+        changeKey: sql.placeholder('changeKey'),
+      })
+      .prepare(),
+  ).run({
+    releaseId: row.releaseId ?? null,
+    service: row.service,
+    environment: row.environment,
+    issues: row.issues,
+    commitSha: row.commitSha ?? null,
+    pipelineUrl: row.pipelineUrl ?? null,
+    allowed: row.allowed,
+    reason: row.reason,
+    at: row.at,
+    changeKey: row.changeKey ?? null,
+  });
 }
 
 /** An earlier answer to the same change for the same release, if there was one. */
@@ -13,33 +42,49 @@ export function findGateCheck(
   db: Reader,
   key: { releaseId: number | null; service: string; changeKey: string; allowed: boolean },
 ): { id: number } | undefined {
-  return db
-    .select({ id: gateChecks.id })
-    .from(gateChecks)
-    .where(
-      and(
-        key.releaseId === null ? isNull(gateChecks.releaseId) : eq(gateChecks.releaseId, key.releaseId),
-        eq(gateChecks.service, key.service),
-        eq(gateChecks.changeKey, key.changeKey),
-        eq(gateChecks.allowed, key.allowed),
-      ),
-    )
-    .limit(1)
-    .get();
+  const forRelease = key.releaseId !== null;
+  return prepared(
+    db,
+    forRelease ? 'findGateCheck' : 'findGateCheckWithoutRelease',
+    () =>
+      db
+        .select({ id: gateChecks.id })
+        .from(gateChecks)
+        .where(
+          and(
+            forRelease
+              ? eq(gateChecks.releaseId, sql.placeholder('releaseId'))
+              : isNull(gateChecks.releaseId),
+            eq(gateChecks.service, sql.placeholder('service')),
+            eq(gateChecks.changeKey, sql.placeholder('changeKey')),
+            eq(gateChecks.allowed, sql.placeholder('allowed')),
+          ),
+        )
+        .limit(1)
+        .prepare(),
+    // A placeholder in a condition is not encoded by its column: the boolean goes in as SQLite stores it.
+  ).get({
+    releaseId: key.releaseId,
+    service: key.service,
+    changeKey: key.changeKey,
+    allowed: key.allowed ? 1 : 0,
+  });
 }
 
 export function approvedExceptionKeys(db: Reader, releaseId: number, service: string): Set<string> {
-  const rows = db
-    .select({ key: freezeExceptions.issueKey })
-    .from(freezeExceptions)
-    .where(
-      and(
-        eq(freezeExceptions.releaseId, releaseId),
-        eq(freezeExceptions.service, service),
-        eq(freezeExceptions.state, 'approved'),
-      ),
-    )
-    .all();
+  const rows = prepared(db, 'approvedExceptionKeys', () =>
+    db
+      .select({ key: freezeExceptions.issueKey })
+      .from(freezeExceptions)
+      .where(
+        and(
+          eq(freezeExceptions.releaseId, sql.placeholder('releaseId')),
+          eq(freezeExceptions.service, sql.placeholder('service')),
+          eq(freezeExceptions.state, 'approved'),
+        ),
+      )
+      .prepare(),
+  ).all({ releaseId, service });
   return new Set(rows.map((r) => r.key));
 }
 

@@ -8,17 +8,26 @@ export function insertOutboxRow(
   tx: Tx,
   row: { stream: string; kind: string; payload: unknown; replyTo: string | null; at: Date },
 ): void {
-  tx.insert(outbox)
-    .values({
-      stream: row.stream,
-      kind: row.kind,
-      payload: row.payload,
-      replyTo: row.replyTo,
-      state: 'pending',
-      notBefore: new Date(0),
-      createdAt: row.at,
-    })
-    .run();
+  prepared(tx, 'insertOutboxRow', () =>
+    tx
+      .insert(outbox)
+      .values({
+        stream: sql.placeholder('stream'),
+        kind: sql.placeholder('kind'),
+        payload: sql.placeholder('payload'),
+        replyTo: sql.placeholder('replyTo'),
+        state: 'pending',
+        notBefore: new Date(0),
+        createdAt: sql.placeholder('createdAt'),
+      })
+      .prepare(),
+  ).run({
+    stream: row.stream,
+    kind: row.kind,
+    payload: row.payload,
+    replyTo: row.replyTo,
+    createdAt: row.at,
+  });
 }
 
 /**

@@ -126,18 +126,30 @@ export interface AuditEntry {
 }
 
 export function appendAudit(tx: Reader, entry: AuditEntry): void {
-  tx.insert(auditEvents)
-    .values({
-      releaseId: entry.releaseId,
-      actor: entry.actor,
-      action: entry.action,
-      fromState: entry.fromState ?? null,
-      toState: entry.toState ?? null,
-      detail: entry.detail ?? null,
-      commandText: entry.commandText ?? null,
-      at: entry.at,
-    })
-    .run();
+  prepared(tx, 'appendAudit', () =>
+    tx
+      .insert(auditEvents)
+      .values({
+        releaseId: sql.placeholder('releaseId'),
+        actor: sql.placeholder('actor'),
+        action: sql.placeholder('action'),
+        fromState: sql.placeholder('fromState'),
+        toState: sql.placeholder('toState'),
+        detail: sql.placeholder('detail'),
+        commandText: sql.placeholder('commandText'),
+        at: sql.placeholder('at'),
+      })
+      .prepare(),
+  ).run({
+    releaseId: entry.releaseId,
+    actor: entry.actor,
+    action: entry.action,
+    fromState: entry.fromState ?? null,
+    toState: entry.toState ?? null,
+    detail: entry.detail ?? null,
+    commandText: entry.commandText ?? null,
+    at: entry.at,
+  });
 }
 
 /** Newest first, one page of `pageSize` rows. */
