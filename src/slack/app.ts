@@ -42,13 +42,16 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
   };
   const botToken = config.slack.botToken;
   const authorize: Authorize<boolean> = async () => ({ botToken, ...(await whoAmI()) });
+  // No conversation store: nothing here keeps per-conversation state in Bolt, and its middleware runs on
+  // every request (a measurable share of the ack path at 500 requests/s).
+  const appOptions = { authorize, logger: boltLogger, clientOptions, convoStore: false as const };
   if (config.slack.appToken) {
     const socketReceiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: boltLogger,
       installerOptions: { clientOptions },
     });
-    const app = new App({ authorize, receiver: socketReceiver, logger: boltLogger, clientOptions });
+    const app = new App({ ...appOptions, receiver: socketReceiver });
     return { app, client, whoAmI, socketReceiver };
   }
   const httpReceiver = new HTTPReceiver({
@@ -58,6 +61,6 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     // Listeners ack before any slow work themselves, so Bolt may answer Slack as soon as ack() is called.
     processBeforeResponse: false,
   });
-  const app = new App({ authorize, receiver: httpReceiver, logger: boltLogger, clientOptions });
+  const app = new App({ ...appOptions, receiver: httpReceiver });
   return { app, client, whoAmI, httpReceiver };
 }
