@@ -75,6 +75,33 @@ function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
   };
 }
 
+/** Jira's bulkfetch takes at most 100 issues a request. */
+const BULK_FETCH_MAX = 100;
+/** Bulk fetches out at once; further misses gather for the next one. */
+const BULK_FETCH_CONCURRENCY = 2;
+
+interface PendingLookup {
+  resolve: (issue: GateIssue | null) => void;
+  reject: (error: unknown) => void;
+  options: { cacheSeconds: number; deadline: number };
+}
+
+/** `POST /rest/api/3/issue/bulkfetch`: the issues found, and the ones Jira could not return just now. */
+const bulkIssuesSchema = z.object({
+  issues: z.array(issueSchema).default([]),
+  issueErrors: z
+    .array(z.object({ id: z.string().nullish(), errorMessage: z.string().nullish() }))
+    .default([]),
+});
+
+function toGateIssue(key: string, raw: z.infer<typeof issueSchema>): GateIssue {
+  return {
+    key,
+    type: raw.fields.issuetype?.name ?? 'Unknown',
+    fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
+  };
+}
+
 /** Everything release-bot asks of Jira, through jira.js, with retries and reasons. */
 export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   private readonly client: Version3Client;
@@ -84,6 +111,12 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   private countsUnavailable = false;
   private readonly issueCache: BoundedCache<string, GateIssue | null>;
   private readonly issueLookups = new SingleFlight<string, GateIssue | null>();
+  /** Misses waiting for the next bulk fetch (a few milliseconds gather them into one request). */
+  private readonly pendingLookups = new Map<string, PendingLookup>();
+  private lookupsScheduled = false;
+  private bulkFetchesInFlight = 0;
+  /** Set once a Jira answered 404 to bulkfetch (Data Center, older Cloud): one GET per issue from then on. */
+  private bulkFetchUnavailable = false;
   requests = 0;
 
   constructor(
@@ -364,13 +397,93 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     return new Map(found.filter((i): i is GateIssue => i !== null).map((i) => [i.key, i]));
   }
 
-  private async fetchIssue(
+  /**
+   * A miss joins the next bulk fetch. Up to two fetches run at once; misses that arrive while both are out
+   * wait for one to return and then go together (up to 100 a request). A lone miss goes out at once, and
+   * a burst of 200 costs a handful of requests instead of 200.
+   */
+  private fetchIssue(
+    key: string,
+    options: { cacheSeconds: number; deadline: number },
+  ): Promise<GateIssue | null> {
+    if (options.deadline - Date.now() <= 0) {
+      return Promise.reject(new AppError('timeout', `No time left to look up ${key} in Jira.`));
+    }
+    if (this.bulkFetchUnavailable) return this.getIssue(key, options);
+    return new Promise((resolve, reject) => {
+      this.pendingLookups.set(key, { resolve, reject, options });
+      this.scheduleLookups();
+    });
+  }
+
+  private scheduleLookups(): void {
+    if (this.lookupsScheduled || this.bulkFetchesInFlight >= BULK_FETCH_CONCURRENCY) return;
+    this.lookupsScheduled = true;
+    // Misses of the same turn of the event loop share the request.
+    setImmediate(() => {
+      this.lookupsScheduled = false;
+      if (this.pendingLookups.size === 0 || this.bulkFetchesInFlight >= BULK_FETCH_CONCURRENCY) return;
+      const batch = new Map([...this.pendingLookups].slice(0, BULK_FETCH_MAX));
+      for (const key of batch.keys()) this.pendingLookups.delete(key);
+      this.bulkFetchesInFlight++;
+      void this.bulkFetch(batch).finally(() => {
+        this.bulkFetchesInFlight--;
+        if (this.pendingLookups.size > 0) this.scheduleLookups();
+      });
+      if (this.pendingLookups.size > 0) this.scheduleLookups();
+    });
+  }
+
+  private async bulkFetch(batch: Map<string, PendingLookup>): Promise<void> {
+    const keys = [...batch.keys()];
+    // The batch is retried until the latest of its callers' deadlines; each caller stops at its own.
+    const deadline = Math.max(...[...batch.values()].map((p) => p.options.deadline));
+    try {
+      const answer = bulkIssuesSchema.parse(
+        await this.call(
+          `look up ${keys.length === 1 ? keys[0] : `${keys.length} issues`}`,
+          () =>
+            this.client.issues.bulkFetchIssues<unknown>({
+              issueIdsOrKeys: keys,
+              fields: ['issuetype', 'fixVersions'],
+            }),
+          deadline,
+        ),
+      );
+      const found = new Map(answer.issues.map((raw) => [raw.key, raw]));
+      // Errors name issues by id, which a key does not tell: with any error, a missing key is not "absent".
+      const someFailed = answer.issueErrors.length > 0;
+      for (const [key, pending] of batch) {
+        const raw = found.get(key);
+        if (!raw && someFailed) {
+          pending.reject(new AppError('unavailable', `Jira could not return ${key} just now.`));
+          continue;
+        }
+        // Jira leaves out keys that do not exist or that release-bot may not see: like a GET's 404.
+        const issue = raw ? toGateIssue(key, raw) : null;
+        this.issueCache.set(key, issue, pending.options.cacheSeconds * 1000);
+        pending.resolve(issue);
+      }
+    } catch (error) {
+      if (error instanceof AppError && error.reason === 'not_found' && !this.bulkFetchUnavailable) {
+        this.bulkFetchUnavailable = true;
+        this.logger.warn(
+          { err: error },
+          'Jira has no bulkfetch endpoint; the gate looks up one issue per request from now on',
+        );
+        for (const [key, pending] of batch)
+          this.getIssue(key, pending.options).then(pending.resolve, pending.reject);
+        return;
+      }
+      for (const pending of batch.values()) pending.reject(error);
+    }
+  }
+
+  private async getIssue(
     key: string,
     options: { cacheSeconds: number; deadline: number },
   ): Promise<GateIssue | null> {
     let issue: GateIssue | null = null;
-    const remaining = options.deadline - Date.now();
-    if (remaining <= 0) throw new AppError('timeout', `No time left to look up ${key} in Jira.`);
     try {
       // One GET per issue: a search for an unknown key fails the whole query in Jira, a GET just 404s.
       const raw = issueSchema.parse(
@@ -384,11 +497,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
           options.deadline,
         ),
       );
-      issue = {
-        key,
-        type: raw.fields.issuetype?.name ?? 'Unknown',
-        fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
-      };
+      issue = toGateIssue(key, raw);
     } catch (error) {
       if (!(error instanceof AppError) || error.reason !== 'not_found') throw error;
     }

@@ -118,6 +118,9 @@ export async function scheduleRelease(
       );
     }
     const next = { freezeAt: times.freezeAt ?? release.freezeAt, shipAt: times.shipAt ?? release.shipAt };
+    const same = (a: Date | null, b: Date | null) => a?.getTime() === b?.getTime();
+    // Asked again (a retried command, a double send): nothing changes and nobody is told twice.
+    if (same(next.freezeAt, release.freezeAt) && same(next.shipAt, release.shipAt)) return release;
     checkScheduleTimes(next, at, { freezeAt: Boolean(times.freezeAt), shipAt: Boolean(times.shipAt) });
     const updated = updateRelease(tx, release, { ...next, updatedAt: at });
     appendAudit(tx, {

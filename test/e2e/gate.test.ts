@@ -197,7 +197,7 @@ describe('the freeze gate for CI/CD', () => {
   });
 
   it('fails closed when Jira is down, and open with GATE_FAIL_OPEN=true', async () => {
-    jira.fail('GET', '/rest/api/3/issue/', 500, { times: 10 });
+    jira.fail('POST', '/rest/api/3/issue/bulkfetch', 500, { times: 10 });
     await start();
     await freeze();
     expect((await gate(change(['BLOG-1']))).body).toMatchObject({
@@ -205,7 +205,7 @@ describe('the freeze gate for CI/CD', () => {
       reason: 'could not verify BLOG-1: Jira unavailable',
     });
     await t.stop();
-    jira.fail('GET', '/rest/api/3/issue/', 500, { times: 10 });
+    jira.fail('POST', '/rest/api/3/issue/bulkfetch', 500, { times: 10 });
     t = undefined as unknown as TestBot;
     await start({ GATE_FAIL_OPEN: 'true' });
     await freeze();
@@ -213,6 +213,36 @@ describe('the freeze gate for CI/CD', () => {
       allowed: true,
       reason: 'could not verify BLOG-1: Jira unavailable (allowed: GATE_FAIL_OPEN=true)',
     });
+  });
+
+  it('gathers misses that arrive while Jira answers into bulk requests, and answers each pipeline alike', async () => {
+    jira.addIssues('BLOG', 150, () => ({ type: 'Story', fixVersions: ['2.4'] }));
+    await start();
+    await freeze();
+    // A Jira that takes 100 ms to answer: misses arriving meanwhile wait and go together.
+    jira.delayMs = 100;
+    const before = jira.issueLookupRequests();
+    const keys = Array.from({ length: 150 }, (_, i) => `BLOG-${i + 4}`);
+    const answers = await Promise.all(keys.map((key) => gate({ ...change([key]), commit: `c-${key}` })));
+    expect(answers.every((a) => a.status === 200 && a.body.allowed === false)).toBe(true);
+    expect(answers[0]!.body.reason).toContain('BLOG-4 is a Story');
+    const requests = jira.issueLookupRequests() - before;
+    expect(requests).toBeGreaterThanOrEqual(2);
+    expect(requests).toBeLessThanOrEqual(10);
+    // Cached now: asking again costs nothing.
+    await gate({ ...change(['BLOG-4']), commit: 'again' });
+    expect(jira.issueLookupRequests() - before).toBe(requests);
+  });
+
+  it('falls back to one GET per issue where Jira has no bulkfetch (404), and stops trying it', async () => {
+    jira.bulkFetch = false;
+    await start();
+    await freeze();
+    expect((await gate(change(['BLOG-1']))).body.allowed).toBe(true);
+    expect((await gate(change(['BLOG-2']))).body.allowed).toBe(false);
+    expect((await gate(change(['NOPE-9']))).body.reason).toContain('NOPE-9');
+    expect(jira.requestsTo('POST', '/rest/api/3/issue/bulkfetch')).toBe(1);
+    expect(jira.requestsTo('GET', '/rest/api/3/issue/')).toBe(3);
   });
 
   it('fails closed quickly when Jira is too slow', async () => {

@@ -91,6 +91,13 @@ describe('dates with a time and a zone', () => {
     const told = await t.slack.waitFor(() =>
       posts(t).find((c) => String(c.args.text).includes('rescheduled *2.4*')),
     );
+    // The same schedule again changes nothing and tells nobody twice.
+    await t.command('/release', 'schedule 2.4 freeze=2026-12-02 10:00');
+    await outboxSettled(t);
+    expect(posts(t).filter((c) => String(c.args.text).includes('rescheduled *2.4*'))).toHaveLength(1);
+    expect(rows(t, "select count(*) n from audit_events where action = 'release_rescheduled'")).toEqual([
+      { n: 1 },
+    ]);
     expect(told.args.text).toContain(`<!date^${Date.parse('2026-12-02T09:00:00Z') / 1000}^`);
 
     const calendar = replyText(await t.command('/release', 'calendar', 'UREADER1'));

@@ -109,6 +109,8 @@ export class JiraStandIn {
   readonly projects = new Map<string, { id: number; versions: StandInVersion[] }>();
   readonly issues: StandInIssue[] = [];
   readonly requests: { method: string; path: string; body: unknown }[] = [];
+  /** False: answers 404 to bulkfetch, like a Jira without it (Data Center). */
+  bulkFetch = true;
   readonly receivedJql: string[] = [];
   private readonly failures: InjectedFailure[] = [];
   private server?: Server;
@@ -186,6 +188,24 @@ export class JiraStandIn {
 
   requestsTo(method: string, pathPrefix: string): number {
     return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).length;
+  }
+
+  /** Issue look-ups that named `key`: one GET, or a bulk fetch listing it. */
+  lookupsOf(key: string): number {
+    return this.requests.filter(
+      (r) =>
+        (r.method === 'GET' && r.path === `/rest/api/3/issue/${key}`) ||
+        (r.method === 'POST' &&
+          r.path === '/rest/api/3/issue/bulkfetch' &&
+          (r.body as { issueIdsOrKeys?: string[] }).issueIdsOrKeys?.includes(key) === true),
+    ).length;
+  }
+
+  /** Every request that looked issues up, single or in bulk. */
+  issueLookupRequests(): number {
+    return (
+      this.requestsTo('GET', '/rest/api/3/issue/') + this.requestsTo('POST', '/rest/api/3/issue/bulkfetch')
+    );
   }
 
   private async handle(
@@ -304,6 +324,17 @@ export class JiraStandIn {
         };
       Object.assign(version, update);
       return { status: 200, body: this.versionJson(version) };
+    }
+    if (method === 'POST' && path === '/rest/api/3/issue/bulkfetch' && this.bulkFetch) {
+      const keys = (body as { issueIdsOrKeys?: unknown }).issueIdsOrKeys;
+      if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100)
+        return {
+          status: 400,
+          body: { errorMessages: ['issueIdsOrKeys must hold 1 to 100 issue IDs or keys.'], errors: {} },
+        };
+      // Atlassian: issues that do not exist or cannot be seen are left out, and are not errors.
+      const issues = this.issues.filter((i) => keys.includes(i.key)).map((i) => this.issueJson(i));
+      return { status: 200, body: { expand: 'schema,names', issues, issueErrors: [] } };
     }
     if (method === 'GET' && (m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(path))) {
       const issue = this.issues.find((i) => i.key === decodeURIComponent(m![1]!));
