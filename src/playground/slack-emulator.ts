@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { BOT_USER_ID, GROUPS, RELEASES_CHANNEL, TEAM_ID, USERS, userById } from './workspace.js';
+import { BOT_USER_ID, GROUPS, RELEASES_CHANNEL, TEAM_ID, userById } from './workspace.js';
 
 type Json = Record<string, unknown>;
 
@@ -430,9 +430,6 @@ export class SlackEmulator {
     for (const home of parsed.data.homes) this.homes.set(home.user, home);
   }
 }
-
-/** The people and channels of the playground, for the page. */
-export const PLAYGROUND_DIRECTORY = { users: USERS, groups: GROUPS, channel: RELEASES_CHANNEL };
 
 function content(args: Json): { text: string; blocks: unknown[] | undefined } {
   const blocks =

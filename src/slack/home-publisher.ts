@@ -65,10 +65,6 @@ export class HomePublisher {
     }, this.settings.throttleMs).unref();
   }
 
-  viewerCount(): number {
-    return this.viewers.size;
-  }
-
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
