@@ -3,7 +3,6 @@ import { claimRun, hasRun, lastRunAt } from '../db/schedule.js';
 import { listVotes } from '../db/votes.js';
 import { describeDelay } from '../domain/calendar.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import { isOpen } from '../domain/release.js';
 import {
   dueActions,
   SIGNOFF_REMINDER_KINDS,
@@ -81,7 +80,7 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
         deps.outbox,
         actor,
         release.version,
-        freezeSpec(actor, `Frozen on schedule.${late}`, at),
+        freezeSpec(actor, `Frozen on schedule.${late}`),
         at,
       );
     });
@@ -285,7 +284,6 @@ export function upcomingCalendar(deps: Pick<LifecycleDeps, 'db' | 'clock'>): Cal
   const now = deps.clock.now().getTime();
   const entries: CalendarEntry[] = [];
   for (const release of listReleases(deps.db, ['planned', 'frozen', 'signed_off'])) {
-    if (!isOpen(release.state)) continue;
     if (release.freezeAt && release.state === 'planned') {
       entries.push({
         at: release.freezeAt,

@@ -153,7 +153,7 @@ export interface TransitionSpec {
   /** Refuses with a more specific reason than the state machine's, before it is asked. */
   guard?: (release: ReleaseRow, tx: Tx) => void;
   /** Fields the transition sets besides the state (read from the release as it is in the transaction). */
-  decorate?: (release: ReleaseRow, tx: Tx) => Partial<ReleaseRow>;
+  decorate?: (release: ReleaseRow, tx: Tx, at: Date) => Partial<ReleaseRow>;
   /** What people must hear of it, written to the outbox in the same transaction. */
   notices?: (updated: ReleaseRow) => Notice[];
 }
@@ -178,30 +178,28 @@ export function transitionReleaseIn(
   spec: TransitionSpec,
   at: Date,
 ): ReleaseRow {
-  {
-    const release = requireRelease(tx, version);
-    spec.guard?.(release, tx);
-    const to = nextState(release.version, release.state, spec.transition);
-    const updated = updateRelease(tx, release, {
-      ...spec.decorate?.(release, tx),
-      state: to,
-      updatedAt: at,
-    });
-    appendAudit(tx, {
-      releaseId: release.id,
-      actor: actor.userId,
-      action: spec.action,
-      fromState: release.state,
-      toState: to,
-      detail: spec.detail,
-      commandText: actor.commandText,
-      at,
-    });
-    for (const notice of spec.notices?.(updated) ?? []) {
-      outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
-    }
-    return updated;
+  const release = requireRelease(tx, version);
+  spec.guard?.(release, tx);
+  const to = nextState(release.version, release.state, spec.transition);
+  const updated = updateRelease(tx, release, {
+    ...spec.decorate?.(release, tx, at),
+    state: to,
+    updatedAt: at,
+  });
+  appendAudit(tx, {
+    releaseId: release.id,
+    actor: actor.userId,
+    action: spec.action,
+    fromState: release.state,
+    toState: to,
+    detail: spec.detail,
+    commandText: actor.commandText,
+    at,
+  });
+  for (const notice of spec.notices?.(updated) ?? []) {
+    outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
   }
+  return updated;
 }
 
 export async function freezeRelease(
@@ -210,16 +208,16 @@ export async function freezeRelease(
   input: { version: string; note?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'freeze releases');
-  return transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note, deps.clock.now()));
+  return transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note));
 }
 
 /** What a freeze is, by hand or on schedule: the roles are snapshotted and a re-freeze is a new revision. */
-export function freezeSpec(actor: Actor, note: string | undefined, at: Date): TransitionSpec {
+export function freezeSpec(actor: Actor, note: string | undefined): TransitionSpec {
   return {
     transition: 'freeze',
     action: 'release_frozen',
     detail: note,
-    decorate: (release, tx) => {
+    decorate: (release, tx, at) => {
       const roles = listRoles(tx);
       if (roles.length === 0) {
         throw new AppError(

@@ -132,6 +132,20 @@ describe('App Home', () => {
     expect((await latestHome(t, MANAGER)).text).toContain('25/25');
   });
 
+  it('keeps answering while Slack hangs on views.publish, and publishes again once it heals', async () => {
+    t = await startTestBot();
+    await t.command('/release', 'create 2.4');
+    t.slack.inject('views.publish', { kind: 'hang' });
+    const started = Date.now();
+    expect((await t.openHome(DEV)).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(replyText(await t.command('/release', 'status', DEV))).toContain('*2.4*');
+    t.slack.heal();
+    const before = t.slack.deliveredOf('views.publish').length;
+    await t.openHome(DEV);
+    await t.slack.waitFor(() => t.slack.deliveredOf('views.publish').length > before);
+  });
+
   it('passes the hash from app_home_opened, so an older render never overwrites a newer view', async () => {
     t = await startTestBot();
     await t.command('/release', 'create 2.4');

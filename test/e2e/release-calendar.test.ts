@@ -347,4 +347,28 @@ describe('sign-off reminders', () => {
     const latest = posts(t, QA1).at(-1)!;
     expect(buttonValue(latest, 'signoff_approve')).toMatch(/:2$/);
   });
+
+  it('/release remind while Slack hangs on the role’s user group: a reason, nothing recorded; after healing it goes out', async () => {
+    await t.stop();
+    t = await startTestBot({ ...BERLIN, SIGNOFF_ROLES: 'qa=SQA000001:1' }, { clock, scheduler: 'manual' });
+    t.slack.userGroups.set('SQA000001', [QA1, QA2]);
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    t.slack.inject('usergroups.users.list', { kind: 'hang' });
+    const reply = replyText(await t.command('/release', 'remind 2.4'));
+    expect(reply).toContain('did not say in time who is in user group SQA000001');
+    expect(rows(t, "select count(*) n from schedule_runs where kind = 'manual_reminder'")).toEqual([
+      { n: 0 },
+    ]);
+    t.slack.heal();
+    // The hung look-up is dropped when Slack heals; the next remind asks again.
+    let reminded = '';
+    for (let attempt = 0; attempt < 20 && !reminded.includes('Reminding'); attempt++) {
+      reminded = replyText(await t.command('/release', 'remind 2.4'));
+      if (!reminded.includes('Reminding')) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(reminded).toContain(`<@${QA1}>`);
+    await outboxSettled(t);
+    expect([dmsTo(QA1).length, dmsTo(QA2).length]).toEqual([1, 1]);
+  });
 });
