@@ -13,6 +13,9 @@ import {
 } from '../test/support/slack-payloads.js';
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
+import { freshNamespace, kubeConfig } from '../test/support/kube.js';
+import { startTestCluster } from '../test/cluster/cluster.js';
 import { startServerProcess, type ServerProcess } from './bot-process.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 
@@ -98,11 +101,15 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
-/** Idle RSS of the built bot, then after 10,000 mixed commands, with the heap after a forced GC. */
-export async function benchMemory(): Promise<void> {
-  const total = envNumber('BENCH_COMMANDS', 10_000);
-  console.log(`\n## memory: node dist/main.js idle, then after ${total} mixed commands`);
-  const slack = await new SlackStandIn().start();
+interface BuiltBot {
+  pid: number;
+  port: number;
+  inspector: string;
+  stop(): Promise<void>;
+}
+
+/** `node dist/main.js` with the inspector on, as production runs it (plus `BENCH_NODE_FLAGS`). */
+async function startBuiltBot(slack: SlackStandIn, env: Record<string, string>): Promise<BuiltBot> {
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-memory-'));
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...flags, '--inspect=127.0.0.1:0', 'dist/main.js'], {
@@ -119,11 +126,12 @@ export async function benchMemory(): Promise<void> {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let inspector = '';
-  const port = await new Promise<number>((resolve) => {
+  const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stderr.on('data', (d: Buffer) => {
       inspector ||= /ws:\/\/\S+/.exec(d.toString())?.[0] ?? '';
@@ -133,9 +141,70 @@ export async function benchMemory(): Promise<void> {
       const match = /"port":(\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
+    child.once('exit', (code) => reject(new Error(`dist/main.js exited with ${code}: ${out.slice(-500)}`)));
   });
   child.stdout.resume();
-  const url = `http://127.0.0.1:${port}/slack/events`;
+  return {
+    pid: child.pid!,
+    port,
+    inspector,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+
+/**
+ * Idle RSS of the built bot without outside systems, with Jira, and with Jira and a real kube-apiserver
+ * (Lease held, reconcile running); then, with both, after 10,000 mixed commands, with the heap after a
+ * forced GC.
+ */
+export async function benchMemory(): Promise<void> {
+  const total = envNumber('BENCH_COMMANDS', 10_000);
+  console.log(
+    `\n## memory: node dist/main.js idle, then after ${total} mixed commands (run npm run build first)`,
+  );
+  const slack = await new SlackStandIn().start();
+  const jira = await new JiraStandIn().start();
+  jira.addProject('BLOG', '2.4');
+  const cluster = await startTestCluster();
+  const jiraEnv = {
+    JIRA_BASE_URL: jira.url,
+    JIRA_EMAIL,
+    JIRA_API_TOKEN: JIRA_TOKEN,
+    JIRA_PROJECTS: 'BLOG',
+  };
+  const kc = kubeConfig(cluster.main.kubeconfigPath);
+  const preprod = await freshNamespace(kc, 'preprod');
+  const bothEnv = {
+    ...jiraEnv,
+    KUBECONFIG: cluster.main.kubeconfigPath,
+    DEVENV_PREPROD_NAMESPACE: preprod,
+  };
+  // Idle RSS swings with how much start-up garbage V8 has yet to collect: BENCH_IDLE_RUNS (3) starts each.
+  const runs = envNumber('BENCH_IDLE_RUNS', 3);
+  const idleOf = async (env: Record<string, string>) => {
+    const readings: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const bot = await startBuiltBot(slack, env);
+      await new Promise((r) => setTimeout(r, 3000));
+      readings.push(rssOf(bot.pid));
+      await bot.stop();
+    }
+    return `${mb(Math.min(...readings))}–${mb(Math.max(...readings))}`;
+  };
+  const idleBare = await idleOf({});
+  const idleJira = await idleOf(jiraEnv);
+  const idleBoth = await idleOf(bothEnv);
+  // BENCH_MEMORY_LOAD_WITH=none|jira|both (both): what the bot under load is connected to.
+  const loadWith = process.env.BENCH_MEMORY_LOAD_WITH ?? 'both';
+  const loadEnv = loadWith === 'none' ? {} : loadWith === 'jira' ? jiraEnv : bothEnv;
+  const bot = await startBuiltBot(slack, loadEnv);
+  const url = `http://127.0.0.1:${bot.port}/slack/events`;
   const post = (body: string) =>
     fetch(url, { method: 'POST', body, headers: slackSignatureHeaders(SIGNING_SECRET, body) }).then((r) =>
       r.arrayBuffer(),
@@ -150,8 +219,8 @@ export async function benchMemory(): Promise<void> {
       }),
     );
   await new Promise((r) => setTimeout(r, 3000));
-  const idle = rssOf(child.pid!);
-  const idleHeap = await heapAfterGc(inspector);
+  const idle = rssOf(bot.pid);
+  const idleHeap = await heapAfterGc(bot.inspector);
   await command('create 2.4');
   await command('freeze 2.4');
   for (let i = 0; i < total; i += 50) {
@@ -174,19 +243,21 @@ export async function benchMemory(): Promise<void> {
     );
   }
   await new Promise((r) => setTimeout(r, 3000));
-  const after = rssOf(child.pid!);
+  const after = rssOf(bot.pid);
   // V8's memory reducer collects and gives pages back once allocation stops for a while, without a forced GC.
   const settleSeconds = envNumber('BENCH_SETTLE_SECONDS', 30);
   await new Promise((r) => setTimeout(r, settleSeconds * 1000 - 3000));
-  const settled = rssOf(child.pid!);
-  const afterHeap = await heapAfterGc(inspector);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  const settled = rssOf(bot.pid);
+  const afterHeap = await heapAfterGc(bot.inspector);
+  await bot.stop();
+  await cluster.stop();
+  await jira.stop();
   await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
-  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
   console.log(
-    `idle: RSS ${mb(idle)}, heap after GC ${mb(idleHeap.heapUsed)} (V8 holds ${mb(idleHeap.heapTotal)}, external ${mb(idleHeap.external)})`,
+    `idle RSS 3 s after start (${runs} starts each): ${idleBare} without Jira and a cluster, ${idleJira} with Jira, ${idleBoth} with Jira and a kube-apiserver (goal ≤ 120 MB)`,
+  );
+  console.log(
+    `load run with ${loadWith}: idle RSS ${mb(idle)}, heap after GC ${mb(idleHeap.heapUsed)} (V8 holds ${mb(idleHeap.heapTotal)}, external ${mb(idleHeap.external)})`,
   );
   console.log(
     `after ${total} commands: RSS ${mb(after)} (${(((after - idle) / idle) * 100).toFixed(1)}% over idle; goal ≤ 15%), ${settleSeconds} s later (no forced GC) RSS ${mb(settled)} (${(((settled - idle) / idle) * 100).toFixed(1)}% over idle); heap after GC ${mb(afterHeap.heapUsed)} (V8 holds ${mb(afterHeap.heapTotal)}, external ${mb(afterHeap.external)}; RSS after that GC ${mb(afterHeap.rss)})`,

@@ -1,7 +1,6 @@
 // `npm start`: builds only when a source is newer than the last build, then runs the bot in this process.
 // An unchanged checkout starts without running tsc at all; a changed (or fresh) one builds first, as before.
 /* global process */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,10 +19,9 @@ function newestMtime(path) {
 const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const builtAt = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 if (inputs.some((input) => existsSync(input) && newestMtime(input) > builtAt)) {
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  const { buildAll } = await import('./build.mjs');
+  const status = await buildAll();
+  if (status !== 0) process.exit(status);
   writeFileSync(STAMP, new Date().toISOString());
 }
 await import(pathToFileURL('dist/main.js').href);

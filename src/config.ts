@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './vendor/zod.js';
 import { parseDurationSeconds } from './domain/duration.js';
 import { isTimeZone, parseTimeOfDay, parseWorkingHours, type WorkingHours } from './domain/calendar.js';
 import { parseRoleSeed } from './domain/signoff.js';

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, ne, sql } from '../vendor/drizzle.js';
 import type { Devenv } from '../domain/devenv/model.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { devenvs } from './schema.js';

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { freezeExceptions, gateChecks } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from '../vendor/drizzle.js';
 import type { SignoffRole } from '../domain/signoff.js';
 import type { Reader, Tx } from './database.js';
 import { signoffRoles } from './schema.js';

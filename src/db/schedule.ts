@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { scheduleRuns } from './schema.js';
 

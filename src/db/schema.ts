@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from '../vendor/drizzle.js';
+import { index, integer, sqliteTable, text, uniqueIndex } from '../vendor/drizzle.js';
 import type { ReleaseState } from '../domain/release.js';
 import type { SignoffRole, VoteDecision } from '../domain/signoff.js';
 

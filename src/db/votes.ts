@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from '../vendor/drizzle.js';
 import type { Vote, VoteDecision } from '../domain/signoff.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { votes } from './schema.js';

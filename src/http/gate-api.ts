@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
 import type { GateDeps } from '../use-cases/check-gate.js';
 import { checkGate } from '../use-cases/check-gate.js';

@@ -1,5 +1,5 @@
-import { Version3Client } from 'jira.js';
-import { z } from 'zod';
+import type { Version3Client } from '../vendor/jira.js';
+import { z } from '../vendor/zod.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { GateIssue } from '../domain/gate.js';
@@ -104,7 +104,7 @@ function toGateIssue(key: string, raw: z.infer<typeof issueSchema>): GateIssue {
 
 /** Everything release-bot asks of Jira, through jira.js, with retries and reasons. */
 export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
-  private readonly client: Version3Client;
+  private clientLoad: Promise<Version3Client> | undefined;
   private readonly scopeCache: BoundedCache<string, Promise<ReleaseScope>>;
   private readonly summaryCache: BoundedCache<string, Promise<ReleaseScope>>;
   /** Set once an older Jira answered 404 to approximate-count: summaries then read every ticket. */
@@ -131,11 +131,6 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     this.scopeCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
     this.summaryCache = new BoundedCache(SCOPE_CACHE_ENTRIES, now);
     this.issueCache = new BoundedCache(ISSUE_CACHE_ENTRIES, now);
-    this.client = new Version3Client({
-      host: config.baseUrl,
-      authentication: { basic: { email: config.email, apiToken: config.apiToken } },
-      baseRequestConfig: { timeout: config.timeoutSeconds * 1000 },
-    });
   }
 
   get baseUrl(): string {
@@ -146,12 +141,26 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     return jiraVersionName(this.config.versionNameTemplate, release);
   }
 
-  private call<T>(what: string, run: () => Promise<T>, deadline?: number): Promise<T> {
+  /** jira.js loads with the first request, not at start: an idle bot with Jira configured does not pay for it. */
+  private client(): Promise<Version3Client> {
+    this.clientLoad ??= import('../vendor/jira.js').then(
+      ({ Version3Client }) =>
+        new Version3Client({
+          host: this.config.baseUrl,
+          authentication: { basic: { email: this.config.email, apiToken: this.config.apiToken } },
+          baseRequestConfig: { timeout: this.config.timeoutSeconds * 1000 },
+        }),
+    );
+    return this.clientLoad;
+  }
+
+  private call<T>(what: string, run: (client: Version3Client) => Promise<T>, deadline?: number): Promise<T> {
     return withRetry(
       what,
-      () => {
+      async () => {
+        const client = await this.client();
         this.requests++;
-        return this.timed(run);
+        return this.timed(() => run(client));
       },
       this.retry,
       deadline,
@@ -163,8 +172,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     return Promise.all(
       this.config.projects.map(async (project) => {
         const page = versionPageSchema.parse(
-          await this.call(`read the versions of ${project}`, () =>
-            this.client.projectVersions.getProjectVersionsPaginated<unknown>({
+          await this.call(`read the versions of ${project}`, (client) =>
+            client.projectVersions.getProjectVersionsPaginated<unknown>({
               projectIdOrKey: project,
               query: versionName,
               maxResults: 50,
@@ -287,8 +296,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     do {
       const token = nextPageToken;
       const page = searchPageSchema.parse(
-        await this.call(`search the tickets of ${versionName}`, () =>
-          this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
+        await this.call(`search the tickets of ${versionName}`, (client) =>
+          client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
             jql,
             fields: SCOPE_FIELDS,
             maxResults: PAGE_SIZE,
@@ -309,8 +318,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     do {
       const token = nextPageToken;
       const page = keyPageSchema.parse(
-        await this.call(`count the done tickets of ${versionName}`, () =>
-          this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
+        await this.call(`count the done tickets of ${versionName}`, (client) =>
+          client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost<unknown>({
             jql,
             fields: ['key'],
             maxResults: KEY_PAGE_SIZE,
@@ -327,7 +336,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   /** Jira's estimate (it may miss the latest updates): used only where the reply says it is one. */
   private async approximateCount(jql: string): Promise<number> {
     return countSchema.parse(
-      await this.call('count tickets', () => this.client.issueSearch.countIssues<unknown>({ jql })),
+      await this.call('count tickets', (client) => client.issueSearch.countIssues<unknown>({ jql })),
     ).count;
   }
 
@@ -336,12 +345,12 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
     const missing = (await this.findVersions(release)).filter((v) => !v.version);
     for (const { project, versionName } of missing) {
       const { id } = projectSchema.parse(
-        await this.call(`read project ${project}`, () =>
-          this.client.projects.getProject<unknown>({ projectIdOrKey: project }),
+        await this.call(`read project ${project}`, (client) =>
+          client.projects.getProject<unknown>({ projectIdOrKey: project }),
         ),
       );
-      await this.call(`create version ${versionName} in ${project}`, () =>
-        this.client.projectVersions.createVersion<unknown>({ name: versionName, projectId: Number(id) }),
+      await this.call(`create version ${versionName} in ${project}`, (client) =>
+        client.projectVersions.createVersion<unknown>({ name: versionName, projectId: Number(id) }),
       );
     }
     this.scopeCache.delete(release.toLowerCase());
@@ -360,8 +369,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
           continue;
         }
         try {
-          await this.call(`mark ${versionName} released in ${project}`, () =>
-            this.client.projectVersions.updateVersion<unknown>({
+          await this.call(`mark ${versionName} released in ${project}`, (client) =>
+            client.projectVersions.updateVersion<unknown>({
               id: version.id,
               released: true,
               releaseDate,
@@ -442,8 +451,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       const answer = bulkIssuesSchema.parse(
         await this.call(
           `look up ${keys.length === 1 ? keys[0] : `${keys.length} issues`}`,
-          () =>
-            this.client.issues.bulkFetchIssues<unknown>({
+          (client) =>
+            client.issues.bulkFetchIssues<unknown>({
               issueIdsOrKeys: keys,
               fields: ['issuetype', 'fixVersions'],
             }),
@@ -489,8 +498,8 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       const raw = issueSchema.parse(
         await this.call(
           `look up ${key}`,
-          () =>
-            this.client.issues.getIssue<unknown>({
+          (client) =>
+            client.issues.getIssue<unknown>({
               issueIdOrKey: key,
               fields: ['issuetype', 'fixVersions'],
             }),

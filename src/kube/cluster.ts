@@ -1,5 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as k8s from '../vendor/kubernetes.js';
+import { z } from '../vendor/zod.js';
 import type { KubeObject } from '../domain/devenv/objects.js';
 import { FIELD_MANAGER } from '../domain/devenv/objects.js';
 import { AppError } from '../domain/errors.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../vendor/kubernetes.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 

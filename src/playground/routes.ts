@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import { readBody, sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackPlatform } from './interactions.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import type { Logger } from '../logger.js';
 import { BOT_USER_ID, GROUPS, RELEASES_CHANNEL, TEAM_ID, userById } from './workspace.js';
 

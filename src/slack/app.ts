@@ -1,4 +1,5 @@
-import { App, HTTPReceiver, SocketModeReceiver, webApi, type Authorize } from '@slack/bolt';
+import type { Authorize } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from '../vendor/bolt.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { toBoltLogger } from './bolt-logger.js';

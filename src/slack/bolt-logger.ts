@@ -1,4 +1,5 @@
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import { LogLevel } from '../vendor/bolt.js';
 import type { Logger } from '../logger.js';
 
 /** Bolt logs through our structured logger, so its lines get the same redaction and format. */

@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freshClone } from '../support/fresh-clone.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
 function runMain(
@@ -88,24 +89,6 @@ describe('npm start', () => {
     }
   });
 });
-
-/** A copy of the checkout as a fresh clone has it: the tracked files, no .env, no dist/. */
-function freshClone(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'release-bot-clone-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    if (!existsSync(file)) continue;
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    copyFileSync(file, join(dir, file));
-  }
-  // `npm ci` would install the same tree; linking it keeps the test fast.
-  symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
 
 describe('the playground as the default', () => {
   it('`npm start` on a fresh clone without .env serves the page on loopback and says how to connect Slack', async () => {

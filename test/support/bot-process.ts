@@ -4,7 +4,10 @@ import { slackSignatureHeaders } from './slack-signer.js';
 import { RELEASE_CHANNEL } from './slack-payloads.js';
 import type { SlackStandIn } from './slack-stand-in.js';
 
-/** The bot as a real process (`node src/main.ts`), for what only a process shows: SIGKILL, SIGTERM. */
+/**
+ * The bot as a real process (`node src/main.ts` through tsx, or the built `dist/main.js` of a checkout),
+ * for what only a process shows: SIGKILL, SIGTERM, the build's output.
+ */
 export interface BotProcess {
   baseUrl: string;
   /** Sends a signed request to /slack/events and returns the HTTP status. */
@@ -20,8 +23,10 @@ export async function startBotProcess(
   slack: SlackStandIn,
   databasePath: string,
   env: Record<string, string> = {},
+  built?: { checkout: string },
 ): Promise<BotProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const entry = built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child: ChildProcess = spawn(process.execPath, entry, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -38,7 +43,7 @@ export async function startBotProcess(
       SLACK_TIMEOUT: '1s',
       ...env,
     },
-    cwd: process.cwd(),
+    cwd: built?.checkout ?? process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

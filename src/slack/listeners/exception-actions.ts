@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { z } from 'zod';
+import { z } from '../../vendor/zod.js';
 import { AppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { decideException } from '../../use-cases/freeze-exceptions.js';

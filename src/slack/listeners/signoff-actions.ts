@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { z } from 'zod';
+import { z } from '../../vendor/zod.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../../use-cases/signoff.js';

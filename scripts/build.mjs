@@ -1,0 +1,53 @@
+// `npm run build`: tsc into dist/, then each library in src/vendor/ bundled into the module that re-exports it
+// (src/vendor/README.md says why: a third of the memory). What the bundles share (zod, axios…) goes into
+// shared chunks beside them and loads once. Everything else stays tsc's output, one file per source, with
+// source maps; identifiers in the bundles are kept, so stack traces through a library stay readable.
+/* global process */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+/** Each module that re-exports a library (src/vendor/README.md), by its source and its place in dist/. */
+export const VENDORED = ['bolt', 'kubernetes', 'jira', 'zod', 'drizzle', 'pino'].map((name) => ({
+  in: `src/vendor/${name}.ts`,
+  out: `vendor/${name}`,
+}));
+
+/** @returns {Promise<number>} the exit status: 0 when tsc and the bundling both succeeded */
+export async function buildAll() {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  if (tsc.status !== 0) return tsc.status ?? 1;
+  // Chunks are named by content: drop the last build's, which nothing imports any more.
+  rmSync('dist/vendor', { recursive: true, force: true });
+  await build({
+    entryPoints: VENDORED,
+    outdir: 'dist',
+    chunkNames: 'vendor/shared-[hash]',
+    allowOverwrite: true,
+    bundle: true,
+    // A native addon: it stays a package, loaded by Node as it is.
+    external: ['better-sqlite3'],
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Bundling renames clashing names; some library code reads a class's or function's `.name`.
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // The libraries' CommonJS parts call require() for Node's own modules; an ES module has none.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  // tsc's maps describe the one-line re-exports, not the bundles.
+  for (const { out } of VENDORED) rmSync(`dist/${out}.js.map`, { force: true });
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(await buildAll());
