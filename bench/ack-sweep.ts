@@ -52,7 +52,7 @@ export async function benchAckSweep(): Promise<void> {
     `\n## ack latency sweep (${rates.join(', ')}/s for ${seconds} s each; status, list, log, help, Approve)`,
   );
   const slack = await new SlackStandIn().start();
-  const ours = await sweep('src/main.ts', slack, rates, seconds);
+  const ours = await sweep(process.env.BENCH_ENTRY ?? 'dist/main.js', slack, rates, seconds);
   const bare = await sweep('bench/bare-bolt.ts', slack, rates, seconds);
   await slack.stop();
   for (let i = 0; i < rates.length; i++) {
