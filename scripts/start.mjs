@@ -1,10 +1,11 @@
 // `npm start`: builds only when a source is newer than the last build, then runs the bot in this process.
 // An unchanged checkout starts without running tsc at all; a changed (or fresh) one builds first, as before.
 /* global process */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// Written by scripts/build.mjs after a whole build, so `npm run build` counts as well.
 const STAMP = 'dist/.build-stamp';
 
 /** @param {string} path @returns {number} */
@@ -16,12 +17,11 @@ function newestMtime(path) {
   return newest;
 }
 
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const inputs = ['src', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const builtAt = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 if (inputs.some((input) => existsSync(input) && newestMtime(input) > builtAt)) {
   const { buildAll } = await import('./build.mjs');
   const status = await buildAll();
   if (status !== 0) process.exit(status);
-  writeFileSync(STAMP, new Date().toISOString());
 }
 await import(pathToFileURL('dist/main.js').href);
