@@ -19,7 +19,7 @@ import { startTestCluster } from '../test/cluster/cluster.js';
 import { startServerProcess, type ServerProcess } from './bot-process.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 
-const MIX = ['status', 'list', 'log 2.4', 'help', 'button'] as const;
+const MIX = (process.env.BENCH_MIX ?? 'status,list,log 2.4,help,button').split(',') as readonly string[];
 
 /** One request of the mix: four read commands and an Approve press (a stored vote, then "already approved"). */
 function mixed(server: ServerProcess, i: number): Promise<number> {

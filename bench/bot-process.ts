@@ -38,7 +38,9 @@ export async function startServerProcess(
     : [];
   // Compiled JavaScript (dist/, after `npm run build`) runs as in production; TypeScript goes through tsx.
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...loader, script], {
+  // BENCH_NODE_FLAGS adds Node flags (for example --trace-gc) to the app's process.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...flags, ...profile, ...loader, script], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

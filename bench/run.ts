@@ -1,3 +1,4 @@
+import { benchAlloc } from './alloc.js';
 import { benchDevenv } from './devenv.js';
 import { benchGate } from './gate.js';
 import { benchJiraScope } from './jira-scope.js';
@@ -11,6 +12,7 @@ const sections: Record<string, () => Promise<void>> = {
   ack: benchSlackAck,
   sweep: benchAckSweep,
   memory: benchMemory,
+  alloc: benchAlloc,
   signoff: benchSignoffStorm,
   jira: benchJiraScope,
   gate: benchGate,

@@ -41,6 +41,7 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
+import { ButtonRouter } from './slack/button-router.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
@@ -273,11 +274,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       .finally(() => metrics.handled(handlerKind(body), (performance.now() - started) / 1000));
   });
   slack.app.use(standbyGuard(isActive));
+  const buttons = new ButtonRouter();
   registerReleaseCommand(slack.app, services);
-  registerSignoffActions(slack.app, services);
-  registerDevenv(slack.app, services);
-  registerExceptionActions(slack.app, services);
+  registerSignoffActions(slack.app, buttons, services);
+  registerDevenv(slack.app, buttons, services);
+  registerExceptionActions(buttons, services);
   registerAppHome(slack.app, services);
+  buttons.mount(slack.app);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();

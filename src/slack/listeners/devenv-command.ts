@@ -1,6 +1,7 @@
-import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import { formatDuration } from '../../domain/duration.js';
 import type { Services } from '../../services.js';
+import type { ButtonRouter } from '../button-router.js';
 import { createDevenv, type DevenvCreated } from '../../use-cases/create-devenv.js';
 import { deleteDevenv } from '../../use-cases/remove-devenv.js';
 import { extendDevenv } from '../../use-cases/extend-devenv.js';
@@ -21,7 +22,7 @@ import { ephemeral, replyPath, respondEphemeral } from '../reply.js';
 
 const EXTEND_BUTTON_SECONDS = 4 * 3600;
 
-export function registerDevenv(app: App, services: Services): void {
+export function registerDevenv(app: App, buttons: ButtonRouter, services: Services): void {
   const logger = services.logger.child({ component: 'devenv' });
   app.command('/devenv', async ({ command, ack, respond }) => {
     await ack();
@@ -36,7 +37,7 @@ export function registerDevenv(app: App, services: Services): void {
   });
 
   const button = (actionId: string, run: (actor: Actor, env: string) => Promise<Reply>) =>
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
+    buttons.on(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
       await respondEphemeral(
         replyPath(respond, client, body.user.id),

@@ -1,20 +1,20 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from '../../vendor/zod.js';
 import { AppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
+import type { ButtonRouter } from '../button-router.js';
 import { decideException } from '../../use-cases/freeze-exceptions.js';
 import { ActionIds } from '../ids.js';
 import { commitThenAck, replyPath } from '../reply.js';
 
 const exceptionId = z.coerce.number().int().positive();
 
-export function registerExceptionActions(app: App, services: Services): void {
+export function registerExceptionActions(buttons: ButtonRouter, services: Services): void {
   const logger = services.logger.child({ component: 'exception-actions' });
   for (const [actionId, decision] of [
     [ActionIds.exceptionApprove, 'approved'],
     [ActionIds.exceptionDeny, 'denied'],
   ] as const) {
-    app.action<BlockButtonAction>(actionId, ({ ack, body, action, respond, client }) =>
+    buttons.on(actionId, ({ ack, body, action, respond, client }) =>
       commitThenAck(
         ack,
         replyPath(respond, client, body.user.id),

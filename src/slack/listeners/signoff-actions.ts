@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from '../../vendor/zod.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
+import type { ButtonRouter } from '../button-router.js';
 import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../../use-cases/signoff.js';
 import { freezeRelease, shipReleaseById } from '../../use-cases/release-lifecycle.js';
 import { remindNow } from '../../use-cases/release-calendar.js';
@@ -40,11 +41,11 @@ const rejectMetadata = z.object({
   revision: z.number().int().positive(),
 });
 
-export function registerSignoffActions(app: App, services: Services): void {
+export function registerSignoffActions(app: App, buttons: ButtonRouter, services: Services): void {
   const logger = services.logger.child({ component: 'signoff-actions' });
   const context = (body: BlockButtonAction) => ({ user: body.user.id, action: body.actions[0]?.action_id });
 
-  app.action<BlockButtonAction>(ActionIds.approve, ({ ack, body, action, respond, client }) =>
+  buttons.on(ActionIds.approve, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const outcome = await recordVote(
         services,
@@ -55,7 +56,7 @@ export function registerSignoffActions(app: App, services: Services): void {
     }),
   );
 
-  app.action<BlockButtonAction>(ActionIds.withdraw, ({ ack, body, action, respond, client }) =>
+  buttons.on(ActionIds.withdraw, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), () => {
       withdrawVote(services, { userId: body.user.id }, voteTarget(action));
       return undefined;
@@ -64,7 +65,7 @@ export function registerSignoffActions(app: App, services: Services): void {
 
   // A trigger_id expires 3 s after the press: open the form first (no Slack look-ups before it) and check
   // membership when it is submitted.
-  app.action<BlockButtonAction>(ActionIds.reject, async ({ ack, body, action, respond, client }) => {
+  buttons.on(ActionIds.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
       const target = voteTarget(action);
@@ -81,7 +82,7 @@ export function registerSignoffActions(app: App, services: Services): void {
     }
   });
 
-  app.action<BlockButtonAction>(ActionIds.ship, ({ ack, body, action, respond, client }) =>
+  buttons.on(ActionIds.ship, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const releaseId = shipButtonValue.safeParse(action.value);
       if (!releaseId.success) throw new AppError('invalid_input', 'That button is not one of ours any more.');
@@ -91,7 +92,7 @@ export function registerSignoffActions(app: App, services: Services): void {
   );
 
   // App Home: a manager freezes a planned release, or reminds the sign-off roles of a frozen one.
-  app.action<BlockButtonAction>(ActionIds.homeFreeze, ({ ack, body, action, respond, client }) =>
+  buttons.on(ActionIds.homeFreeze, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const release = releaseOfButton(services, action.value);
       await freezeRelease(services, { userId: body.user.id, commandText: 'Freeze button' }, release);
@@ -99,7 +100,7 @@ export function registerSignoffActions(app: App, services: Services): void {
     }),
   );
 
-  app.action<BlockButtonAction>(ActionIds.remind, async ({ ack, body, action, respond, client }) => {
+  buttons.on(ActionIds.remind, async ({ ack, body, action, respond, client }) => {
     await ack();
     await respondEphemeral(replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const release = releaseOfButton(services, action.value);
