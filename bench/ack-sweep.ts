@@ -1,22 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
 import { ActionIds } from '../src/slack/ids.js';
-import { DEFAULT_QA, MANAGER, SIGNING_SECRET } from '../test/support/bot-harness.js';
-import {
-  blockActionsPayload,
-  interactiveBody,
-  RELEASE_CHANNEL,
-  slashCommandBody,
-} from '../test/support/slack-payloads.js';
-import { slackSignatureHeaders } from '../test/support/slack-signer.js';
+import { DEFAULT_QA } from '../test/support/bot-harness.js';
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
 import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
 import { freshNamespace, kubeConfig } from '../test/support/kube.js';
 import { startTestCluster } from '../test/cluster/cluster.js';
 import { startServerProcess, type ServerProcess } from './bot-process.js';
+import { inspectorSession, mixSender, startInspected } from './inspected.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 
 const MIX = (process.env.BENCH_MIX ?? 'status,list,log 2.4,help,button').split(',') as readonly string[];
@@ -72,88 +62,23 @@ export async function benchAckSweep(): Promise<void> {
 async function heapAfterGc(
   inspectorUrl: string,
 ): Promise<{ heapUsed: number; heapTotal: number; external: number; rss: number }> {
-  const socket = new WebSocket(inspectorUrl);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  let id = 0;
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const mine = ++id;
-      const onMessage = (data: Buffer) => {
-        const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown> };
-        if (message.id !== mine) return;
-        socket.off('message', onMessage);
-        resolve(message.result ?? {});
-      };
-      socket.on('message', onMessage);
-      socket.send(JSON.stringify({ id: mine, method, params }));
-    });
-  await call('HeapProfiler.collectGarbage');
-  const result = await call('Runtime.evaluate', {
+  const inspector = await inspectorSession(inspectorUrl);
+  await inspector.call('HeapProfiler.collectGarbage');
+  const result = await inspector.call<{ result: { value: string } }>('Runtime.evaluate', {
     expression: 'JSON.stringify(process.memoryUsage())',
     returnByValue: true,
   });
-  socket.close();
-  const value = (result.result as { value: string }).value;
-  return JSON.parse(value) as { heapUsed: number; heapTotal: number; external: number; rss: number };
+  inspector.close();
+  return JSON.parse(result.result.value) as {
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    rss: number;
+  };
 }
 
 function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-}
-
-interface BuiltBot {
-  pid: number;
-  port: number;
-  inspector: string;
-  stop(): Promise<void>;
-}
-
-/** `node dist/main.js` with the inspector on, as production runs it (plus `BENCH_NODE_FLAGS`). */
-async function startBuiltBot(slack: SlackStandIn, env: Record<string, string>): Promise<BuiltBot> {
-  const dir = mkdtempSync(join(tmpdir(), 'release-bot-memory-'));
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, '--inspect=127.0.0.1:0', 'dist/main.js'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      RELEASE_CHANNEL,
-      RELEASE_MANAGERS: MANAGER,
-      SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
-      DATABASE_PATH: join(dir, 'bench.sqlite'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let inspector = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => {
-      inspector ||= /ws:\/\/\S+/.exec(d.toString())?.[0] ?? '';
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /"port":(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`dist/main.js exited with ${code}: ${out.slice(-500)}`)));
-  });
-  child.stdout.resume();
-  return {
-    pid: child.pid!,
-    port,
-    inspector,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
@@ -190,7 +115,7 @@ export async function benchMemory(): Promise<void> {
   const idleOf = async (env: Record<string, string>) => {
     const readings: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const bot = await startBuiltBot(slack, env);
+      const bot = await startInspected('dist/main.js', slack, env);
       await new Promise((r) => setTimeout(r, 3000));
       readings.push(rssOf(bot.pid));
       await bot.stop();
@@ -203,44 +128,15 @@ export async function benchMemory(): Promise<void> {
   // BENCH_MEMORY_LOAD_WITH=none|jira|both (both): what the bot under load is connected to.
   const loadWith = process.env.BENCH_MEMORY_LOAD_WITH ?? 'both';
   const loadEnv = loadWith === 'none' ? {} : loadWith === 'jira' ? jiraEnv : bothEnv;
-  const bot = await startBuiltBot(slack, loadEnv);
-  const url = `http://127.0.0.1:${bot.port}/slack/events`;
-  const post = (body: string) =>
-    fetch(url, { method: 'POST', body, headers: slackSignatureHeaders(SIGNING_SECRET, body) }).then((r) =>
-      r.arrayBuffer(),
-    );
-  const command = (text: string) =>
-    post(
-      slashCommandBody({
-        command: '/release',
-        text,
-        userId: MANAGER,
-        responseUrl: `${slack.url}/response/m`,
-      }),
-    );
+  const bot = await startInspected('dist/main.js', slack, loadEnv);
+  const send = mixSender(bot.port, slack);
   await new Promise((r) => setTimeout(r, 3000));
   const idle = rssOf(bot.pid);
   const idleHeap = await heapAfterGc(bot.inspector);
-  await command('create 2.4');
-  await command('freeze 2.4');
+  await send('create 2.4');
+  await send('freeze 2.4');
   for (let i = 0; i < total; i += 50) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, j) => {
-        const kind = MIX[(i + j) % MIX.length]!;
-        return kind === 'button'
-          ? post(
-              interactiveBody(
-                blockActionsPayload({
-                  actionId: ActionIds.approve,
-                  value: '1:1',
-                  userId: DEFAULT_QA,
-                  responseUrl: `${slack.url}/response/m`,
-                }),
-              ),
-            )
-          : command(kind);
-      }),
-    );
+    await Promise.all(Array.from({ length: 50 }, (_, j) => send(MIX[(i + j) % MIX.length]!)));
   }
   await new Promise((r) => setTimeout(r, 3000));
   const after = rssOf(bot.pid);

@@ -1,47 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import WebSocket from 'ws';
-import { ActionIds } from '../src/slack/ids.js';
-import { DEFAULT_QA, MANAGER, SIGNING_SECRET } from '../test/support/bot-harness.js';
-import {
-  blockActionsPayload,
-  interactiveBody,
-  RELEASE_CHANNEL,
-  slashCommandBody,
-} from '../test/support/slack-payloads.js';
-import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
+import { inspectorSession, mixSender, startInspected } from './inspected.js';
 import { envNumber, fireAtRate } from './stats.js';
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: SamplingNode[];
-}
-
-/** Calls over the inspector protocol of a child process. */
-async function inspectorSession(url: string) {
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  let id = 0;
-  return {
-    call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-      const mine = ++id;
-      return new Promise<T>((resolve) => {
-        const onMessage = (data: Buffer) => {
-          const message = JSON.parse(data.toString()) as { id?: number; result?: T };
-          if (message.id !== mine) return;
-          socket.off('message', onMessage);
-          resolve(message.result as T);
-        };
-        socket.on('message', onMessage);
-        socket.send(JSON.stringify({ id: mine, method, params }));
-      });
-    },
-    close: () => socket.close(),
-  };
 }
 
 /**
@@ -68,59 +32,13 @@ async function measure(
   kinds: string[],
   withRelease: boolean,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'release-bot-alloc-'));
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...loader, script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      RELEASE_CHANNEL,
-      RELEASE_MANAGERS: MANAGER,
-      SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
-      DATABASE_PATH: join(dir, 'bench.sqlite'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let inspectorUrl = '';
-  const port = await new Promise<number>((resolve) => {
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => (inspectorUrl ||= /ws:\/\/\S+/.exec(d.toString())?.[0] ?? ''));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /"port":(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-  });
-  child.stdout.resume();
-  const url = `http://127.0.0.1:${port}/slack/events`;
-  const post = (body: string) =>
-    fetch(url, { method: 'POST', body, headers: slackSignatureHeaders(SIGNING_SECRET, body) }).then(
-      (r) => void r.arrayBuffer(),
-    );
-  const responseUrl = `${slack.url}/response/alloc`;
-  const send = (kind: string) =>
-    kind === 'button'
-      ? post(
-          interactiveBody(
-            blockActionsPayload({
-              actionId: ActionIds.approve,
-              value: '1:1',
-              userId: DEFAULT_QA,
-              responseUrl,
-            }),
-          ),
-        )
-      : post(slashCommandBody({ command: '/release', text: kind, userId: MANAGER, responseUrl }));
+  const bot = await startInspected(script, slack);
+  const send = mixSender(bot.port, slack);
   if (withRelease) {
     await send('create 2.4');
     await send('freeze 2.4');
   }
-  const inspector = await inspectorSession(inspectorUrl);
+  const inspector = await inspectorSession(bot.inspector);
   for (const kind of kinds) {
     await fireAtRate(200, 1, () => send(kind));
     await inspector.call('HeapProfiler.startSampling', {
@@ -150,7 +68,5 @@ async function measure(
     console.log(`  ${kind.padEnd(8)}: ${kb(total)} a request; most from ${top.join(' · ')}`);
   }
   inspector.close();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await bot.stop();
 }
