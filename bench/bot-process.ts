@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SIGNING_SECRET, MANAGER } from '../test/support/bot-harness.js';
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
-import {
-  blockActionsPayload,
-  interactiveBody,
-  RELEASE_CHANNEL,
-  slashCommandBody,
-} from '../test/support/slack-payloads.js';
+import { blockActionsPayload, interactiveBody, slashCommandBody } from '../test/support/slack-payloads.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
+import { benchProcessEnv } from './inspected.js';
 
 /** A process started with `node --import tsx <script>` that logs a JSON line with `port` when ready. */
 export interface ServerProcess {
@@ -41,20 +37,7 @@ export async function startServerProcess(
   // BENCH_NODE_FLAGS adds Node flags (for example --trace-gc) to the app's process.
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...flags, ...profile, ...loader, script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      RELEASE_CHANNEL,
-      RELEASE_MANAGERS: MANAGER,
-      DATABASE_PATH: databasePath,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: { ...benchProcessEnv(slack, databasePath), HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -14,6 +14,22 @@ import {
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
 
+/** The environment every benchmarked process starts with: the Slack stand-in, a fresh database, loopback. */
+export function benchProcessEnv(slack: SlackStandIn, databasePath: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    RELEASE_CHANNEL,
+    RELEASE_MANAGERS: MANAGER,
+    DATABASE_PATH: databasePath,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+}
+
 export interface InspectedProcess {
   pid: number;
   port: number;
@@ -37,17 +53,8 @@ export async function startInspected(
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...flags, '--inspect=127.0.0.1:0', ...loader, script], {
     env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      RELEASE_CHANNEL,
-      RELEASE_MANAGERS: MANAGER,
+      ...benchProcessEnv(slack, join(dir, 'bench.sqlite')),
       SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
-      DATABASE_PATH: join(dir, 'bench.sqlite'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       ...env,
     },
