@@ -41,7 +41,7 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
-import { ButtonRouter } from './slack/button-router.js';
+import { SlackRoutes } from './slack/routes.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
@@ -265,22 +265,23 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
   if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');
 
-  // Every listener runs inside this count, including its work after the ack: shutdown waits for it.
+  // Every listener runs inside this count, including its work after the ack: shutdown waits for it. One
+  // global middleware, not two: Bolt's chain allocates at every step of every request.
   const listeners = new InFlight();
-  slack.app.use(({ next, body }) => {
+  const standby = standbyGuard(isActive);
+  slack.app.use((args) => {
     const started = performance.now();
     return listeners
-      .track(next)
-      .finally(() => metrics.handled(handlerKind(body), (performance.now() - started) / 1000));
+      .track(() => standby(args))
+      .finally(() => metrics.handled(handlerKind(args.body), (performance.now() - started) / 1000));
   });
-  slack.app.use(standbyGuard(isActive));
-  const buttons = new ButtonRouter();
-  registerReleaseCommand(slack.app, services);
-  registerSignoffActions(slack.app, buttons, services);
-  registerDevenv(slack.app, buttons, services);
-  registerExceptionActions(buttons, services);
+  const routes = new SlackRoutes();
+  registerReleaseCommand(routes, services);
+  registerSignoffActions(slack.app, routes, services);
+  registerDevenv(routes, services);
+  registerExceptionActions(routes, services);
   registerAppHome(slack.app, services);
-  buttons.mount(slack.app);
+  routes.mount(slack.app);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();

@@ -1,7 +1,7 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
 import { formatDuration } from '../../domain/duration.js';
 import type { Services } from '../../services.js';
-import type { ButtonRouter } from '../button-router.js';
+import type { SlackRoutes } from '../routes.js';
 import { createDevenv, type DevenvCreated } from '../../use-cases/create-devenv.js';
 import { deleteDevenv } from '../../use-cases/remove-devenv.js';
 import { extendDevenv } from '../../use-cases/extend-devenv.js';
@@ -22,9 +22,9 @@ import { ephemeral, replyPath, respondEphemeral } from '../reply.js';
 
 const EXTEND_BUTTON_SECONDS = 4 * 3600;
 
-export function registerDevenv(app: App, buttons: ButtonRouter, services: Services): void {
+export function registerDevenv({ commands, buttons }: SlackRoutes, services: Services): void {
   const logger = services.logger.child({ component: 'devenv' });
-  app.command('/devenv', async ({ command, ack, respond }) => {
+  commands.on('/devenv', async ({ command, ack, respond }) => {
     await ack();
     const actor = {
       userId: command.user_id,

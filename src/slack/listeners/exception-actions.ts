@@ -1,14 +1,14 @@
 import { z } from '../../vendor/zod.js';
 import { AppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
-import type { ButtonRouter } from '../button-router.js';
+import type { SlackRoutes } from '../routes.js';
 import { decideException } from '../../use-cases/freeze-exceptions.js';
 import { ActionIds } from '../ids.js';
 import { commitThenAck, replyPath } from '../reply.js';
 
 const exceptionId = z.coerce.number().int().positive();
 
-export function registerExceptionActions(buttons: ButtonRouter, services: Services): void {
+export function registerExceptionActions({ buttons }: SlackRoutes, services: Services): void {
   const logger = services.logger.child({ component: 'exception-actions' });
   for (const [actionId, decision] of [
     [ActionIds.exceptionApprove, 'approved'],

@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { SlackRoutes } from '../routes.js';
 import { requireJira } from '../../jira/errors.js';
 import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
 import { scopeBlocks, scopeListReply } from '../blocks/scope.js';
@@ -41,9 +41,9 @@ import { roleListReply } from '../blocks/roles.js';
 import { parseReleaseCommand, type ReleaseCommand } from '../release-command.js';
 import { ephemeral, failureReply, respondEphemeral } from '../reply.js';
 
-export function registerReleaseCommand(app: App, services: Services): void {
+export function registerReleaseCommand({ commands }: SlackRoutes, services: Services): void {
   const logger = services.logger.child({ component: 'release-command' });
-  app.command('/release', async ({ command, ack, respond }) => {
+  commands.on('/release', async ({ command, ack, respond }) => {
     const actor: Actor = { userId: command.user_id, commandText: `/release ${command.text}`.trim() };
     const context = { user: command.user_id, text: command.text };
     let parsed: ReleaseCommand;

@@ -2,7 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from '../../vendor/zod.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
-import type { ButtonRouter } from '../button-router.js';
+import type { SlackRoutes } from '../routes.js';
 import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../../use-cases/signoff.js';
 import { freezeRelease, shipReleaseById } from '../../use-cases/release-lifecycle.js';
 import { remindNow } from '../../use-cases/release-calendar.js';
@@ -41,7 +41,8 @@ const rejectMetadata = z.object({
   revision: z.number().int().positive(),
 });
 
-export function registerSignoffActions(app: App, buttons: ButtonRouter, services: Services): void {
+export function registerSignoffActions(app: App, routes: SlackRoutes, services: Services): void {
+  const { buttons } = routes;
   const logger = services.logger.child({ component: 'signoff-actions' });
   const context = (body: BlockButtonAction) => ({ user: body.user.id, action: body.actions[0]?.action_id });
 
