@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /** Each module that re-exports a library (src/vendor/README.md), by its source and its place in dist/. */
-export const VENDORED = ['bolt', 'kubernetes', 'jira', 'zod', 'drizzle', 'pino'].map((name) => ({
+const VENDORED = ['bolt', 'kubernetes', 'jira', 'zod', 'drizzle', 'pino'].map((name) => ({
   in: `src/vendor/${name}.ts`,
   out: `vendor/${name}`,
 }));
