@@ -14,7 +14,8 @@ import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
 import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
-import { postToResponseUrl } from './slack/response-url.js';
+import { responseUrlPoster, type PostToResponseUrl } from './slack/response-url.js';
+import { createHttpTransport } from './slack/http-transport.js';
 import { EventLoopLag } from './support/event-loop-lag.js';
 import { withinBudget } from './support/deadline.js';
 import { randomBytes } from 'node:crypto';
@@ -102,7 +103,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   const lease: { elector?: LeaseElector } = {};
   const isActive = () => lease.elector?.isLeader() ?? true;
-  const slackFetch: typeof fetch = (input, init) => metrics.time('slack', () => fetch(input, init));
+  const slackTransport = createHttpTransport({ timeoutMs: config.slack.timeoutSeconds * 1000 });
+  const slackFetch: typeof fetch = (input, init) => metrics.time('slack', () => slackTransport(input, init));
+  const postToResponseUrl = responseUrlPoster(slackFetch);
   const slack = createSlackApp(config, logger, slackFetch);
   const groups = new SlackGroupDirectory(slack.client);
   const access = new AccessControl(config.releaseManagers, groups);
@@ -122,6 +125,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     db,
     config.slack.releaseChannel,
     logger.child({ component: 'notices' }),
+    postToResponseUrl,
   );
   slackDelivery.addSection(async (release) => {
     const view = await withinBudget(loadScopeView(jira, release.version, logger), SCOPE_SECTION_BUDGET_MS);
@@ -268,7 +272,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // Every listener runs inside this count, including its work after the ack: shutdown waits for it. One
   // global middleware, not two: Bolt's chain allocates at every step of every request.
   const listeners = new InFlight();
-  const standby = standbyGuard(isActive);
+  const standby = standbyGuard(isActive, postToResponseUrl);
   slack.app.use((args) => {
     const started = performance.now();
     return listeners
@@ -506,7 +510,10 @@ function handlerKind(body: unknown): string {
 }
 
 /** On a standby instance every Slack request is answered "another instance is active" and changes nothing. */
-function standbyGuard(isActive: () => boolean): Middleware<AnyMiddlewareArgs> {
+function standbyGuard(
+  isActive: () => boolean,
+  postToResponseUrl: PostToResponseUrl,
+): Middleware<AnyMiddlewareArgs> {
   const text =
     ':hourglass: This release-bot instance is on standby; another one is active. Try again in a few seconds.';
   return async (args) => {

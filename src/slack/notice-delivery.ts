@@ -24,7 +24,7 @@ import {
   voteLine,
 } from './blocks/release.js';
 import { ActionIds } from './ids.js';
-import { postToResponseUrl } from './response-url.js';
+import type { PostToResponseUrl } from './response-url.js';
 import { channelRemedy, classifySlackError } from './slack-errors.js';
 
 /** Extra blocks other features contribute to the announcement (e.g. the Jira scope). */
@@ -58,6 +58,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     private readonly db: Db,
     private readonly channel: string,
     private readonly logger: Logger,
+    private readonly postToResponseUrl: PostToResponseUrl,
   ) {}
 
   addSection(section: AnnouncementSection): void {
@@ -96,7 +97,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
         `:warning: *${escapeText(version)}* is frozen, but Slack refused its announcement (${reason.replace(/^slack:/, '')}). ` +
         (remedy ? `Fix: ${remedy}, ` : 'Fix the cause, ') +
         `then run \`/release announce ${version}\` to post it with live buttons.`;
-      if (replyTo) await postToResponseUrl(replyTo, { response_type: 'ephemeral', text });
+      if (replyTo) await this.postToResponseUrl(replyTo, { response_type: 'ephemeral', text });
       else if (/^[UW]/.test(notice.actor))
         await this.client.chat.postMessage({ channel: notice.actor, text });
       else {

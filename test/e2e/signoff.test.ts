@@ -183,6 +183,21 @@ describe('sign-off votes with buttons', () => {
     );
   });
 
+  it('gives up a reply to a hung response_url after SLACK_TIMEOUT and closes the connection', async () => {
+    await t.click(ActionIds.approve, value(), QA[0]!);
+    await waitForVotes(1);
+    t.slack.inject('response_url', { kind: 'hang' }, 1);
+    const { status, responseId } = await t.click(ActionIds.approve, value(), QA[0]!);
+    expect(status).toBe(200);
+    // The "already approved" reply reached Slack, which never answered; the bot drops it (SLACK_TIMEOUT 1s)
+    // instead of holding the press's listener and the connection open for good.
+    expect(replyText(await t.slack.waitForResponse(responseId))).toContain('You have already approved 2.4.');
+    expect(t.slack.hanging).toBe(1);
+    await t.slack.waitFor(() => t.slack.hanging === 0, 5_000);
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/release_bot_outbound_requests_total\{system="slack",outcome="timeout"\} 1\b/);
+  });
+
   it('lists and removes roles given as mentions and group IDs', async () => {
     const list = replyText(await t.command('/release', 'role list', 'UREADER1'));
     expect(list).toContain(`*product* · quorum 1 · <@${PM}>`);

@@ -134,7 +134,10 @@ export class SlackStandIn {
     this.failures.set(method, error);
   }
 
-  /** Makes the next `times` calls of `method` (`*`: any method) misbehave. */
+  /**
+   * Makes the next `times` calls of `method` misbehave. `*` is any Web API method; `response_url` (posts to
+   * response URLs, which `*` leaves alone) is recorded first, then misbehaves.
+   */
   inject(method: string, fault: SlackFault, times = Infinity): void {
     this.faults.push({ method, fault, remaining: times });
   }
@@ -146,14 +149,20 @@ export class SlackStandIn {
     this.hung.clear();
   }
 
+  /** Requests held open by a `hang` fault whose caller has not given up yet. */
+  get hanging(): number {
+    return this.hung.size;
+  }
+
   deliveredOf(method: string): RecordedCall[] {
     return this.delivered.filter((c) => c.method === method);
   }
 
   private takeFault(method: string): SlackFault | undefined {
     // `*` never covers auth.test: a bot must be able to start for the outage tests to mean anything.
+    const anyMethod = method !== 'auth.test' && method !== 'response_url';
     const entry = this.faults.find(
-      (f) => ((f.method === '*' && method !== 'auth.test') || f.method === method) && f.remaining > 0,
+      (f) => ((f.method === '*' && anyMethod) || f.method === method) && f.remaining > 0,
     );
     if (!entry) return undefined;
     entry.remaining -= 1;
@@ -212,6 +221,9 @@ export class SlackStandIn {
         body: JSON.parse(raw) as Record<string, unknown>,
       });
       this.notify();
+      const fault = this.takeFault('response_url');
+      if (fault?.kind === 'hang') return { status: 0, body: '', hang: true };
+      if (fault?.kind === 'http') return { status: fault.status, body: 'upstream error' };
       return { status: 200, body: 'ok' };
     }
     if (!path.startsWith('/api/')) return { status: 404, body: { ok: false, error: 'not_found' } };
