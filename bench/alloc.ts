@@ -12,14 +12,16 @@ interface SamplingNode {
  * Bytes allocated per request (including what scavenges collect: that is what makes them frequent and
  * their pauses the ack tail) for each kind of request in the sweep's mix, with the frames that allocate
  * most; the bare Bolt floor beside it. V8's sampling heap profiler, `BENCH_ALLOC_REQUESTS` (2,000) requests at
- * 500/s for each kind.
+ * 500/s for each kind; `BENCH_ALLOC_FRAMES` (3) frames each.
  */
 export async function benchAlloc(): Promise<void> {
   const requests = envNumber('BENCH_ALLOC_REQUESTS', 2000);
   console.log(`\n## allocation per request (${requests} requests at 500/s per kind)`);
   const slack = await new SlackStandIn().start();
-  console.log('release-bot (dist/main.js):');
-  await measure('dist/main.js', slack, requests, ['help', 'status', 'list', 'log 2.4', 'button'], true);
+  // BENCH_ENTRY=src/main.ts names the frames by source line (the bundles' lines are coarse).
+  const entry = process.env.BENCH_ENTRY ?? 'dist/main.js';
+  console.log(`release-bot (${entry}):`);
+  await measure(entry, slack, requests, ['help', 'status', 'list', 'log 2.4', 'button'], true);
   console.log('bare Bolt (acks only):');
   await measure('bench/bare-bolt.ts', slack, requests, ['help', 'button'], false);
   await slack.stop();
@@ -63,7 +65,7 @@ async function measure(
     const kb = (bytes: number) => `${(bytes / requests / 1024).toFixed(1)} KB`;
     const top = [...byFrame]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
+      .slice(0, envNumber('BENCH_ALLOC_FRAMES', 3))
       .map(([frame, bytes]) => `${kb(bytes)} ${frame}`);
     console.log(`  ${kind.padEnd(8)}: ${kb(total)} a request; most from ${top.join(' · ')}`);
   }

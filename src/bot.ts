@@ -5,7 +5,6 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { KubeCluster } from './kube/cluster.js';
 import { homedir, hostname } from 'node:os';
-import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type * as k8s from './vendor/kubernetes.js';
 import { ConfigError, type Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
@@ -42,7 +41,7 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
-import { SlackRoutes } from './slack/routes.js';
+import { SlackRoutes, type RoutedArgs } from './slack/routes.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
@@ -273,19 +272,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // global middleware, not two: Bolt's chain allocates at every step of every request.
   const listeners = new InFlight();
   const standby = standbyGuard(isActive, postToResponseUrl);
+  const routes = new SlackRoutes();
+  registerReleaseCommand(routes, services);
+  registerSignoffActions(routes, services);
+  registerDevenv(routes, services);
+  registerExceptionActions(routes, services);
+  registerAppHome(routes, services);
   slack.app.use((args) => {
     const started = performance.now();
     return listeners
-      .track(() => standby(args))
+      .track(() => standby(args, () => routes.dispatch(args)))
       .finally(() => metrics.handled(handlerKind(args.body), (performance.now() - started) / 1000));
   });
-  const routes = new SlackRoutes();
-  registerReleaseCommand(routes, services);
-  registerSignoffActions(slack.app, routes, services);
-  registerDevenv(routes, services);
-  registerExceptionActions(routes, services);
-  registerAppHome(slack.app, services);
-  routes.mount(slack.app);
   slack.app.error((error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
     return Promise.resolve();
@@ -513,12 +511,12 @@ function handlerKind(body: unknown): string {
 function standbyGuard(
   isActive: () => boolean,
   postToResponseUrl: PostToResponseUrl,
-): Middleware<AnyMiddlewareArgs> {
+): (args: RoutedArgs, proceed: () => Promise<void>) => Promise<void> {
   const text =
     ':hourglass: This release-bot instance is on standby; another one is active. Try again in a few seconds.';
-  return async (args) => {
+  return async (args, proceed) => {
     if (isActive()) {
-      await args.next();
+      await proceed();
       return;
     }
     const { ack, body } = args as unknown as {

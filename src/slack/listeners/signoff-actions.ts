@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { BlockButtonAction } from '@slack/bolt';
 import { z } from '../../vendor/zod.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
@@ -41,8 +41,8 @@ const rejectMetadata = z.object({
   revision: z.number().int().positive(),
 });
 
-export function registerSignoffActions(app: App, routes: SlackRoutes, services: Services): void {
-  const { buttons } = routes;
+export function registerSignoffActions(routes: SlackRoutes, services: Services): void {
+  const { buttons, views } = routes;
   const logger = services.logger.child({ component: 'signoff-actions' });
   const context = (body: BlockButtonAction) => ({ user: body.user.id, action: body.actions[0]?.action_id });
 
@@ -118,7 +118,7 @@ export function registerSignoffActions(app: App, routes: SlackRoutes, services: 
     });
   });
 
-  app.view(CallbackIds.rejectModal, async ({ ack, body, view }) => {
+  views.on(CallbackIds.rejectModal, async ({ ack, body, view }) => {
     const field = BlockIds.rejectReason;
     const reason = view.state.values[field]?.[InputActionIds.rejectReason]?.value?.trim() ?? '';
     if (!reason || reason.length > REJECT_REASON_MAX) {

@@ -35,19 +35,51 @@ function slash(command: string) {
   };
 }
 
-function mounted(routes: SlackRoutes): App {
+function view(type: 'view_submission' | 'view_closed', callbackId: string) {
+  return {
+    type,
+    team: { id: 'T0TEAM' },
+    user: { id: 'U0USER', team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy',
+    view: { id: 'V1', callback_id: callbackId, private_metadata: '', state: { values: {} } },
+  };
+}
+
+function event(type: string) {
+  return {
+    type: 'event_callback',
+    team_id: 'T0TEAM',
+    api_app_id: 'A0APP',
+    token: 'legacy',
+    event_id: 'Ev1',
+    event_time: 1,
+    event: { type, user: 'U0USER', channel: 'D0DM', tab: 'home', event_ts: '1.2' },
+  };
+}
+
+/** A real Bolt App whose one global middleware dispatches to the routes, as the bot's does. */
+function mounted(routes: SlackRoutes, leftToBolt: string[]): App {
   const app = new App({
     receiver: idleReceiver,
     authorize: () => Promise.resolve({ botToken: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT' }),
   });
-  routes.mount(app);
+  app.use((args) => routes.dispatch(args));
+  const record = (what: string) => {
+    leftToBolt.push(what);
+    return Promise.resolve();
+  };
+  app.action(/.*/, ({ action }) => record(`action ${'action_id' in action ? action.action_id : ''}`));
+  app.command(/.*/, ({ command }) => record(`command ${command.command}`));
+  app.view({ type: 'view_closed', callback_id: /.*/ }, ({ view }) => record(`closed ${view.callback_id}`));
   return app;
 }
 
 describe('SlackRoutes', () => {
-  it('hands each button and each command to its own handler, one Bolt listener each, and claims no other key', async () => {
+  it('hands each button, command, form and event to its own handler, and leaves every other key to Bolt', async () => {
     const routes = new SlackRoutes();
     const handled: string[] = [];
+    const leftToBolt: string[] = [];
     for (const id of ['release-bot.approve', 'release-bot.reject']) {
       routes.buttons.on(id, async ({ ack, action }) => {
         handled.push(action.action_id);
@@ -60,31 +92,54 @@ describe('SlackRoutes', () => {
         await ack();
       });
     }
-    const app = mounted(routes);
+    routes.views.on('signoff_reject_modal', async ({ ack, view: submitted }) => {
+      handled.push(`submitted ${submitted.callback_id}`);
+      await ack();
+    });
+    routes.events.on('app_home_opened', ({ event: opened }) => {
+      handled.push(opened.type);
+      return Promise.resolve();
+    });
+    const app = mounted(routes, leftToBolt);
     const ack = () => Promise.resolve();
-    for (const id of ['release-bot.reject', 'release-bot.approve', 'release-botXapprove']) {
+    for (const id of [
+      'release-bot.reject',
+      'release-bot.approve',
+      'release-botXapprove',
+      'release-bot.approve2',
+    ])
       await app.processEvent({ body: press(id), ack });
-    }
     for (const name of ['/devenv', '/release', '/releases'])
       await app.processEvent({ body: slash(name), ack });
-    expect(handled).toEqual(['release-bot.reject', 'release-bot.approve', '/devenv', '/release']);
-    // Bolt is asked only about these: the dot is literal and the match whole, so look-alikes stay Bolt's
-    // to handle (or to report as unhandled).
-    const { buttons, commands } = routes;
-    expect(['release-bot.approve', 'release-bot.reject'].every((id) => buttons.pattern.test(id))).toBe(true);
-    expect(
-      ['release-botXapprove', 'release-bot.approve2', 'x-release-bot.reject'].some((id) =>
-        buttons.pattern.test(id),
-      ),
-    ).toBe(false);
-    expect(['/release', '/devenv'].every((name) => commands.pattern.test(name))).toBe(true);
-    expect(['/releases', '/devenv2', 'x/release'].some((name) => commands.pattern.test(name))).toBe(false);
+    await app.processEvent({ body: view('view_submission', 'signoff_reject_modal'), ack });
+    await app.processEvent({ body: view('view_closed', 'signoff_reject_modal'), ack });
+    await app.processEvent({ body: event('app_home_opened'), ack });
+    await app.processEvent({ body: event('app_mention'), ack });
+    expect(handled).toEqual([
+      'release-bot.reject',
+      'release-bot.approve',
+      '/devenv',
+      '/release',
+      'submitted signoff_reject_modal',
+      'app_home_opened',
+    ]);
+    // The keys are matched whole and exactly: look-alikes, and a closed form, are not ours.
+    expect(leftToBolt).toEqual([
+      'action release-botXapprove',
+      'action release-bot.approve2',
+      'command /releases',
+      'closed signoff_reject_modal',
+    ]);
   });
 
-  it('refuses a second handler for the same button or command', () => {
+  it('refuses a second handler for the same button, command or form', () => {
     const routes = new SlackRoutes();
     routes.buttons.on('release-bot.approve', () => Promise.resolve());
     routes.commands.on('/release', () => Promise.resolve());
+    routes.views.on('signoff_reject_modal', () => Promise.resolve());
+    expect(() => routes.views.on('signoff_reject_modal', () => Promise.resolve())).toThrow(
+      'two handlers for the view signoff_reject_modal',
+    );
     expect(() => routes.buttons.on('release-bot.approve', () => Promise.resolve())).toThrow(
       'two handlers for the button release-bot.approve',
     );
