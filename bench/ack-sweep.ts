@@ -47,9 +47,12 @@ function median(values: number[]): number {
 export async function benchAckSweep(): Promise<void> {
   const seconds = envNumber('BENCH_SECONDS', 10);
   const rounds = envNumber('BENCH_ROUNDS', 1);
+  // A step up in rate brings a transient to both processes (the load generator opens more connections, V8
+  // grows the young generation): each rate starts with BENCH_WARMUP_SECONDS (2) unmeasured, for both.
+  const warmup = envNumber('BENCH_WARMUP_SECONDS', 2);
   const rates = (process.env.BENCH_RATES ?? '200,500,1000').split(',').map(Number);
   console.log(
-    `\n## ack latency sweep (${rates.join(', ')}/s for ${seconds} s each, ${rounds} round${rounds > 1 ? 's' : ''}, bot and bare Bolt in turns; ${MIX.join(', ')})`,
+    `\n## ack latency sweep (${rates.join(', ')}/s for ${seconds} s each after ${warmup} s unmeasured, ${rounds} round${rounds > 1 ? 's' : ''}, bot and bare Bolt in turns; ${MIX.join(', ')})`,
   );
   const slack = await new SlackStandIn().start();
   const ours = await sweepTarget(process.env.BENCH_ENTRY ?? 'dist/main.js', slack);
@@ -58,6 +61,8 @@ export async function benchAckSweep(): Promise<void> {
   for (const rate of rates) {
     const ratios: number[] = [];
     const worst = { ours: 0, bare: 0 };
+    await measureAt(ours, rate, warmup);
+    await measureAt(bare, rate, warmup);
     for (let round = 1; round <= rounds; round++) {
       const o = await measureAt(ours, rate, seconds);
       const b = await measureAt(bare, rate, seconds);
