@@ -69,11 +69,37 @@ export function metricsHandler(
   };
 }
 
+/**
+ * How long a client may take to send its request. Slack and pipelines send theirs at once; a client that
+ * trickles headers or a body would otherwise hold a socket for Node's default 5 minutes.
+ */
+export interface RequestLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How often Node looks for connections over those limits. */
+  checkIntervalMs: number;
+}
+
+export const REQUEST_LIMITS: RequestLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 2_000,
+};
+
 /** The one HTTP server: Slack's endpoint, the probes, the metrics and our own API. */
-export function createHttpServer(routes: HttpRoutes, logger: Logger): Server {
+export function createHttpServer(
+  routes: HttpRoutes,
+  logger: Logger,
+  limits: RequestLimits = REQUEST_LIMITS,
+): Server {
   const log = logger.child({ component: 'http' });
   const serveMetrics = routes.metrics ? metricsHandler(routes.metrics) : undefined;
-  return createServer((req, res) => {
+  const options = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  };
+  return createServer(options, (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/slack/events' && routes.slackEvents && req.method === 'POST') {
