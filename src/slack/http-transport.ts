@@ -7,6 +7,11 @@ export interface HttpTransportOptions {
   timeoutMs: number;
   /** A larger answer is refused (Slack's answers to the methods we call are a few KB). */
   maxResponseBytes?: number;
+  /**
+   * An idle kept-alive connection is closed after this long (4 s), before a server's own idle timeout (often
+   * 5 s) can close it under a request being sent on it.
+   */
+  idleConnectionMs?: number;
 }
 
 /** Statuses whose Response must have no body (fetch's "null body status"). */
@@ -31,8 +36,9 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  */
 export function createHttpTransport(options: HttpTransportOptions): typeof fetch {
   const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+  const agentOptions = { keepAlive: true, maxSockets: 64, timeout: options.idleConnectionMs ?? 4_000 };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent(agentOptions);
   return async (input, init = {}) => {
     const body = sendable(init.body);
     const url = input instanceof Request ? undefined : new URL(input);
@@ -55,11 +61,9 @@ export function createHttpTransport(options: HttpTransportOptions): typeof fetch
     const secure = url.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
-      const req = send(url, {
-        method: init.method ?? 'GET',
-        headers,
-        agent: secure ? httpsAgent : httpAgent,
-      });
+      const open = () =>
+        send(url, { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent });
+      let req = open();
       // A plain timer, cleared on the answer: AbortSignal.timeout's would live on for the whole deadline.
       const timer = setTimeout(
         () => stop(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
@@ -83,29 +87,43 @@ export function createHttpTransport(options: HttpTransportOptions): typeof fetch
         settle();
         reject(new TypeError('fetch failed', { cause }));
       };
-      req.once('error', fail);
-      req.once('response', (res) => {
-        readBody(res, maxResponseBytes)
-          .then((bytes) => {
-            settle();
-            const status = res.statusCode ?? 0;
-            if (status >= 300 && status < 400 && init.redirect !== 'manual') {
-              throw new Error(`refused to follow a redirect (${status})`);
-            }
-            resolve(
-              new Response(NULL_BODY_STATUSES.has(status) ? null : decoded(bytes, res), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: headerPairs(res.rawHeaders),
-              }),
-            );
-          })
-          .catch((error: unknown) => {
-            res.destroy();
-            fail(error);
-          });
-      });
-      req.end(body);
+      let answered = false;
+      const wire = (retried: boolean) => {
+        req.once('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as we reused it: the request never reached it
+          // (Node's documented case for req.reusedSocket), so it goes once more on a new connection.
+          if (!retried && !answered && req.reusedSocket && error.code === 'ECONNRESET') {
+            req = open();
+            wire(true);
+            return;
+          }
+          fail(error);
+        });
+        req.once('response', (res) => {
+          answered = true;
+          readBody(res, maxResponseBytes)
+            .then((bytes) => {
+              settle();
+              const status = res.statusCode ?? 0;
+              if (status >= 300 && status < 400 && init.redirect !== 'manual') {
+                throw new Error(`refused to follow a redirect (${status})`);
+              }
+              resolve(
+                new Response(NULL_BODY_STATUSES.has(status) ? null : decoded(bytes, res), {
+                  status,
+                  statusText: res.statusMessage ?? '',
+                  headers: headerPairs(res.rawHeaders),
+                }),
+              );
+            })
+            .catch((error: unknown) => {
+              res.destroy();
+              fail(error);
+            });
+        });
+        req.end(body);
+      };
+      wire(false);
     });
   };
 }

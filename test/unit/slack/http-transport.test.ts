@@ -16,6 +16,7 @@ interface Received {
 class Origin {
   readonly received: Received[] = [];
   connections = 0;
+  closedConnections = 0;
   answer: (req: Received, res: ServerResponse) => void = (_req, res) => res.end('ok');
   private server?: Server;
   url = '';
@@ -35,7 +36,10 @@ class Origin {
         this.answer(received, res);
       });
     });
-    this.server.on('connection', () => this.connections++);
+    this.server.on('connection', (socket) => {
+      this.connections++;
+      socket.on('close', () => this.closedConnections++);
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -95,6 +99,33 @@ describe('the Slack HTTP transport', () => {
     for (let i = 0; i < 3; i++) await (await transport(origin.url, { method: 'POST', body: 'x' })).text();
     expect(origin.received).toHaveLength(3);
     expect(origin.connections).toBe(1);
+  });
+
+  it('closes a kept-alive connection it has not used for idleConnectionMs, before the server would', async () => {
+    const quick = createHttpTransport({ timeoutMs: 300, idleConnectionMs: 100 });
+    await (await quick(origin.url, { method: 'POST', body: 'x' })).text();
+    expect(origin.closedConnections).toBe(0);
+    await expect.poll(() => origin.closedConnections, { timeout: 2_000 }).toBe(1);
+    await (await quick(origin.url, { method: 'POST', body: 'y' })).text();
+    expect(origin.connections).toBe(2);
+  });
+
+  it('sends a request once more on a new connection when the server reset the kept-alive one it went on', async () => {
+    origin.answer = (req, res) => {
+      if (origin.received.length === 2) res.socket?.resetAndDestroy();
+      else res.end(req.body);
+    };
+    expect(await (await transport(origin.url, { method: 'POST', body: 'first' })).text()).toBe('first');
+    expect(await (await transport(origin.url, { method: 'POST', body: 'second' })).text()).toBe('second');
+    expect(origin.received.map((r) => r.body)).toEqual(['first', 'second', 'second']);
+    expect(origin.connections).toBe(2);
+  });
+
+  it('does not send a request again when a fresh connection is reset', async () => {
+    origin.answer = (_req, res) => res.socket?.resetAndDestroy();
+    const error = await transport(origin.url, { method: 'POST', body: 'once' }).catch((e: unknown) => e);
+    expect((error as TypeError).cause).toMatchObject({ code: 'ECONNRESET' });
+    expect(origin.received).toHaveLength(1);
   });
 
   it('gives up at its deadline when the caller passed no signal, and closes the connection', async () => {
