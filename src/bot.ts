@@ -25,7 +25,7 @@ import type { DevenvDeps, DevenvSettings } from './use-cases/devenvs.js';
 import { renderIstioObjects } from './domain/devenv/render-istio.js';
 import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
 import { openDatabase } from './db/database.js';
-import { createHttpServer, metricsHandler, type RouteHandler } from './http/server.js';
+import { createHttpServer, metricsHandler, serverOptions, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
 import { RELEASE_EXPORTS_ROUTE, releaseExportsHandler } from './http/release-exports.js';
 import type { GateDeps } from './use-cases/check-gate.js';
@@ -339,7 +339,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger,
   );
   await listen(server, config.http.port, config.http.host);
-  const metricsServer = config.http.metricsPort ? createServer(metricsHandler(scrape)) : undefined;
+  const metricsServer = config.http.metricsPort
+    ? createServer(serverOptions(), metricsHandler(scrape))
+    : undefined;
   if (metricsServer && config.http.metricsPort)
     await listen(metricsServer, config.http.metricsPort, config.http.host);
   if (slack.socketReceiver) await slack.socketReceiver.start();

@@ -3,6 +3,7 @@ import {
   type IncomingMessage,
   type RequestListener,
   type Server,
+  type ServerOptions,
   type ServerResponse,
 } from 'node:http';
 import type { Logger } from '../logger.js';
@@ -86,6 +87,15 @@ export const REQUEST_LIMITS: RequestLimits = {
   checkIntervalMs: 2_000,
 };
 
+/** Node's server options for those limits (the metrics port's server takes them too). */
+export function serverOptions(limits: RequestLimits = REQUEST_LIMITS): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  };
+}
+
 /** The one HTTP server: Slack's endpoint, the probes, the metrics and our own API. */
 export function createHttpServer(
   routes: HttpRoutes,
@@ -94,12 +104,7 @@ export function createHttpServer(
 ): Server {
   const log = logger.child({ component: 'http' });
   const serveMetrics = routes.metrics ? metricsHandler(routes.metrics) : undefined;
-  const options = {
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    connectionsCheckingInterval: limits.checkIntervalMs,
-  };
-  return createServer(options, (req, res) => {
+  return createServer(serverOptions(limits), (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/slack/events' && routes.slackEvents && req.method === 'POST') {
