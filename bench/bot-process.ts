@@ -6,9 +6,9 @@ import { SIGNING_SECRET, MANAGER } from '../test/support/bot-harness.js';
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import { blockActionsPayload, interactiveBody, slashCommandBody } from '../test/support/slack-payloads.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
-import { benchProcessEnv } from './inspected.js';
+import { benchNodeArgs, benchProcessEnv } from './inspected.js';
 
-/** A process started with `node --import tsx <script>` that logs a JSON line with `port` when ready. */
+/** An app started with `benchNodeArgs` that logs a JSON line with `port` when ready. */
 export interface ServerProcess {
   url: string;
   databasePath: string;
@@ -32,11 +32,7 @@ export async function startServerProcess(
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  // Compiled JavaScript (dist/, after `npm run build`) runs as in production; TypeScript goes through tsx.
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  // BENCH_NODE_FLAGS adds Node flags (for example --trace-gc) to the app's process.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...flags, ...profile, ...loader, script], {
+  const child: ChildProcess = spawn(process.execPath, benchNodeArgs(script, profile), {
     env: { ...benchProcessEnv(slack, databasePath), HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

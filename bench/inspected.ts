@@ -14,6 +14,17 @@ import {
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
 
+/**
+ * Node's arguments for a benchmarked app: `BENCH_NODE_FLAGS` (for example --trace-gc), then `extra`, then
+ * the script. Compiled JavaScript (dist/, after `npm run build`) runs as in production; TypeScript goes
+ * through tsx.
+ */
+export function benchNodeArgs(script: string, extra: string[] = []): string[] {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return [...flags, ...extra, ...loader, script];
+}
+
 /** The environment every benchmarked process starts with: the Slack stand-in, a fresh database, loopback. */
 export function benchProcessEnv(slack: SlackStandIn, databasePath: string): Record<string, string> {
   return {
@@ -49,9 +60,7 @@ export async function startInspected(
   env: Record<string, string> = {},
 ): Promise<InspectedProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-inspected-'));
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...flags, '--inspect=127.0.0.1:0', ...loader, script], {
+  const child = spawn(process.execPath, benchNodeArgs(script, ['--inspect=127.0.0.1:0']), {
     env: {
       ...benchProcessEnv(slack, join(dir, 'bench.sqlite')),
       SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
