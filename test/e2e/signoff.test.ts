@@ -120,6 +120,26 @@ describe('sign-off votes with buttons', () => {
     expect(rows('select count(*) n from votes where voter = ?', QA[2])).toEqual([{ n: 1 }]);
   });
 
+  it('refuses a reject form from someone in no required role, and stores a repeated one once', async () => {
+    const reason = (text: string) => ({
+      [BlockIds.rejectReason]: { [InputActionIds.rejectReason]: { type: 'plain_text_input', value: text } },
+    });
+    const metadata = JSON.stringify({ releaseId, revision: 1 });
+    const forged = await t.submitView(CallbackIds.rejectModal, 'UOUTSIDER', metadata, reason('no'));
+    expect(await forged.json()).toEqual({
+      response_action: 'errors',
+      errors: { [BlockIds.rejectReason]: 'You are not a sign-off member for 2.4.' },
+    });
+    expect(rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
+
+    for (let i = 0; i < 2; i++) {
+      const submitted = await t.submitView(CallbackIds.rejectModal, QA[0]!, metadata, reason('flaky login'));
+      expect(submitted.status).toBe(200);
+    }
+    expect(rows('select voter, decision from votes')).toEqual([{ voter: QA[0], decision: 'reject' }]);
+    expect(rows("select count(*) n from audit_events where action = 'vote_rejected'")).toEqual([{ n: 1 }]);
+  });
+
   it('withdraws a vote, and a withdrawal takes a signed-off release back to frozen', async () => {
     await t.click(ActionIds.approve, value(), QA[0]!);
     await t.click(ActionIds.approve, value(), QA[1]!);
