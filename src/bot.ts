@@ -55,7 +55,7 @@ import { startScheduler } from './scheduler.js';
 import { managersToTell, runDueSchedule } from './use-cases/release-calendar.js';
 import { notesFor } from './use-cases/release-notes.js';
 import { loadHome } from './use-cases/home.js';
-import { notesReply } from './slack/blocks/calendar.js';
+import { notesParts } from './slack/blocks/notes.js';
 import { homeView } from './slack/blocks/home.js';
 import { HomePublisher, type HomePublisherSettings } from './slack/home-publisher.js';
 import { JIRA_DESCRIPTION_LIMIT_BYTES, notesShortForm } from './domain/release-notes.js';
@@ -120,7 +120,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
 
   const slackDelivery = new SlackNoticeDelivery(
-    slack.client,
+    slack.outboxClient,
     db,
     config.slack.releaseChannel,
     logger.child({ component: 'notices' }),
@@ -133,7 +133,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
   });
   const notesDeps = { db, jira, logger, gatedEnvironments: config.gate.environments };
-  slackDelivery.setNotes(async (release) => notesReply(await notesFor(notesDeps, release)));
+  slackDelivery.setNotes(
+    async (release) => notesParts(await notesFor(notesDeps, release), config.http.publicUrl),
+    config.http.publicUrl,
+  );
+  slackDelivery.onRefused((reason, recovered) => metrics.slackRefused(reason, recovered));
   const managerPrincipals = config.releaseManagers?.ids ?? [];
   slackDelivery.setManagers((releaseId) =>
     managersToTell({ db, groups, managerPrincipals, logger }, releaseId),
@@ -165,7 +169,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     async (userId) =>
       homeView(await loadHome({ db, clock, access, gatedEnvironments: config.gate.environments }, userId)),
     logger.child({ component: 'app-home' }),
-    options.homes,
+    { onRefused: (reason, recovered) => metrics.slackRefused(reason, recovered), ...options.homes },
   );
   // Whatever Slack was told, App Home viewers may see too: they get a (throttled) fresh view.
   const slackThenHomes: NoticeDeliverer = {

@@ -90,6 +90,11 @@ const envSchema = z
     POD_NAMESPACE: optionalString,
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://release-bot.example.com' })
+      .optional()
+      .or(z.literal('').transform(() => undefined))
+      .transform((u) => u?.replace(/\/+$/, '')),
     DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
     RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
     RELEASE_MANAGERS: slackPrincipalList.optional(),
@@ -280,7 +285,8 @@ export interface Config {
   };
   /** On SIGTERM: how long to finish requests in flight and flush the outbox before closing. */
   shutdownGraceSeconds: number;
-  http: { port: number; host: string; metricsPort: number | undefined };
+  /** `publicUrl`: where people reach the bot's HTTP API (links to notes.md in Slack). */
+  http: { port: number; host: string; metricsPort: number | undefined; publicUrl: string | undefined };
   /** One active instance: a Lease, on by default when a cluster is configured. */
   leaderElection: {
     mode: 'auto' | 'on' | 'off';
@@ -376,7 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutSeconds: e.SLACK_TIMEOUT,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE,
-    http: { port: e.PORT, host: e.HOST, metricsPort: e.METRICS_PORT },
+    http: { port: e.PORT, host: e.HOST, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL },
     leaderElection: {
       mode: e.LEADER_ELECTION,
       leaseName: e.LEASE_NAME,

@@ -25,6 +25,7 @@ export class Metrics {
   private readonly reconcileRepairs: Counter;
   private readonly reaped: Counter;
   private readonly outboxDelivered: Counter<'outcome'>;
+  private readonly slackRefusals: Counter<'reason' | 'recovered'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -75,6 +76,12 @@ export class Metrics {
       name: 'release_bot_outbox_settled_total',
       help: 'Outbox notices settled, by outcome (delivered, failed)',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.slackRefusals = new Counter({
+      name: 'release_bot_slack_refused_total',
+      help: 'Messages and views Slack refused for their size or shape, by error, and whether a smaller form went out',
+      labelNames: ['reason', 'recovered'],
       registers,
     });
     new Gauge({
@@ -137,6 +144,10 @@ export class Metrics {
 
   outboxSettled(outcome: 'delivered' | 'failed'): void {
     this.outboxDelivered.inc({ outcome });
+  }
+
+  slackRefused(reason: string, recovered: boolean): void {
+    this.slackRefusals.inc({ reason, recovered: String(recovered) });
   }
 
   /** Times an outbound call and counts its outcome. */

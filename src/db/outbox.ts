@@ -69,8 +69,11 @@ export function countPending(db: Reader): number {
   );
 }
 
-export function setStepsDone(tx: Tx, id: number, stepsDone: number): void {
-  tx.update(outbox).set({ stepsDone }).where(eq(outbox.id, id)).run();
+export function setStepsDone(tx: Tx, id: number, stepsDone: number, memo?: unknown): void {
+  tx.update(outbox)
+    .set(memo === undefined ? { stepsDone } : { stepsDone, memo })
+    .where(eq(outbox.id, id))
+    .run();
 }
 
 export function markDelivered(db: Reader, id: number, at: Date): void {

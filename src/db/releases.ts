@@ -200,3 +200,14 @@ export function listAllAudit(db: Reader, releaseId: number): AuditRow[] {
     .orderBy(auditEvents.id)
     .all();
 }
+
+/** The audit entry of a release's latest freeze: who froze it, when, and the note they gave. */
+export function lastFreezeEvent(db: Reader, releaseId: number): AuditRow | undefined {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.releaseId, releaseId), eq(auditEvents.action, 'release_frozen')))
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .get();
+}

@@ -152,6 +152,11 @@ export const outbox = sqliteTable(
     state: text('state').$type<'pending' | 'delivered' | 'failed'>().notNull(),
     /** Steps of the notice already carried out: a retry resumes after them and never repeats one. */
     stepsDone: integer('steps_done').notNull().default(0),
+    /**
+     * What a delivery decided once and must not decide again on a retry (the parts the notes were split
+     * into), written in the transaction of the step that decided it.
+     */
+    memo: text('memo', { mode: 'json' }).$type<unknown>(),
     attempts: integer('attempts').notNull().default(0),
     notBefore: integer('not_before', { mode: 'timestamp_ms' }).notNull(),
     lastError: text('last_error'),

@@ -25,8 +25,15 @@ export type DeliveryFailure =
 /** Progress through a notice's steps, so a retry resumes after the last step that went out. */
 export interface DeliverySteps {
   readonly done: number;
-  /** Records the next step as carried out, together with what it learned (a message ts), in one transaction. */
-  complete(write?: (tx: Tx) => void): void;
+  /** What an earlier step of this notice decided for the later ones (see `complete`). */
+  readonly memo: unknown;
+  /**
+   * Records the next step as carried out, together with what it learned (a message ts), in one
+   * transaction; `memo` replaces what later steps (and retries) read as `memo`.
+   */
+  complete(write?: (tx: Tx) => void, memo?: unknown): void;
+  /** Replaces the memo without completing a step (a part refused as too long, split in two). */
+  remember(memo: unknown): void;
   /** Whether a later pending notice of the same stream is one of `kinds`. */
   supersededBy(kinds: readonly NoticeKind[]): boolean;
 }
@@ -197,16 +204,25 @@ export class OutboxRelay implements Outbox {
     const notice = row.payload as Notice;
     const deliverer = this.route(notice);
     let done = row.stepsDone;
+    let memo = row.memo;
     const steps: DeliverySteps = {
       get done() {
         return done;
       },
-      complete: (write) => {
+      get memo() {
+        return memo;
+      },
+      complete: (write, nextMemo) => {
         this.db.transaction((tx) => {
           write?.(tx);
-          setStepsDone(tx, row.id, done + 1);
+          setStepsDone(tx, row.id, done + 1, nextMemo);
         });
         done += 1;
+        if (nextMemo !== undefined) memo = nextMemo;
+      },
+      remember: (nextMemo) => {
+        this.db.transaction((tx) => setStepsDone(tx, row.id, done, nextMemo));
+        memo = nextMemo;
       },
       supersededBy: (kinds) => laterPendingOfKinds(this.db, row, [...kinds]),
     };

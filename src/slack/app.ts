@@ -8,6 +8,11 @@ export interface SlackApp {
   app: App;
   /** The bot's own Web API client (outbox, group look-ups): the bot token, our timeouts and retries. */
   client: webApi.WebClient;
+  /**
+   * The same client without retries, for the outbox: Slack may have carried out a post whose answer timed
+   * out, so a blind retry can post twice. The outbox decides what happens next, with the step counter.
+   */
+  outboxClient: webApi.WebClient;
   /** `auth.test`, cached once it succeeds and asked again after a failure. */
   whoAmI(): Promise<{ botId: string; botUserId: string }>;
   /** Present in HTTP mode: mounted on our server at /slack/events. */
@@ -32,6 +37,11 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     fetch: slackFetch,
   };
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: boltLogger });
+  const outboxClient = new webApi.WebClient(config.slack.botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    logger: boltLogger,
+  });
   // Our own authorize instead of Bolt's token verification: Bolt calls auth.test in its constructor and
   // leaves a rejection unhandled when Slack refuses the token, which would kill the process. Here a bad or
   // unverifiable token makes the bot not ready (/readyz) and is asked about again.
@@ -53,7 +63,7 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
       installerOptions: { clientOptions },
     });
     const app = new App({ ...appOptions, receiver: socketReceiver });
-    return { app, client, whoAmI, socketReceiver };
+    return { app, client, outboxClient, whoAmI, socketReceiver };
   }
   const httpReceiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
@@ -63,5 +73,5 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     processBeforeResponse: false,
   });
   const app = new App({ ...appOptions, receiver: httpReceiver });
-  return { app, client, whoAmI, httpReceiver };
+  return { app, client, outboxClient, whoAmI, httpReceiver };
 }

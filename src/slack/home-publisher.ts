@@ -1,5 +1,7 @@
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
+import { reducedHomeView } from './blocks/home.js';
+import { refusedForSize } from './slack-errors.js';
 
 export interface HomePublisherSettings {
   /** Changes within this window make one publish per viewer. */
@@ -9,6 +11,8 @@ export interface HomePublisherSettings {
   /** A viewer who has not opened the tab for this long gets no pushes (the next open re-renders). */
   viewerTtlMs: number;
   now: () => number;
+  /** Counts views Slack refused for their size: `recovered` when the smaller view went out. */
+  onRefused: (reason: string, recovered: boolean) => void;
 }
 
 export const DEFAULT_HOME_SETTINGS: HomePublisherSettings = {
@@ -16,6 +20,7 @@ export const DEFAULT_HOME_SETTINGS: HomePublisherSettings = {
   maxViewers: 500,
   viewerTtlMs: 24 * 3600_000,
   now: Date.now,
+  onRefused: () => undefined,
 };
 
 /**
@@ -95,11 +100,25 @@ export class HomePublisher {
   private async publish(userId: string, hash: string | undefined): Promise<void> {
     try {
       const view = await this.render(userId);
-      await this.client.views.publish({ user_id: userId, view, ...(hash ? { hash } : {}) });
+      try {
+        await this.client.views.publish({ user_id: userId, view, ...(hash ? { hash } : {}) });
+      } catch (error) {
+        const reason = refusedForSize(error);
+        if (!reason) throw error;
+        // Too big for Slack: the first part of the tab, with where the rest is, beats an old view.
+        await this.client.views.publish({
+          user_id: userId,
+          view: reducedHomeView(view),
+          ...(hash ? { hash } : {}),
+        });
+        this.settings.onRefused(reason, true);
+      }
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
       // A newer publish won the race; the view shown is already the newer one.
       if (code === 'hash_conflict') return;
+      const reason = refusedForSize(error);
+      if (reason) this.settings.onRefused(reason, false);
       this.logger.warn({ err: error, user: userId }, 'could not publish App Home');
     }
   }

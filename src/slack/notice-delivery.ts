@@ -5,6 +5,7 @@ import {
   getReleaseById,
   setAnnouncement,
   setAnnouncementPermalink,
+  lastFreezeEvent,
   setAnnouncementProblem,
   type ReleaseRow,
 } from '../db/releases.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { DeliveryFailure, DeliverySteps, NoticeDeliverer } from '../outbox/relay.js';
 import type { Notice, NoticeKind, ReleaseRef } from '../use-cases/ports.js';
 import { loadReleaseView } from '../use-cases/release-view.js';
+import { isFrozen } from '../domain/release.js';
 import { reminderStillWanted } from '../use-cases/release-calendar.js';
 import { signoffReminderMessage } from './blocks/calendar.js';
 import { actions, escapeText, mention, section, slackDate, type Block, type Reply } from './blocks/kit.js';
@@ -25,12 +27,27 @@ import {
 } from './blocks/release.js';
 import { ActionIds } from './ids.js';
 import type { PostToResponseUrl } from './response-url.js';
-import { channelRemedy, classifySlackError } from './slack-errors.js';
+import { channelRemedy, classifySlackError, refusedForSize } from './slack-errors.js';
+import { reducedPart } from './blocks/notes.js';
 
 /** Extra blocks other features contribute to the announcement (e.g. the Jira scope). */
 export type AnnouncementSection = (release: ReleaseRow) => Promise<Block[]>;
 
-type Step = () => Promise<((tx: Tx) => void) | void>;
+/** A step that did not complete but changed the plan (a part split after Slack refused it as too long). */
+const REPLANNED = Symbol('replanned');
+type StepResult = ((tx: Tx) => void) | { memo: unknown } | typeof REPLANNED | void;
+type Step = () => Promise<StepResult>;
+
+/** What the shipped notice remembers between attempts: the notes as they were split at the first one. */
+interface NotesMemo {
+  notesParts: Reply[];
+}
+
+function notesMemo(memo: unknown): NotesMemo | undefined {
+  return memo && typeof memo === 'object' && Array.isArray((memo as NotesMemo).notesParts)
+    ? (memo as NotesMemo)
+    : undefined;
+}
 
 /** Notices whose delivery ends with re-rendering the release's announcement from the database. */
 const REFRESHING: readonly NoticeKind[] = [
@@ -50,7 +67,9 @@ const REFRESHING: readonly NoticeKind[] = [
  */
 export class SlackNoticeDelivery implements NoticeDeliverer {
   private readonly sections: AnnouncementSection[] = [];
-  private notes: ((release: ReleaseRow) => Promise<Reply>) | undefined;
+  private notes: ((release: ReleaseRow) => Promise<Reply[]>) | undefined;
+  private refused: (reason: string, recovered: boolean) => void = () => undefined;
+  private publicUrl: string | undefined;
   private managers: (releaseId: number) => Promise<string[]> = () => Promise.resolve([]);
 
   constructor(
@@ -65,9 +84,15 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     this.sections.push(section);
   }
 
-  /** The release notes posted in the thread at ship. */
-  setNotes(notes: (release: ReleaseRow) => Promise<Reply>): void {
+  /** The release notes posted in the thread at ship, as several messages. */
+  setNotes(notes: (release: ReleaseRow) => Promise<Reply[]>, publicUrl?: string): void {
     this.notes = notes;
+    this.publicUrl = publicUrl;
+  }
+
+  /** Counts messages Slack refused for their size: `recovered` when a smaller form went out instead. */
+  onRefused(count: (reason: string, recovered: boolean) => void): void {
+    this.refused = count;
   }
 
   /** Who hears of a problem with something the calendar did (nobody asked, so nobody else would). */
@@ -80,10 +105,14 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   async deliver(notice: Notice, steps: DeliverySteps): Promise<void> {
-    const plan = this.plan(notice, steps);
-    for (let i = steps.done; i < plan.length; i++) {
-      const write = await plan[i]!();
-      steps.complete(write ?? undefined);
+    // Planned again after every step: an earlier step may decide what the later ones are (the notes' parts).
+    for (;;) {
+      const plan = this.plan(notice, steps);
+      if (steps.done >= plan.length) return;
+      const result = await plan[steps.done]!();
+      if (result === REPLANNED) continue;
+      if (typeof result === 'function') steps.complete(result);
+      else steps.complete(undefined, result?.memo);
     }
   }
 
@@ -119,10 +148,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
         this.refresh(ref, steps);
     switch (notice.kind) {
       case 'release_frozen':
-        return [
-          () => this.postAnnouncement(notice.release, notice.actor, notice.note),
-          () => this.storePermalink(notice.release),
-        ];
+        return [() => this.postAnnouncement(notice.release), () => this.storePermalink(notice.release)];
       case 'announcement_reposted':
         return this.repost(notice.release, notice.actor, notice.previous);
       case 'release_unfrozen':
@@ -169,7 +195,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
             true,
           ),
           refresh(notice.release),
-          () => this.postNotes(notice.release),
+          ...this.notesSteps(notice.release, steps),
         ];
       case 'release_rescheduled': {
         const changes = [
@@ -252,16 +278,51 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     }
   }
 
-  private async postNotes(ref: ReleaseRef): Promise<void> {
-    if (!this.notes) return;
+  /**
+   * The notes at ship: one step renders and remembers them as parts, then one step per part, so a retry
+   * never posts a part twice and never renders the notes anew (Jira may have moved on meanwhile).
+   */
+  private notesSteps(ref: ReleaseRef, steps: DeliverySteps): Step[] {
+    if (!this.notes) return [];
+    const render: Step = async () => ({ memo: { notesParts: await this.notes!(this.requireRelease(ref)) } });
+    const memo = notesMemo(steps.memo);
+    if (!memo) return [render];
+    return [render, ...memo.notesParts.map((part, i) => () => this.postNotesPart(ref, memo, i, steps))];
+  }
+
+  private async postNotesPart(ref: ReleaseRef, memo: NotesMemo, index: number, steps: DeliverySteps) {
     const release = this.requireRelease(ref);
-    const notes = await this.notes(release);
-    await this.client.chat.postMessage({
-      channel: release.announcementChannel ?? this.channel,
-      ...(release.announcementTs ? { thread_ts: release.announcementTs } : {}),
-      text: notes.text,
-      blocks: notes.blocks,
-    });
+    const part = memo.notesParts[index]!;
+    try {
+      await this.client.chat.postMessage({
+        channel: release.announcementChannel ?? this.channel,
+        ...(release.announcementTs ? { thread_ts: release.announcementTs } : {}),
+        text: part.text,
+        blocks: part.blocks,
+      });
+      return undefined;
+    } catch (error) {
+      const reason = refusedForSize(error);
+      if (!reason) throw error;
+      const smaller = reducedPart(part, release.version, this.publicUrl);
+      this.refused(reason, smaller !== undefined);
+      if (smaller) {
+        this.logger.warn({ reason, part: index }, 'Slack refused a part of the notes; sending it smaller');
+        const parts = [...memo.notesParts.slice(0, index), ...smaller, ...memo.notesParts.slice(index + 1)];
+        steps.remember({ notesParts: parts } satisfies NotesMemo);
+        return REPLANNED;
+      }
+      this.logger.error(
+        { reason, part: index },
+        'Slack refused a part of the notes even in its smallest form',
+      );
+      const text =
+        `:warning: Slack refused part ${index + 1} of the release notes of *${escapeText(release.version)}* (${reason}), even in its smallest form. ` +
+        `\`/release notes ${release.version}\` shows them; the rest of the notes went to the thread.`;
+      for (const manager of await this.managers(release.id))
+        await this.client.chat.postMessage({ channel: manager, text });
+      return undefined;
+    }
   }
 
   private async postFreezeReminder(ref: ReleaseRef, freezeAt: Date): Promise<void> {
@@ -286,10 +347,42 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     await this.client.chat.postMessage({ channel: notice.user, text: message.text, blocks: message.blocks });
   }
 
-  private async render(release: ReleaseRow, intro?: Block): Promise<{ text: string; blocks: Block[] }> {
-    const extra: Block[] = intro ? [intro] : [];
-    for (const section of this.sections) extra.push(...(await section(release)));
+  /**
+   * The announcement as it stands: who froze it, when and why (kept through every update), the sections
+   * other features add, the tally. `reduced` leaves the sections out, for a Slack that refused the whole.
+   */
+  private async render(release: ReleaseRow, reduced = false): Promise<{ text: string; blocks: Block[] }> {
+    const extra: Block[] = [];
+    const frozen = isFrozen(release.state) ? lastFreezeEvent(this.db, release.id) : undefined;
+    if (frozen)
+      extra.push(freezeAnnouncementIntro(release, frozen.actor, frozen.detail ?? undefined, frozen.at));
+    if (!reduced) for (const section of this.sections) extra.push(...(await section(release)));
     return announcementMessage(loadReleaseView(this.db, release), extra);
+  }
+
+  /**
+   * Sends a message built by `build`; when Slack refuses it for its size, sends the reduced form once. A
+   * refusal of that too is thrown: the caller's failure path tells the managers.
+   */
+  private async sendReducible<T>(
+    send: (message: { text: string; blocks: Block[] }) => Promise<T>,
+    build: (reduced: boolean) => Promise<{ text: string; blocks: Block[] }>,
+  ): Promise<T> {
+    try {
+      return await send(await build(false));
+    } catch (error) {
+      const reason = refusedForSize(error);
+      if (!reason) throw error;
+      this.logger.warn({ reason }, 'Slack refused the announcement; sending it without the extra sections');
+      try {
+        const sent = await send(await build(true));
+        this.refused(reason, true);
+        return sent;
+      } catch (again) {
+        if (refusedForSize(again)) this.refused(reason, false);
+        throw again;
+      }
+    }
   }
 
   private requireRelease(ref: ReleaseRef): ReleaseRow {
@@ -298,14 +391,17 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     return release;
   }
 
-  private async postAnnouncement(ref: ReleaseRef, actor: string, note: string | null) {
+  private async postAnnouncement(ref: ReleaseRef) {
     const release = this.requireRelease(ref);
-    const message = await this.render(release, freezeAnnouncementIntro(release, actor, note ?? undefined));
-    const posted = await this.client.chat.postMessage({
-      channel: this.channel,
-      text: `${release.version} is frozen. ${freezeRule(release.version).replace(/\*/g, '')}`,
-      blocks: message.blocks,
-    });
+    const posted = await this.sendReducible(
+      (message) =>
+        this.client.chat.postMessage({
+          channel: this.channel,
+          text: `${release.version} is frozen. ${freezeRule(release.version).replace(/\*/g, '')}`,
+          blocks: message.blocks,
+        }),
+      (reduced) => this.render(release, reduced),
+    );
     const { channel, ts } = posted;
     return (tx: Tx) => {
       if (channel && ts) setAnnouncement(tx, release.id, channel, ts);
@@ -327,7 +423,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   /** A new announcement with live buttons; the old one (if any) says where it moved. */
   private repost(ref: ReleaseRef, actor: string, previous: { channel: string; ts: string } | null): Step[] {
     return [
-      () => this.postAnnouncement(ref, actor, null),
+      () => this.postAnnouncement(ref),
       () => this.storePermalink(ref),
       async () => {
         if (!previous) return;
@@ -359,13 +455,11 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     if (steps.supersededBy(REFRESHING)) return;
     const release = this.requireRelease(ref);
     if (!release.announcementChannel || !release.announcementTs) return;
-    const message = await this.render(release);
-    await this.client.chat.update({
-      channel: release.announcementChannel,
-      ts: release.announcementTs,
-      text: message.text,
-      blocks: message.blocks,
-    });
+    const { announcementChannel: channel, announcementTs: ts } = release;
+    await this.sendReducible(
+      (message) => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }),
+      (reduced) => this.render(release, reduced),
+    );
   }
 
   private dm(user: string, text: string, blocks?: Block[]): Step {

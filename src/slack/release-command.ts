@@ -9,7 +9,7 @@ export type ReleaseCommand =
   | { name: 'create'; version: string; freeze?: WhenText; ship?: WhenText; createJiraVersions: boolean }
   | { name: 'schedule'; version: string; freeze?: WhenText; ship?: WhenText }
   | { name: 'remind'; version: string }
-  | { name: 'calendar' }
+  | { name: 'calendar'; page: number }
   | { name: 'notes'; version: string }
   | { name: 'freeze'; version: string; note?: string }
   | { name: 'unfreeze'; version: string; reason?: string }
@@ -198,7 +198,7 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   announce: (args) => ({ name: 'announce', version: requiredVersion(args, 'announce <version>') }),
   schedule: parseSchedule,
   remind: (args) => ({ name: 'remind', version: requiredVersion(args, 'remind <version>') }),
-  calendar: () => ({ name: 'calendar' }),
+  calendar: (args) => ({ name: 'calendar', page: parsePage(args[0]) }),
   notes: (args) => ({ name: 'notes', version: requiredVersion(args, 'notes <version>') }),
 };
 

@@ -25,6 +25,15 @@ export function slackPlatformError(error: unknown): string | undefined {
     : undefined;
 }
 
+/** Slack's answers to a message or view it will not take for its size or shape. */
+const SIZE_REFUSALS = new Set(['invalid_blocks', 'msg_too_long', 'msg_blocks_too_long', 'view_too_large']);
+
+/** The Slack error code when Slack refused a message or view for its size or shape. */
+export function refusedForSize(error: unknown): string | undefined {
+  const code = slackPlatformError(error);
+  return code && SIZE_REFUSALS.has(code) ? code : undefined;
+}
+
 /** What a failed Web API call means for a retry, from @slack/web-api's error codes. */
 export function classifySlackError(error: unknown): DeliveryFailure {
   const shape = (error ?? {}) as SlackErrorShape;

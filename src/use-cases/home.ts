@@ -12,6 +12,8 @@ export interface HomeRelease {
   lateChanges: LateChange[];
   /** The reader is in one of its required roles and votes are open. */
   mayVote: boolean;
+  /** The reader may vote and has not voted on the current revision. */
+  awaitsReader: boolean;
   mayManage: boolean;
 }
 
@@ -43,12 +45,51 @@ export async function loadHome(
     const { release } = view;
     const principals = (release.requiredRoles ?? []).flatMap((r) => r.members);
     const mayVote = isFrozen(release.state) && (await safely(() => deps.access.isAmong(userId, principals)));
+    const tally = view.tally;
+    const voted =
+      tally !== undefined &&
+      (tally.rejections.some((v) => v.voter === userId) ||
+        tally.roles.some((r) => r.approvedBy.includes(userId)));
     releases.push({
       view,
       lateChanges: release.frozenAt ? lateChangesOf(deps.db, release, deps.gatedEnvironments) : [],
       mayVote,
+      awaitsReader: mayVote && !voted,
       mayManage,
     });
   }
-  return { releases, liveDevenvs, mine: listDevenvs(deps, userId), calendar: upcomingCalendar(deps) };
+  return {
+    releases: orderForReader(releases),
+    liveDevenvs,
+    mine: listDevenvs(deps, userId),
+    calendar: upcomingCalendar(deps),
+  };
+}
+
+/** 0: waits for the reader's vote; 1: frozen or signed off; 2: planned. */
+function urgency(item: HomeRelease): number {
+  if (item.awaitsReader) return 0;
+  return isFrozen(item.view.release.state) ? 1 : 2;
+}
+
+/** The date a release is heading for next: its ship once frozen, its freeze before. */
+function nextDate(item: HomeRelease): number {
+  const { release } = item.view;
+  const at = isFrozen(release.state)
+    ? (release.shipAt ?? release.freezeAt)
+    : (release.freezeAt ?? release.shipAt);
+  return at?.getTime() ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * What needs the reader first: releases waiting for their vote, then the other frozen and signed-off
+ * ones, then planned ones; within each, the nearest date first (undated last, oldest created first).
+ */
+export function orderForReader(items: readonly HomeRelease[]): HomeRelease[] {
+  return [...items].sort(
+    (a, b) =>
+      urgency(a) - urgency(b) ||
+      nextDate(a) - nextDate(b) ||
+      a.view.release.createdAt.getTime() - b.view.release.createdAt.getTime(),
+  );
 }

@@ -56,12 +56,14 @@ export function auditPage(
   version: string,
   page: number,
   pageSize: number,
-): { release: ReleaseRow; rows: AuditRow[]; totalPages: number } {
+): { release: ReleaseRow; rows: AuditRow[]; totalPages: number; total: number } {
   const release = requireRelease(db, version);
+  const total = countAudit(db, release.id);
   return {
     release,
     rows: listAudit(db, release.id, pageSize, page),
-    totalPages: Math.max(1, Math.ceil(countAudit(db, release.id) / pageSize)),
+    totalPages: Math.max(1, Math.ceil(total / pageSize)),
+    total,
   };
 }
 

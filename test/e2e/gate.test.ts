@@ -96,7 +96,9 @@ describe('the freeze gate for CI/CD', () => {
     expect(String(notice.args.text)).toContain('<@UQA00001>: your sign-off is now stale');
     const log = replyText(await t.command('/release', 'log 2.4'));
     expect(log).toContain('*gate_allowed*');
-    expect(log).toContain('blog-service preprod [BLOG-1] abc123def https://ci.example.com/pipelines/42');
+    expect(log).toContain(
+      'blog-service preprod [BLOG-1] abc123def <https://ci.example.com/pipelines/42|pipeline #42>: every issue is a fix for 2.4',
+    );
   });
 
   it.each([

@@ -65,11 +65,23 @@ describe('release notes and late changes', () => {
     await t.command('/release', 'ship 2.4');
     await outboxSettled(t);
     const ts = queryRows(t.databasePath, 'select announcement_ts from releases')[0]!.announcement_ts;
-    const posted = t.slack
-      .deliveredOf('chat.postMessage')
-      .find((c) => c.args.thread_ts === ts && String(c.args.text).startsWith('Release notes of 2.4'));
-    expect(posted).toBeDefined();
-    expect(JSON.stringify(posted!.args.blocks)).toContain('Login fails 2');
+    const thread = t.slack.deliveredOf('chat.postMessage').filter((c) => c.args.thread_ts === ts);
+    const first = thread.findIndex((c) => String(c.args.text).startsWith('Release notes of 2.4'));
+    // The summary, one message per ticket type, the late changes and the sign-offs, in that order.
+    const notesTitles = thread
+      .slice(first)
+      .map((c) => String(c.args.text))
+      .filter((text) => !text.startsWith(':'));
+    expect(notesTitles).toEqual([
+      'Release notes of 2.4',
+      'Bugs (2)',
+      'Stories (1)',
+      'Tasks (1)',
+      'Other (1)',
+      'Late changes (1 since the freeze)',
+      'Sign-offs',
+    ]);
+    expect(JSON.stringify(thread[first + 1]!.args.blocks)).toContain('Login fails 2');
     // Off by default: the Jira description stays as it was.
     expect(jira.version('BLOG', '2.4')!.description).toBeUndefined();
   });

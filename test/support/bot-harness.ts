@@ -128,6 +128,11 @@ export async function startTestBot(
       await bot.stop();
       if (!options.slack) await slack.stop();
       if (!options.databasePath) rmSync(dir, { recursive: true, force: true });
+      if (slack.refusals.length > 0 && !slack.expectRefusals) {
+        throw new Error(
+          `Slack would have refused ${slack.refusals.length} message(s): ${JSON.stringify(slack.refusals.slice(0, 3))}`,
+        );
+      }
     },
   };
 }
@@ -135,9 +140,15 @@ export async function startTestBot(
 /** The mrkdwn of every block of a reply, joined: what a person reads. */
 export function replyText(reply: Record<string, unknown>): string {
   const blocks =
-    (reply.blocks as { text?: { text?: string }; elements?: { text?: string }[] }[] | undefined) ?? [];
+    (reply.blocks as
+      | { text?: { text?: string }; fields?: { text?: string }[]; elements?: { text?: string }[] }[]
+      | undefined) ?? [];
   return [
     typeof reply.text === 'string' ? reply.text : '',
-    ...blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text ?? '')]),
+    ...blocks.flatMap((b) => [
+      b.text?.text ?? '',
+      ...(b.fields ?? []).map((f) => f.text ?? ''),
+      ...(b.elements ?? []).map((e) => e.text ?? ''),
+    ]),
   ].join('\n');
 }

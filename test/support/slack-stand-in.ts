@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { messageRefusal, viewRefusal } from './slack-limits.js';
 
 /** A Web API call as the stand-in received it: form or JSON fields, with JSON-valued fields parsed. */
 export interface RecordedCall {
@@ -56,8 +57,18 @@ export class SlackStandIn {
   readonly responses: ResponseUrlPost[] = [];
   readonly userGroups = new Map<string, string[]>();
   readonly socketAcks: Record<string, unknown>[] = [];
+  /** Messages and views refused for breaking Slack's limits: a test bot fails its test on any, unless told. */
+  readonly refusals: { method: string; error: string; why: string }[] = [];
+  /** Refusals a test provokes on purpose (a too-long message) and checks itself. */
+  expectRefusals = false;
   private readonly homeHashes = new Map<string, string>();
   private readonly failures = new Map<string, string>();
+  private readonly conditional: {
+    method: string;
+    matches: (args: Record<string, unknown>) => boolean;
+    error: string;
+    remaining: number;
+  }[] = [];
   private server?: Server;
   private sockets?: WebSocketServer;
   private socket?: WebSocket;
@@ -127,6 +138,16 @@ export class SlackStandIn {
   newResponseUrl(): { id: string; url: string } {
     const id = `r${++this.responseCounter}`;
     return { id, url: `${this.url}/response/${id}` };
+  }
+
+  /** Makes the next `times` calls of `method` whose arguments match answer `{ ok: false, error }`. */
+  failWhen(
+    method: string,
+    matches: (args: Record<string, unknown>) => boolean,
+    error: string,
+    times = 1,
+  ): void {
+    this.conditional.push({ method, matches, error, remaining: times });
   }
 
   /** Makes the next call of `method` answer `{ ok: false, error }`. */
@@ -216,10 +237,15 @@ export class SlackStandIn {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const raw = await readAll(req);
     if (path.startsWith('/response/')) {
-      this.responses.push({
-        id: path.slice('/response/'.length),
-        body: JSON.parse(raw) as Record<string, unknown>,
-      });
+      const body = JSON.parse(raw) as Record<string, unknown>;
+      const refused = messageRefusal(body);
+      if (refused) {
+        this.refusals.push({ method: 'response_url', ...refused });
+        this.notify();
+        // Slack answers a response_url post it will not show with a 4xx and the error in the body.
+        return { status: 400, body: refused.error };
+      }
+      this.responses.push({ id: path.slice('/response/'.length), body });
       this.notify();
       const fault = this.takeFault('response_url');
       if (fault?.kind === 'hang') return { status: 0, body: '', hang: true };
@@ -239,6 +265,11 @@ export class SlackStandIn {
       this.failures.delete(method);
       return { status: 200, body: { ok: false, error: failure } };
     }
+    const when = this.conditional.find((c) => c.method === method && c.remaining > 0 && c.matches(args));
+    if (when) {
+      when.remaining -= 1;
+      return { status: 200, body: { ok: false, error: when.error } };
+    }
     const fault = this.takeFault(method);
     if (fault?.kind === 'hang') return { status: 0, body: '', hang: true };
     if (fault?.kind === 'http') return { status: fault.status, body: 'upstream error' };
@@ -250,6 +281,17 @@ export class SlackStandIn {
       };
     }
     if (fault?.kind === 'error') return { status: 200, body: { ok: false, error: fault.error } };
+    const refused =
+      method === 'chat.postMessage' || method === 'chat.update' || method === 'chat.postEphemeral'
+        ? messageRefusal(args)
+        : method.startsWith('views.') && args.view && typeof args.view === 'object'
+          ? viewRefusal(args.view as Record<string, unknown>)
+          : undefined;
+    if (refused) {
+      this.refusals.push({ method, ...refused });
+      this.notify();
+      return { status: 200, body: { ok: false, error: refused.error } };
+    }
     const answer = this.answer(method, args);
     if (answer.ok === true) {
       this.delivered.push(call);

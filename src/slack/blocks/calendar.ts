@@ -1,110 +1,78 @@
-import {
-  describeLateChange,
-  groupTitle,
-  NOTE_GROUPS,
-  type LateChange,
-  type ReleaseNotes,
-} from '../../domain/release-notes.js';
+import type { LateChange } from '../../domain/release-notes.js';
 import type { CalendarEntry } from '../../use-cases/release-calendar.js';
 import { ActionIds } from '../ids.js';
 import {
   actions,
   context,
   escapeText,
-  header,
-  mention,
   section,
   slackDate,
   textReply,
   type Block,
   type Reply,
 } from './kit.js';
+import { fitLines, packLines, SLACK_LIMITS } from './fit.js';
+import { lateChangeLine } from './notes.js';
+
+function calendarLine(e: CalendarEntry): string {
+  const icon = e.what === 'freeze' ? ':snowflake:' : ':rocket:';
+  const overdue = e.overdue ? ' · _overdue_' : '';
+  return `${icon} ${slackDate(e.at)} *${escapeText(e.release.version)}* ${e.what}s${overdue}`;
+}
 
 /** Upcoming freezes and ships, in each reader's own zone (Slack renders the dates). */
 export function calendarLines(entries: readonly CalendarEntry[], limit: number): string[] {
-  const lines = entries.slice(0, limit).map((e) => {
-    const icon = e.what === 'freeze' ? ':snowflake:' : ':rocket:';
-    const overdue = e.overdue ? ' · _overdue_' : '';
-    return `${icon} ${slackDate(e.at)} *${escapeText(e.release.version)}* ${e.what}s${overdue}`;
-  });
+  const lines = entries.slice(0, limit).map(calendarLine);
   if (entries.length > limit) lines.push(`and ${entries.length - limit} more: \`/release calendar\``);
   return lines;
 }
 
-export function calendarReply(entries: readonly CalendarEntry[]): Reply {
+export const CALENDAR_PAGE_SIZE = 25;
+
+export function calendarReply(entries: readonly CalendarEntry[], page = 1): Reply {
   if (entries.length === 0) {
     return textReply(
       'Nothing on the calendar. `/release create 2.5 freeze=2026-12-01 ship=2026-12-08` plans a release with dates.',
     );
   }
-  const lines = calendarLines(entries, 40);
+  const pages = Math.ceil(entries.length / CALENDAR_PAGE_SIZE);
+  const shown = entries.slice((page - 1) * CALENDAR_PAGE_SIZE, page * CALENDAR_PAGE_SIZE);
+  if (shown.length === 0)
+    return textReply(
+      `The calendar has ${pages} page${pages === 1 ? '' : 's'}: try \`/release calendar page=${pages}\`.`,
+    );
+  const after = entries.length - (page - 1) * CALENDAR_PAGE_SIZE - shown.length;
+  const lines = shown.map(calendarLine);
+  const sections = packLines(
+    [`*Release calendar* (times in your own zone${pages > 1 ? `, page ${page} of ${pages}` : ''})`, ...lines],
+    SLACK_LIMITS.sectionText,
+  ).map(section);
   return {
     text: 'Release calendar',
-    blocks: [section(`*Release calendar* (times in your own zone)\n${lines.join('\n')}`)],
+    blocks: [
+      ...sections,
+      ...(after > 0 ? [context(`and ${after} more: \`/release calendar page=${page + 1}\``)] : []),
+    ],
   };
 }
 
 /** Late changes as mrkdwn lines, newest last; at most `limit`, then where to see them all. */
 export function lateChangeLines(changes: readonly LateChange[], version: string, limit: number): string[] {
-  const shown = changes.slice(-limit).map((change) => {
-    const text = escapeText(describeLateChange(change));
-    return change.kind === 'gate' && change.pipelineUrl && /^https?:\/\//.test(change.pipelineUrl)
-      ? `• ${text} (<${change.pipelineUrl}|pipeline>)`
-      : `• ${text}`;
-  });
+  const shown = changes.slice(-limit).map(lateChangeLine);
   if (changes.length > limit)
     shown.unshift(`_${changes.length - limit} earlier: \`/release notes ${version}\`_`);
   return shown;
 }
 
 export function lateChangesSection(changes: readonly LateChange[], version: string, limit = 5): Block {
-  return section(
-    changes.length === 0
-      ? '*Late changes:* none since the freeze.'
-      : `*Late changes* (${changes.length} since the freeze)\n${lateChangeLines(changes, version, limit).join('\n')}`,
-  );
-}
-
-/** Slack allows 50 blocks in a message; the notes stop well before and say where the rest is. */
-const NOTES_MAX_BLOCKS = 45;
-const TICKETS_PER_SECTION = 25;
-
-export function notesReply(notes: ReleaseNotes): Reply {
-  const blocks: Block[] = [header(`Release notes: ${notes.version}`)];
-  if (!notes.tickets) {
-    blocks.push(
-      section(`_Tickets not listed: ${escapeText(notes.ticketsProblem ?? 'Jira is not connected')}._`),
-    );
-  } else {
-    for (const group of NOTE_GROUPS) {
-      const issues = notes.tickets[group];
-      if (issues.length === 0) continue;
-      for (let i = 0; i < issues.length; i += TICKETS_PER_SECTION) {
-        const lines = issues
-          .slice(i, i + TICKETS_PER_SECTION)
-          .map((issue) => `• <${notes.ticketUrl(issue.key)}|${issue.key}> ${escapeText(issue.summary)}`);
-        blocks.push(
-          section(`${i === 0 ? `*${groupTitle(group)}* (${issues.length})\n` : ''}${lines.join('\n')}`),
-        );
-      }
-    }
-  }
-  blocks.push(lateChangesSection(notes.lateChanges, notes.version, 20));
-  const signoffs = notes.signoffs.map(
-    (s) =>
-      `• ${mention(s.voter)} ${s.decision === 'approve' ? 'approved' : `rejected: _${escapeText(s.reason ?? '')}_`} (${escapeText(s.roles.join(', '))}) on revision ${s.revision}, ${slackDate(s.at)}`,
-  );
-  blocks.push(section(`*Sign-offs*\n${signoffs.length > 0 ? signoffs.join('\n') : 'none yet'}`));
-  if (blocks.length > NOTES_MAX_BLOCKS) {
-    const cut = blocks.length - NOTES_MAX_BLOCKS + 1;
-    blocks.splice(NOTES_MAX_BLOCKS - 3, cut);
-    blocks.splice(
-      NOTES_MAX_BLOCKS - 3,
-      0,
-      context('The ticket list is cut here: `GET /api/v1/releases/<version>/notes.md` has all of it.'),
-    );
-  }
-  return { text: `Release notes of ${notes.version}`, blocks };
+  if (changes.length === 0) return section('*Late changes:* none since the freeze.');
+  const { text } = fitLines([...changes].reverse().map(lateChangeLine), {
+    limit: SLACK_LIMITS.sectionText,
+    maxLines: limit,
+    head: `*Late changes* (${changes.length} since the freeze)`,
+    more: (hidden) => `_and ${hidden} earlier: \`/release notes ${version}\`_`,
+  });
+  return section(text);
 }
 
 /** The sign-off reminder DM: what is awaited, with the same buttons as the announcement. */

@@ -2,6 +2,7 @@ import type { ExceptionRow } from '../../db/gate.js';
 import type { ReleaseRow } from '../../db/releases.js';
 import { ActionIds } from '../ids.js';
 import { actions, context, escapeText, mention, section, slackDate, textReply, type Reply } from './kit.js';
+import { cutSafely } from './fit.js';
 
 const STATE_WORDS: Record<ExceptionRow['state'], string> = {
   pending: ':hourglass_flowing_sand: pending',
@@ -45,7 +46,7 @@ export function exceptionsListReply(release: ReleaseRow, exceptions: ExceptionRo
   if (exceptions.length === 0) return textReply(`No freeze exceptions for ${release.version}.`);
   const lines = exceptions.map(
     (e) =>
-      `#${e.id} ${STATE_WORDS[e.state]} · *${e.issueKey}* → *${e.service}* · by ${mention(e.requestedBy)} · ${escapeText(e.reason).slice(0, 200)}`,
+      `#${e.id} ${STATE_WORDS[e.state]} · *${e.issueKey}* → *${e.service}* · by ${mention(e.requestedBy)} · ${cutSafely(escapeText(e.reason), 200)}`,
   );
   return {
     text: `Freeze exceptions of ${release.version}`,

@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { describeState, isFrozen } from '../../domain/release.js';
 import type { HomeModel, HomeRelease } from '../../use-cases/home.js';
 import { ActionIds } from '../ids.js';
-import { calendarLines, lateChangeLines } from './calendar.js';
+import { calendarLines, lateChangesSection } from './calendar.js';
 import {
   actions,
   context,
@@ -14,7 +14,7 @@ import {
   type Block,
   type ButtonSpec,
 } from './kit.js';
-import { tallyLines } from './release.js';
+import { tallyBlocks } from './release.js';
 
 /** Slack refuses a view of more than 100 blocks. */
 export const VIEW_BLOCK_LIMIT = 100;
@@ -68,18 +68,9 @@ function releaseBlocks(item: HomeRelease): Block[] {
     release.freezeAt && release.state === 'planned' ? `freezes ${slackDate(release.freezeAt)}` : undefined,
     release.shipAt ? `ships ${slackDate(release.shipAt)}` : undefined,
   ].filter(Boolean);
-  const lines = [
-    `*${escapeText(release.version)}* · ${describeState(release.state)}${isFrozen(release.state) ? ` · revision ${release.revision}` : ''}${dates.length ? ` · ${dates.join(', ')}` : ''}`,
-    ...(tally ? tallyLines(tally) : []),
-  ];
-  const blocks: Block[] = [section(lines.join('\n'))];
-  if (item.lateChanges.length > 0) {
-    blocks.push(
-      section(
-        `*Late changes* (${item.lateChanges.length})\n${lateChangeLines(item.lateChanges, release.version, 3).join('\n')}`,
-      ),
-    );
-  }
+  const title = `${item.awaitsReader ? ':ballot_box_with_ballot: ' : ''}*${escapeText(release.version)}* · ${describeState(release.state)}${isFrozen(release.state) ? ` · revision ${release.revision}` : ''}${dates.length ? ` · ${dates.join(', ')}` : ''}${item.awaitsReader ? ' · _waits for your vote_' : ''}`;
+  const blocks: Block[] = tally ? tallyBlocks(tally, title) : [section(title)];
+  if (item.lateChanges.length > 0) blocks.push(lateChangesSection(item.lateChanges, release.version, 3));
   const buttons = releaseButtons(item);
   if (buttons.length > 0) blocks.push(actions(`home-release:${release.id}`, buttons));
   return blocks;
@@ -130,4 +121,23 @@ export function homeView(model: HomeModel): types.HomeView {
     ),
   );
   return { type: 'home', blocks: blocks.slice(0, VIEW_BLOCK_LIMIT) };
+}
+
+/** Blocks kept when Slack refuses the whole Home tab: the releases at the top, which come first. */
+const REDUCED_HOME_BLOCKS = 30;
+
+/** The Home tab cut to its first blocks, with where everything is; the last resort after a refusal. */
+export function reducedHomeView(view: types.HomeView): types.HomeView {
+  const kept = view.blocks.slice(0, REDUCED_HOME_BLOCKS);
+  // Buttons without their release line above would be ambiguous: never end on an actions block.
+  while (kept.length > 0 && kept.at(-1)!.type === 'actions') kept.pop();
+  return {
+    type: 'home',
+    blocks: [
+      ...kept,
+      context(
+        'Slack refused the whole tab as too large, so this is its first part: `/release status`, `/release calendar` and `/devenv list` show everything.',
+      ),
+    ],
+  };
 }

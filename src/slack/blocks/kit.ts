@@ -1,26 +1,39 @@
 import type { types } from '@slack/bolt';
+import { cutSafely, SLACK_LIMITS } from './fit.js';
 
 export type Block = types.KnownBlock;
 
-/** Slack rejects a section whose text is over 3000 characters. */
-const SECTION_TEXT_LIMIT = 3000;
-
-export function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+/**
+ * A section of mrkdwn. Builders fit their text with `fitLines` first; the cut here is only the last
+ * guard, and it never cuts inside markup.
+ */
+export function section(markdown: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: cutSafely(markdown, SLACK_LIMITS.sectionText) } };
 }
 
-export function section(markdown: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(markdown, SECTION_TEXT_LIMIT) } };
+/** A section of up to ten short mrkdwn fields, shown in two columns. */
+export function fieldsSection(fields: readonly string[]): Block {
+  return {
+    type: 'section',
+    fields: fields
+      .slice(0, SLACK_LIMITS.sectionFields)
+      .map((text) => ({ type: 'mrkdwn', text: cutSafely(text, SLACK_LIMITS.fieldText) })),
+  };
 }
 
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, 150), emoji: true } };
+  return {
+    type: 'header',
+    text: { type: 'plain_text', text: cutSafely(text, SLACK_LIMITS.headerText), emoji: true },
+  };
 }
 
 export function context(...markdown: string[]): Block {
   return {
     type: 'context',
-    elements: markdown.map((text) => ({ type: 'mrkdwn', text: truncate(text, 3000) })),
+    elements: markdown
+      .slice(0, SLACK_LIMITS.contextElements)
+      .map((text) => ({ type: 'mrkdwn', text: cutSafely(text, SLACK_LIMITS.contextText) })),
   };
 }
 

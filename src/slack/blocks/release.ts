@@ -8,6 +8,7 @@ import {
   context,
   divider,
   escapeText,
+  fieldsSection,
   header,
   mention,
   section,
@@ -16,6 +17,7 @@ import {
   type Block,
   type Reply,
 } from './kit.js';
+import { cutSafely, fitLines, link, packLines, SLACK_LIMITS } from './fit.js';
 
 const STATE_EMOJI: Record<ReleaseRow['state'], string> = {
   planned: ':spiral_calendar_pad:',
@@ -35,7 +37,7 @@ export const RELEASE_HELP: readonly [string, string][] = [
     'plan a release; it freezes by itself at the freeze time',
   ],
   ['schedule <version> [freeze=…] [ship=…]', 'move the freeze or ship time'],
-  ['calendar', 'upcoming freezes and ships'],
+  ['calendar [page=N]', 'upcoming freezes and ships'],
   ['remind <version>', 'DM everyone whose sign-off is missing, now'],
   ['notes <version>', 'release notes: tickets by type, late changes, sign-offs'],
   ['freeze <version> [note]', 'freeze the candidate and open sign-off'],
@@ -67,24 +69,56 @@ export function releaseHelp(): Reply {
   };
 }
 
-export function tallyLines(tally: SignoffTally): string[] {
-  const lines = tally.roles.map((role) => {
-    const who = role.approvedBy.map(mention).join(', ');
-    const status = role.missing === 0 ? ':white_check_mark:' : ':hourglass_flowing_sand:';
-    const missing = role.missing > 0 ? ` · ${role.missing} more needed` : '';
-    return `${status} *${role.role}* ${role.approvedBy.length}/${role.quorum}${who ? ` (${who})` : ''}${missing}`;
-  });
+/**
+ * Characters the role lines may take together: approvers are named while their role's share lasts, then
+ * counted, so twelve roles of big groups still fit one message beside the rest of the announcement.
+ */
+const ROLE_LINES_BUDGET = 4_800;
+/** Up to this many roles read best as lines; more go in two-column fields. */
+const ROLES_AS_LINES = 6;
+
+function roleLine(role: SignoffTally['roles'][number], budget: number): string {
+  const status = role.missing === 0 ? ':white_check_mark:' : ':hourglass_flowing_sand:';
+  const missing = role.missing > 0 ? ` · ${role.missing} more needed` : '';
+  const lead = `${status} *${cutSafely(escapeText(role.role), 60)}* ${role.approvedBy.length}/${role.quorum}`;
+  if (role.approvedBy.length === 0) return `${lead}${missing}`;
+  const who = fitLines(role.approvedBy.map(mention), {
+    limit: Math.max(40, budget - lead.length - missing.length - 3),
+    separator: ', ',
+    more: (n) => `+${n}`,
+  }).text;
+  return `${lead} (${who})${missing}`;
+}
+
+function rejectionLine(rejection: SignoffTally['rejections'][number]): string {
+  return `:x: ${mention(rejection.voter)} rejected: _${cutSafely(escapeText(rejection.reason ?? ''), 300)}_`;
+}
+
+/**
+ * The whole tally: rejections first (they decide the release), then every role, one line each, in
+ * fields when there are many. Nothing is ever cut away: each block stays within Slack's limits on its own.
+ */
+export function tallyBlocks(tally: SignoffTally, title: string): Block[] {
+  const lead = [title, ...tally.rejections.map(rejectionLine)];
   if (tally.roles.length === 0)
-    lines.push(':warning: No sign-off roles were configured when this release was frozen.');
-  for (const rejection of tally.rejections) {
-    lines.push(`:x: ${mention(rejection.voter)} rejected: _${escapeText(rejection.reason ?? '')}_`);
+    lead.push(':warning: No sign-off roles were configured when this release was frozen.');
+  const blocks: Block[] = packLines(lead, SLACK_LIMITS.sectionText).map(section);
+  const share = Math.max(200, Math.floor(ROLE_LINES_BUDGET / Math.max(1, tally.roles.length)));
+  const roles = tally.roles.map((role) => roleLine(role, share));
+  if (roles.length <= ROLES_AS_LINES) blocks.push(...packLines(roles, SLACK_LIMITS.sectionText).map(section));
+  else {
+    for (let i = 0; i < roles.length; i += SLACK_LIMITS.sectionFields)
+      blocks.push(fieldsSection(roles.slice(i, i + SLACK_LIMITS.sectionFields)));
   }
   if (tally.stale.length > 0) {
-    lines.push(
-      `:hourglass: Stale (given for an earlier revision, no longer counted): ${tally.stale.map((v) => mention(v.voter)).join(', ')}`,
+    const head = ':hourglass: Stale (given for an earlier revision, no longer counted): ';
+    const voters = fitLines(
+      tally.stale.map((v) => mention(v.voter)),
+      { limit: SLACK_LIMITS.contextText - head.length, separator: ', ', more: (n) => `and ${n} more` },
     );
+    blocks.push(context(`${head}${voters.text}`));
   }
-  return lines;
+  return blocks;
 }
 
 export function announcementMessage(view: ReleaseView, extraBlocks: Block[] = []): Reply {
@@ -103,10 +137,7 @@ export function announcementMessage(view: ReleaseView, extraBlocks: Block[] = []
     ...extraBlocks,
   ];
   if (tally) {
-    blocks.push(
-      divider(),
-      section(`*Sign-off* (revision ${release.revision})\n${tallyLines(tally).join('\n')}`),
-    );
+    blocks.push(divider(), ...tallyBlocks(tally, `*Sign-off* (revision ${release.revision})`));
   }
   if (isFrozen(release.state)) {
     const value = `${release.id}:${release.revision}`;
@@ -154,11 +185,16 @@ export function announcementMovedMessage(release: ReleaseRow): Reply {
   };
 }
 
-export function freezeAnnouncementIntro(release: ReleaseRow, actor: string, note: string | undefined): Block {
+export function freezeAnnouncementIntro(
+  release: ReleaseRow,
+  actor: string,
+  note: string | undefined,
+  at: Date,
+): Block {
   const who = actor === 'schedule' ? ':alarm_clock: The release calendar' : mention(actor);
   return section(
-    `${who} froze *${escapeText(release.version)}* ${slackDate(release.updatedAt)}.` +
-      (note ? `\n> ${escapeText(note)}` : ''),
+    `${who} froze *${escapeText(release.version)}* ${slackDate(at)}.` +
+      (note ? `\n> ${cutSafely(escapeText(note).replace(/\n/g, '\n> '), 1500)}` : ''),
   );
 }
 
@@ -174,7 +210,7 @@ export function releaseStatusReply(view: ReleaseView, extraBlocks: Block[] = [])
     `*Live developer environments:* ${view.liveDevenvs}`,
   ].filter(Boolean);
   const blocks: Block[] = [header(`Release ${release.version}`), section(facts.join('\n')), ...extraBlocks];
-  if (view.tally) blocks.push(section(`*Sign-off*\n${tallyLines(view.tally).join('\n')}`));
+  if (view.tally) blocks.push(...tallyBlocks(view.tally, '*Sign-off*'));
   if (release.announcementChannel && release.announcementTs) {
     blocks.push(context(`Announced in <#${release.announcementChannel}>`));
   }
@@ -214,25 +250,51 @@ export function releaseListReply(rows: ReleaseRow[]): Reply {
 
 export const AUDIT_PAGE_SIZE = 20;
 
+/** An audit line stays short even when what it records carried a 1,500-character pipeline URL. */
+const AUDIT_LINE_MAX = 450;
+
+/** People's text with every http(s) URL in it shown as a link with a short label. */
+export function withShortLinks(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const match of text.matchAll(/https?:\/\/[^\s<>|]+/gi)) {
+    // Punctuation after a URL ends the sentence, not the URL ("…/pipelines/12: refused").
+    const url = match[0].replace(/[.,:;!?)\]]+$/, '');
+    out += escapeText(text.slice(at, match.index));
+    out += link(url);
+    at = match.index + url.length;
+  }
+  return out + escapeText(text.slice(at));
+}
+
 export function auditLogReply(
   release: ReleaseRow,
   rows: AuditRow[],
   page: number,
   totalPages: number,
+  total: number,
 ): Reply {
   if (rows.length === 0) return textReply(`No audit entries for ${release.version} on page ${page}.`);
   const lines = rows.map((row) => {
     const move = row.fromState || row.toState ? ` ${row.fromState ?? '∅'} → ${row.toState ?? '∅'}` : '';
-    const detail = row.detail ? `: ${escapeText(row.detail)}` : '';
-    const command = row.commandText ? ` \`${escapeText(row.commandText).slice(0, 200)}\`` : '';
-    return `${slackDate(row.at)} ${mention(row.actor)} *${row.action}*${move}${detail}${command}`;
+    const detail = row.detail ? `: ${withShortLinks(row.detail)}` : '';
+    const command = row.commandText ? ` \`${cutSafely(escapeText(row.commandText), 200)}\`` : '';
+    return cutSafely(
+      `${slackDate(row.at)} ${mention(row.actor)} *${row.action}*${move}${detail}${command}`,
+      AUDIT_LINE_MAX,
+    );
   });
   const blocks: Block[] = [
     section(`*Audit log of ${escapeText(release.version)}* (page ${page} of ${totalPages}, newest first)`),
-    ...chunk(lines, 5).map((group) => section(group.join('\n'))),
+    ...packLines(lines, SLACK_LIMITS.sectionText).map(section),
   ];
   if (page < totalPages) {
-    blocks.push(context(`Older entries: \`/release log ${release.version} page=${page + 1}\``));
+    const older = total - (page - 1) * AUDIT_PAGE_SIZE - rows.length;
+    blocks.push(
+      context(
+        `and ${older} more: \`/release log ${release.version} page=${page + 1}\`, or all of them in \`audit.csv\``,
+      ),
+    );
   }
   return { text: `Audit log of ${release.version}`, blocks };
 }
@@ -245,10 +307,4 @@ export function voteLine(
     return `:heavy_check_mark: ${mention(voter)} approved (${vote.roles.join(', ')})`;
   if (vote.decision === 'reject') return `:x: ${mention(voter)} rejected: _${escapeText(vote.reason ?? '')}_`;
   return `:leftwards_arrow_with_hook: ${mention(voter)} withdrew their vote`;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const groups: T[][] = [];
-  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
-  return groups;
 }

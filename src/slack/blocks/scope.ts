@@ -2,12 +2,13 @@ import type { ReleaseScope } from '../../domain/scope.js';
 import type { ScopeView } from '../../use-cases/release-scope.js';
 import type { ScopeIssue } from '../../domain/scope.js';
 import { context, escapeText, section, type Block, type Reply } from './kit.js';
+import { cutSafely } from './fit.js';
 
 const NOT_DONE_SHOWN = 10;
 export const SCOPE_PAGE_SIZE = 25;
 
 function issueLine(issue: ScopeIssue, baseUrl: string): string {
-  return `<${baseUrl}/browse/${issue.key}|${issue.key}> ${escapeText(issue.summary).slice(0, 120)} · _${escapeText(issue.status)}_${issue.assignee ? ` · ${escapeText(issue.assignee)}` : ''}`;
+  return `<${baseUrl}/browse/${issue.key}|${issue.key}> ${cutSafely(escapeText(issue.summary), 120)} · _${escapeText(issue.status)}_${issue.assignee ? ` · ${escapeText(issue.assignee)}` : ''}`;
 }
 
 function age(fetchedAt: Date, now: Date): string {

@@ -26,7 +26,8 @@ import {
 } from '../../use-cases/release-view.js';
 import { removeSignoffRole, setSignoffRole, signoffRoles } from '../../use-cases/roles.js';
 import { mention, slackDate, textReply, type Reply } from '../blocks/kit.js';
-import { calendarReply, lateChangesSection, notesReply } from '../blocks/calendar.js';
+import { calendarReply, lateChangesSection } from '../blocks/calendar.js';
+import { notesReply } from '../blocks/notes.js';
 import { remindNow, upcomingCalendar } from '../../use-cases/release-calendar.js';
 import { lateChangesOf, releaseNotes } from '../../use-cases/release-notes.js';
 import {
@@ -171,13 +172,13 @@ export async function runReleaseCommand(
     case 'list':
       return releaseListReply(allReleases(services.db));
     case 'log': {
-      const { release, rows, totalPages } = auditPage(
+      const { release, rows, totalPages, total } = auditPage(
         services.db,
         command.version,
         command.page,
         AUDIT_PAGE_SIZE,
       );
-      return auditLogReply(release, rows, command.page, totalPages);
+      return auditLogReply(release, rows, command.page, totalPages, total);
     }
     case 'role-set': {
       const role = await setSignoffRole(services, actor, {
@@ -236,7 +237,7 @@ export async function runReleaseCommand(
       );
     }
     case 'calendar':
-      return calendarReply(upcomingCalendar(services));
+      return calendarReply(upcomingCalendar(services), command.page);
     case 'remind': {
       const { release, reminded } = await remindNow(services, actor, command);
       return textReply(
@@ -256,6 +257,7 @@ export async function runReleaseCommand(
           },
           command,
         ),
+        services.config.http.publicUrl,
       );
   }
 }

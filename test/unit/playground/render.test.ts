@@ -5,7 +5,8 @@ import { renderMessageBody, type RenderContext } from '../../../src/playground/r
 import { announcementMessage, releaseHelp } from '../../../src/slack/blocks/release.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
 import { rejectModal } from '../../../src/slack/blocks/signoff.js';
-import { notesReply, signoffReminderMessage } from '../../../src/slack/blocks/calendar.js';
+import { signoffReminderMessage } from '../../../src/slack/blocks/calendar.js';
+import { notesReply } from '../../../src/slack/blocks/notes.js';
 import { exceptionRequestMessage } from '../../../src/slack/blocks/exceptions.js';
 import { yamlBlocks } from '../../../src/slack/blocks/devenv.js';
 import { groupTickets } from '../../../src/domain/release-notes.js';
@@ -112,7 +113,13 @@ describe('the playground renderer, on the bot’s own blocks, in a real DOM', ()
     await show(
       homeView({
         releases: [
-          { view: { release, tally, liveDevenvs: 0 }, lateChanges: [], mayVote: true, mayManage: true },
+          {
+            view: { release, tally, liveDevenvs: 0 },
+            lateChanges: [],
+            mayVote: true,
+            awaitsReader: true,
+            mayManage: true,
+          },
         ],
         liveDevenvs: 0,
         mine: [],
