@@ -70,9 +70,11 @@ describe('notices go through a durable outbox: Slack outages never block an answ
       .deliveredOf('chat.postMessage')
       .find((c) => c.args.thread_ts && String(c.args.text).includes('approved'));
     expect(firstLine).toBeDefined();
-    // The rate-limited post waited out Retry-After before it went again.
-    const retried = t.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts);
-    expect(retried.length).toBeGreaterThanOrEqual(2);
+    // The rate-limited post waited out Retry-After before it went again: refused once, then carried.
+    const approvedPosts = t.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts && String(c.args.text).includes(`<@${DEFAULT_QA}> approved`));
+    expect(approvedPosts).toHaveLength(2);
     expect(Date.now() - pressed).toBeGreaterThanOrEqual(1000);
     const lines = threadLines();
     expect(lines.filter((l) => l.includes(`<@${DEFAULT_QA}> approved`))).toHaveLength(1);
@@ -86,14 +88,24 @@ describe('notices go through a durable outbox: Slack outages never block an answ
   it('never repeats a step that went out: a failed update is retried without posting the thread line again', async () => {
     await t.command('/release', 'freeze 2.4');
     await announced();
+    const updatesBefore = t.slack.callsOf('chat.update').length;
+    // The approval's own re-render is skipped (the sign-off notice right behind it re-renders), so both
+    // failures land on the sign-off notice's second step: its retries must start after its thread line.
     t.slack.inject('chat.update', { kind: 'error', error: 'internal_error' }, 2);
     await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
     await t.slack.waitFor(
       () => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
       10_000,
     );
-    expect(threadLines().filter((l) => l.includes('approved'))).toHaveLength(1);
-    expect(t.slack.calls.filter((c) => c.method === 'chat.update').length).toBeGreaterThanOrEqual(3);
+    expect(threadLines()).toEqual([
+      `:heavy_check_mark: <@${DEFAULT_QA}> approved (qa)`,
+      ':white_check_mark: *2.4 is ready for production.* Release managers can ship it.',
+    ]);
+    // Two refused updates and the one that went through: the failures really happened, on this notice.
+    expect(t.slack.callsOf('chat.update').length - updatesBefore).toBe(3);
+    expect(rows("select kind, attempts, steps_done from outbox where kind = 'release_signed_off'")).toEqual([
+      { kind: 'release_signed_off', attempts: 2, steps_done: 2 },
+    ]);
     expect(JSON.stringify(t.slack.deliveredOf('chat.update').at(-1)!.args.blocks)).toContain('*qa* 1/1');
   });
 

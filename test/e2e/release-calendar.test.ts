@@ -36,8 +36,8 @@ function announcements(t: TestBot): RecordedCall[] {
   return posts(t).filter((c) => JSON.stringify(c.args.blocks ?? '').includes('froze *'));
 }
 
-function rows(t: TestBot, sql: string): Record<string, unknown>[] {
-  return queryRows(t.databasePath, sql);
+function rows(t: TestBot, sql: string, ...params: unknown[]): Record<string, unknown>[] {
+  return queryRows(t.databasePath, sql, ...params);
 }
 
 /** The button of a DM (or announcement) with the given action id: what a person would press. */
@@ -346,6 +346,29 @@ describe('sign-off reminders', () => {
     await outboxSettled(t);
     const latest = posts(t, QA1).at(-1)!;
     expect(buttonValue(latest, 'signoff_approve')).toMatch(/:2$/);
+  });
+
+  it('drops a reminder queued for a revision that moved on before Slack took it', async () => {
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    t.slack.inject('chat.postMessage', { kind: 'hang' });
+    expect(replyText(await t.command('/release', 'remind 2.4'))).toContain(`<@${QA1}>`);
+    // The DM for revision 1 is on its way, and Slack does not answer it.
+    await t.slack.waitFor(() => t.slack.callsOf('chat.postMessage').some((c) => c.args.channel === QA1));
+    await t.command('/release', 'unfreeze 2.4 new candidate');
+    await t.command('/release', 'freeze 2.4');
+    expect(rows(t, 'select revision from releases')).toEqual([{ revision: 2 }]);
+    t.slack.heal();
+    await outboxSettled(t);
+    // Retried after the candidate moved on, the old reminder is settled without a DM.
+    expect(posts(t, QA1)).toEqual([]);
+    expect(
+      rows(
+        t,
+        "select state, attempts > 0 retried from outbox where kind = 'signoff_reminder' and stream = ?",
+        `user:${QA1}`,
+      ),
+    ).toEqual([{ state: 'delivered', retried: 1 }]);
   });
 
   it('/release remind while Slack hangs on the role’s user group: a reason, nothing recorded; after healing it goes out', async () => {
