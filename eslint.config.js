@@ -1,14 +1,26 @@
 import js from '@eslint/js';
+import vitest from '@vitest/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import noLoopOnlyExpect from './eslint-rules/no-loop-only-expect.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'migrations/**', 'data/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'migrations/**',
+      'data/**',
+      'coverage/**',
+      'reports/**',
+      '.stryker-tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'eslint-rules/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -21,11 +33,36 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'eslint-rules/**'],
     rules: {
       '@typescript-eslint/explicit-module-boundary-types': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
+  },
+  {
+    // Tests that cannot fail: no assertion, a matcher that accepts nearly anything, an assertion that may
+    // not run (conditional, or only inside a loop over a list that can be empty).
+    files: ['test/**/*.test.ts'],
+    plugins: { vitest, local: { rules: { 'no-loop-only-expect': noLoopOnlyExpect } } },
+    rules: {
+      'vitest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'expect*', '*.waitFor', 'assert*'] },
+      ],
+      'vitest/valid-expect': 'error',
+      'vitest/no-conditional-expect': 'error',
+      'vitest/no-identical-title': 'error',
+      'vitest/no-focused-tests': 'error',
+      'vitest/no-restricted-matchers': [
+        'error',
+        {
+          toBeTruthy: 'say what the value is: toBe(true), toEqual(…), toMatchObject(…)',
+          toBeFalsy: 'say what the value is: toBe(false), toBeNull(), toEqual(…)',
+          toBeDefined: 'say what the value is: toEqual(…), toMatchObject(…)',
+        },
+      ],
+      'local/no-loop-only-expect': 'error',
     },
   },
   {
@@ -48,7 +85,7 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.js', 'eslint-rules/*.js'], ...tseslint.configs.disableTypeChecked },
   {
     // The playground page's script runs in the browser, as plain JavaScript.
     files: ['src/playground/static/**/*.js'],

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { KubeCluster, type ObservedObject } from '../../src/kube/cluster.js';
 import { IstioRouteApplier } from '../../src/kube/istio-applier.js';
 import { ActionIds } from '../../src/slack/ids.js';
@@ -21,6 +21,7 @@ import {
   kubeconfigWithContext,
   listNames,
   replaceVirtualService,
+  watchIstio,
 } from '../support/kube.js';
 
 const DEV = 'UDEV00001';
@@ -217,8 +218,31 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(
       (await getVirtualService(kc, ns, serviceVirtualServiceName('tag-service'))).spec.http[0]!.route,
     ).toEqual([{ destination: { host: 'tag-next.team-x.svc.cluster.local' } }]);
-    await t.command('/devenv', 'delete ext', DEV);
-    expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
+    const watched = await watchIstio(kc, ns, ['virtualservices', 'serviceentries']);
+    try {
+      await t.command('/devenv', 'delete ext', DEV);
+      expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
+      const entryDeleted = await vi.waitFor(
+        () => {
+          const deleted = watched.events.find((e) => e.plural === 'serviceentries' && e.type === 'DELETED');
+          if (!deleted) throw new Error('the ServiceEntry was not deleted yet');
+          return deleted;
+        },
+        { timeout: 5000 },
+      );
+      // The route to the outside host went first (its VirtualService rewritten without it, or deleted):
+      // a route whose ServiceEntry is gone sends mesh traffic nowhere.
+      const routeGone = watched.events.find(
+        (e) =>
+          e.plural === 'virtualservices' &&
+          e.name === serviceVirtualServiceName('blog-service') &&
+          (e.type === 'DELETED' || !JSON.stringify(e.object.spec).includes('laptop.dev.example.com')),
+      );
+      expect(routeGone).toMatchObject({ plural: 'virtualservices' });
+      expect(routeGone!.revision).toBeLessThan(entryDeleted.revision);
+    } finally {
+      watched.stop();
+    }
   });
 
   it('dry-run shows the objects and applies nothing', async () => {

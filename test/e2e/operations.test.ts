@@ -7,8 +7,14 @@ import { SlackStandIn } from '../support/slack-stand-in.js';
 
 const TOKEN = 'gate-token';
 
-/** One sample of a metric from Prometheus text, by name and labels. */
+/** One sample of a metric from Prometheus text, by name and labels; a missing one fails the test. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const value = sampleOrNothing(text, name, labels);
+  if (value === undefined) throw new Error(`no sample of ${name} ${JSON.stringify(labels)} in /metrics`);
+  return value;
+}
+
+function sampleOrNothing(text: string, name: string, labels: Record<string, string>): number | undefined {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   const line = text
     .split('\n')
@@ -19,7 +25,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
         (l[name.length] === ' ' || l[name.length] === '{') &&
         want.every((w) => l.includes(w)),
     );
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return line ? Number(line.split(' ').at(-1)) : undefined;
 }
 
 describe('probes and metrics', () => {
@@ -106,7 +112,8 @@ describe('probes and metrics', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const after = await res.text();
     const delta = (name: string, labels: Record<string, string> = {}) =>
-      sample(after, name, labels) - sample(before, name, labels);
+      // A counter with these labels may not exist yet before the traffic; after it, it must.
+      sample(after, name, labels) - (sampleOrNothing(before, name, labels) ?? 0);
     expect(delta('release_bot_gate_decisions_total', { verdict: 'allowed', repeated: 'false' })).toBe(1);
     expect(delta('release_bot_gate_decisions_total', { verdict: 'allowed', repeated: 'true' })).toBe(1);
     expect(delta('release_bot_gate_decisions_total', { verdict: 'refused', repeated: 'false' })).toBe(1);
@@ -119,6 +126,21 @@ describe('probes and metrics', () => {
     expect(delta('release_bot_outbox_settled_total', { outcome: 'delivered' })).toBeGreaterThanOrEqual(4);
     expect(sample(after, 'release_bot_leader')).toBe(1);
     expect(after).toContain('release_bot_process_resident_memory_bytes');
+  });
+
+  it('reports the outbox gauge from the table: the pending count while Slack hangs, 0 once delivered', async () => {
+    t = await startTestBot();
+    await t.slack.waitFor(() => t!.slack.deliveredOf('auth.test').length > 0);
+    t.slack.inject('*', { kind: 'hang' });
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    const pending = () =>
+      queryRows(t!.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n as number;
+    expect(pending()).toBe(1);
+    expect(sample(await (await get('/metrics')).text(), 'release_bot_outbox_pending')).toBe(1);
+    t.slack.heal();
+    await t.slack.waitFor(() => pending() === 0, 10_000);
+    expect(sample(await (await get('/metrics')).text(), 'release_bot_outbox_pending')).toBe(0);
   });
 
   it('serves /metrics only on METRICS_PORT when it is set', async () => {

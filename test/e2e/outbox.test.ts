@@ -66,10 +66,6 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
     await gate(['BLOG-2'], 'feedbeef');
     await t.slack.waitFor(() => threadLines().some((l) => l.includes('no longer signed off')), 10_000);
-    const firstLine = t.slack
-      .deliveredOf('chat.postMessage')
-      .find((c) => c.args.thread_ts && String(c.args.text).includes('approved'));
-    expect(firstLine).toBeDefined();
     // The rate-limited post waited out Retry-After before it went again: refused once, then carried.
     const approvedPosts = t.slack
       .callsOf('chat.postMessage')

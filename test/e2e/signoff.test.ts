@@ -87,9 +87,12 @@ describe('sign-off votes with buttons', () => {
     await t.click(ActionIds.approve, value(), PM);
     await t.slack.waitFor(() => state() === 'signed_off');
 
-    await t.click(ActionIds.reject, value(), QA[2]!);
+    // Another press first (refused, it changes nothing): its trigger must not be the one the modal uses.
+    await t.click(ActionIds.approve, value(), 'UOUTSIDER');
+    const { triggerId } = await t.click(ActionIds.reject, value(), QA[2]!);
     const opened = await t.slack.waitFor(() => t.slack.callsOf('views.open')[0]);
-    expect(opened.args.trigger_id).toBeTruthy();
+    // Slack opens a modal only with the trigger of the very interaction (single use, 3 s).
+    expect(opened.args.trigger_id).toBe(triggerId);
     const view = opened.args.view as { callback_id: string; private_metadata: string };
     expect(view.callback_id).toBe(CallbackIds.rejectModal);
 

@@ -12,6 +12,7 @@ import {
   homeBlockActionsPayload,
   blockActionsPayload,
   interactiveBody,
+  newTriggerId,
   RELEASE_CHANNEL,
   slashCommandBody,
   viewSubmissionPayload,
@@ -32,7 +33,11 @@ export interface TestBot {
   /** Runs a slash command and returns its reply: from the ack, or else from response_url. */
   command(command: string, text: string, userId?: string): Promise<Record<string, unknown>>;
   /** Presses a button; resolves to the response_url reply id, whose reply may never come. */
-  click(actionId: string, value: string, userId: string): Promise<{ status: number; responseId: string }>;
+  click(
+    actionId: string,
+    value: string,
+    userId: string,
+  ): Promise<{ status: number; responseId: string; triggerId: string }>;
   /** The user opens the App Home tab (with the hash of the view Slack holds for them). */
   openHome(userId: string): Promise<Response>;
   /** Presses a button in the App Home tab (no response_url: replies come as DMs). */
@@ -106,10 +111,11 @@ export async function startTestBot(
     },
     async click(actionId, value, userId) {
       const { id, url } = slack.newResponseUrl();
+      const triggerId = newTriggerId();
       const res = await post(
-        interactiveBody(blockActionsPayload({ actionId, value, userId, responseUrl: url })),
+        interactiveBody(blockActionsPayload({ actionId, value, userId, responseUrl: url, triggerId })),
       );
-      return { status: res.status, responseId: id };
+      return { status: res.status, responseId: id, triggerId };
     },
     openHome(userId) {
       const body = appHomeOpenedBody(userId, slack.homeHash(userId));

@@ -127,3 +127,49 @@ export async function getIstioObject(
     .makeApiClient(k8s.CustomObjectsApi)
     .getNamespacedCustomObject({ ...ISTIO, namespace, plural, name })) as never;
 }
+
+export interface WatchedEvent {
+  plural: string;
+  type: string;
+  name: string;
+  /** etcd's revision of the change: one counter across every resource of the server, so it orders them. */
+  revision: number;
+  object: { metadata: { name: string; resourceVersion: string }; spec?: Record<string, unknown> };
+}
+
+/**
+ * Every change to the named Istio resources of a namespace from now on, as the API server's watch reports
+ * it, so a test can assert the order in which a bot wrote across several kinds.
+ */
+export async function watchIstio(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  plurals: string[],
+): Promise<{ events: WatchedEvent[]; stop: () => void }> {
+  const events: WatchedEvent[] = [];
+  const controllers: AbortController[] = [];
+  const watch = new k8s.Watch(kc);
+  for (const plural of plurals) {
+    const list = (await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .listNamespacedCustomObject({ ...ISTIO, namespace, plural })) as {
+      metadata: { resourceVersion: string };
+    };
+    controllers.push(
+      await watch.watch(
+        `/apis/${ISTIO.group}/${ISTIO.version}/namespaces/${namespace}/${plural}`,
+        { resourceVersion: list.metadata.resourceVersion },
+        (type: string, object: WatchedEvent['object']) =>
+          events.push({
+            plural,
+            type,
+            name: object.metadata.name,
+            revision: Number(object.metadata.resourceVersion),
+            object,
+          }),
+        () => undefined,
+      ),
+    );
+  }
+  return { events, stop: () => controllers.forEach((c) => c.abort()) };
+}

@@ -23,8 +23,14 @@ export function slashCommandBody(input: {
     api_app_id: 'A0RELEASEBOT',
     is_enterprise_install: 'false',
     response_url: input.responseUrl,
-    trigger_id: `${Date.now()}.1.trigger`,
+    trigger_id: newTriggerId(),
   }).toString();
+}
+
+let triggers = 0;
+/** A trigger_id as Slack issues them: a new one for every interaction, so a test can tell them apart. */
+export function newTriggerId(): string {
+  return `${Date.now()}.${++triggers}.${Math.random().toString(16).slice(2, 10)}`;
 }
 
 function payloadUser(userId: string): Record<string, string> {
@@ -39,6 +45,7 @@ export function blockActionsPayload(input: {
   blockId?: string;
   messageTs?: string;
   channelId?: string;
+  triggerId?: string;
 }): Record<string, unknown> {
   const channel = input.channelId ?? RELEASE_CHANNEL;
   const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
@@ -53,7 +60,7 @@ export function blockActionsPayload(input: {
       channel_id: channel,
       is_ephemeral: false,
     },
-    trigger_id: `${Date.now()}.1.trigger`,
+    trigger_id: input.triggerId ?? newTriggerId(),
     team: { id: TEAM_ID, domain: 'acme' },
     enterprise: null,
     is_enterprise_install: false,
@@ -86,7 +93,7 @@ export function viewSubmissionPayload(input: {
     user: payloadUser(input.userId),
     api_app_id: 'A0RELEASEBOT',
     token: 'legacy-verification-token',
-    trigger_id: `${Date.now()}.1.trigger`,
+    trigger_id: newTriggerId(),
     view: {
       id: 'V0001',
       team_id: TEAM_ID,
@@ -142,7 +149,7 @@ export function homeBlockActionsPayload(input: {
     api_app_id: 'A0RELEASEBOT',
     token: 'legacy-verification-token',
     container: { type: 'view', view_id: `V${input.userId}` },
-    trigger_id: `${Date.now()}.1.trigger`,
+    trigger_id: newTriggerId(),
     team: { id: TEAM_ID, domain: 'acme' },
     enterprise: null,
     is_enterprise_install: false,

@@ -112,6 +112,8 @@ const PARTS = [
 describe('property: no cut ever breaks markup', () => {
   it('holds for 2,000 random ticket lists, limits and cuts', () => {
     const next = random(42);
+    const problems: string[] = [];
+    let roundsCut = 0;
     for (let round = 0; round < 2000; round++) {
       const lines: string[] = [];
       const count = Math.floor(next() * 30);
@@ -124,18 +126,19 @@ describe('property: no cut ever breaks markup', () => {
       // Realistic limits always leave room for the head and the "and N more" line.
       const limit = 60 + Math.floor(next() * 400);
       const fitted = fitLines(lines, { limit, head: '*Tickets*', more: (n) => `and ${n} more` });
-      expect(fitted.text.length, `round ${round}`).toBeLessThanOrEqual(limit);
-      expect(brokenMarkup(fitted.text), `round ${round}: ${fitted.text}`).toBeUndefined();
-      if (fitted.shown < lines.length)
-        expect(fitted.text).toMatch(new RegExp(`and ${lines.length - fitted.shown} more$`));
-      for (const group of packLines(lines, limit)) {
-        expect(group.length).toBeLessThanOrEqual(limit);
-        expect(brokenMarkup(group)).toBeUndefined();
+      const hidden = lines.length - fitted.shown;
+      if (hidden > 0) roundsCut += 1;
+      const texts = [fitted.text, ...packLines(lines, limit), cutSafely(lines.join(' '), limit)];
+      for (const text of texts) {
+        if (text.length > limit) problems.push(`round ${round}: ${text.length} > ${limit}`);
+        const broken = brokenMarkup(text);
+        if (broken) problems.push(`round ${round}: ${broken} in ${text}`);
       }
-      const joined = lines.join(' ');
-      const cut = cutSafely(joined, limit);
-      expect(cut.length).toBeLessThanOrEqual(limit);
-      expect(brokenMarkup(cut), `round ${round}: ${cut}`).toBeUndefined();
+      if (hidden > 0 && !fitted.text.endsWith(`and ${hidden} more`))
+        problems.push(`round ${round}: no "and ${hidden} more" at the end of ${fitted.text}`);
     }
+    expect(problems).toEqual([]);
+    // The property is not vacuous: most rounds had to cut.
+    expect(roundsCut).toBeGreaterThan(1000);
   });
 });

@@ -1,0 +1,312 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { createLogger } from '../../../src/logger.js';
+import {
+  OutboxRelay,
+  streamOf,
+  type DeliveryFailure,
+  type DeliverySteps,
+  type NoticeDeliverer,
+  type RelaySettings,
+} from '../../../src/outbox/relay.js';
+import type { Notice } from '../../../src/use-cases/ports.js';
+
+/**
+ * The relay on a real migrated SQLite, with a deliverer that records what it was asked to do and fails as
+ * each test scripts: the deliverer is the relay's port, so this exercises the relay alone.
+ */
+class ScriptedDeliverer implements NoticeDeliverer {
+  readonly calls: { notice: Notice; stepsDone: number; memo: unknown }[] = [];
+  readonly gaveUp: { kind: string; reason: string; replyTo: string | null }[] = [];
+  /** What the next deliveries do, in order; once empty, deliveries succeed. */
+  readonly script: ((notice: Notice, steps: DeliverySteps) => Promise<void>)[] = [];
+
+  async deliver(notice: Notice, steps: DeliverySteps): Promise<void> {
+    this.calls.push({ notice, stepsDone: steps.done, memo: steps.memo });
+    const next = this.script.shift();
+    if (next) await next(notice, steps);
+  }
+
+  classify(error: unknown): DeliveryFailure {
+    return (
+      (error as { failure?: DeliveryFailure }).failure ?? { kind: 'transient', reason: 'unexpected: boom' }
+    );
+  }
+
+  deliveryFailed(notice: Notice, reason: string, replyTo: string | null): Promise<void> {
+    this.gaveUp.push({ kind: notice.kind, reason, replyTo });
+    return Promise.resolve();
+  }
+}
+
+function failing(failure: DeliveryFailure): () => Promise<void> {
+  return () => Promise.reject(Object.assign(new Error(failure.reason), { failure }));
+}
+
+const expired = (owner: string, env = 'e1'): Notice => ({
+  kind: 'devenv_expired',
+  owner,
+  env,
+  services: ['blog'],
+});
+const unfrozen = (id: number, reason: string): Notice => ({
+  kind: 'release_unfrozen',
+  release: { id, version: `2.${id}`, revision: 1 },
+  actor: 'U1',
+  reason,
+});
+
+describe('the outbox relay', () => {
+  let store: OpenDatabase;
+  let deliverer: ScriptedDeliverer;
+  /** Real time plus whatever a test skipped ahead: drain's deadlines are waited in real time. */
+  let skipped: number;
+  const now = () => Date.now() + skipped;
+  const skip = (ms: number) => (skipped += ms);
+  /** Drains what is due now; whatever stays pending waits 100 ms of real time at most. */
+  const drain = (r: OutboxRelay) => r.drain(now() + 100);
+  let settled: string[];
+  const relays: OutboxRelay[] = [];
+
+  const relay = (settings: Partial<RelaySettings> = {}) => {
+    const r = new OutboxRelay(store.db, () => deliverer, createLogger('silent'), {
+      now,
+      random: () => 0.5,
+      onSettled: (outcome) => settled.push(outcome),
+      ...settings,
+    });
+    relays.push(r);
+    return r;
+  };
+  const rows = () =>
+    store.db.all<Record<string, unknown>>(
+      sql.raw(
+        'select id, stream, kind, state, attempts, steps_done, not_before, last_error, memo from outbox order by id',
+      ),
+    );
+  const enqueue = (r: OutboxRelay, notice: Notice, replyTo?: string) =>
+    store.db.transaction((tx) => r.enqueue(tx, notice, replyTo ? { replyTo } : {}));
+
+  beforeEach(() => {
+    store = openDatabase(':memory:');
+    deliverer = new ScriptedDeliverer();
+    skipped = 0;
+    settled = [];
+  });
+  afterEach(() => {
+    for (const r of relays.splice(0)) r.stop();
+    store.close();
+  });
+
+  it.each<[Notice, string]>([
+    [expired('UANA'), 'user:UANA'],
+    [{ kind: 'devenv_expiring', owner: 'UBO', env: 'e', expiresAt: '2026-01-01T00:00:00Z' }, 'user:UBO'],
+    [{ kind: 'devenv_creation_interrupted', owner: 'UCY', env: 'e' }, 'user:UCY'],
+    [
+      {
+        kind: 'signoff_reminder',
+        release: { id: 3, version: '2.3', revision: 1 },
+        user: 'UDI',
+        roles: ['qa'],
+        cause: 'manual',
+        shipAt: null,
+      },
+      'user:UDI',
+    ],
+    [
+      {
+        kind: 'scheduled_freeze_failed',
+        release: { id: 3, version: '2.3', revision: 1 },
+        manager: 'UMA',
+        dueAt: '',
+        reason: '',
+      },
+      'user:UMA',
+    ],
+    [
+      { kind: 'tracker_sync_requested', release: { id: 4, version: '2.4', revision: 1 }, actor: 'U1' },
+      'tracker:4',
+    ],
+    [unfrozen(5, 'x'), 'release:5'],
+  ])('orders %j in stream %s', (notice, stream) => {
+    expect(streamOf(notice)).toBe(stream);
+  });
+
+  it('delivers each stream in order and settles every row, counting each as delivered', async () => {
+    const r = relay();
+    enqueue(r, unfrozen(1, 'a'));
+    enqueue(r, unfrozen(1, 'b'));
+    enqueue(r, expired('UANA'));
+    expect(r.depth()).toBe(3);
+    expect(await drain(r)).toBe(0);
+    expect(
+      deliverer.calls.map((c) => (c.notice.kind === 'release_unfrozen' ? c.notice.reason : c.notice.kind)),
+    ).toEqual(['a', 'devenv_expired', 'b']);
+    expect(rows().map((row) => [row.stream, row.state, row.attempts])).toEqual([
+      ['release:1', 'delivered', 0],
+      ['release:1', 'delivered', 0],
+      ['user:UANA', 'delivered', 0],
+    ]);
+    expect(settled).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(r.depth()).toBe(0);
+  });
+
+  it('retries a transient failure after a capped, jittered exponential backoff, resuming after the last step', async () => {
+    const r = relay({ baseBackoffMs: 1_000, maxBackoffMs: 3_000 });
+    deliverer.script.push(
+      (_n, steps) => {
+        steps.complete(undefined, { parts: 2 });
+        return failing({ kind: 'transient', reason: 'slack:internal_error' })();
+      },
+      failing({ kind: 'transient', reason: 'slack:internal_error' }),
+      failing({ kind: 'transient', reason: 'slack:internal_error' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const before = now();
+      await drain(r);
+      const row = rows()[0]!;
+      expect(row).toMatchObject({ state: 'pending', attempts: attempt, steps_done: 1 });
+      delays.push(Math.round(((row.not_before as number) - before) / 250) * 250);
+      skip((row.not_before as number) - now());
+    }
+    // 1 s × 2^(attempt-1), capped at 3 s, times the jitter (0.5 + 0.5 / 2).
+    expect(delays).toEqual([750, 1_500, 2_250]);
+    expect(rows()[0]!.last_error).toBe('slack:internal_error');
+    expect(await drain(r)).toBe(0);
+    // Every retry started after the step that went out, and saw what it remembered.
+    expect(deliverer.calls.map((c) => [c.stepsDone, c.memo])).toEqual([
+      [0, null],
+      [1, { parts: 2 }],
+      [1, { parts: 2 }],
+      [1, { parts: 2 }],
+    ]);
+    expect(rows()[0]).toMatchObject({ state: 'delivered', last_error: null });
+  });
+
+  it('keeps what a step remembers without completing it', async () => {
+    const r = relay();
+    deliverer.script.push((_n, steps) => {
+      steps.remember({ split: true });
+      return failing({ kind: 'transient', reason: 'slack:internal_error' })();
+    });
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    expect(rows()[0]).toMatchObject({ steps_done: 0, memo: '{"split":true}' });
+  });
+
+  it('gives up at once on a permanent refusal, tells the asker, and goes on with the stream', async () => {
+    const r = relay();
+    deliverer.script.push(failing({ kind: 'permanent', reason: 'slack:channel_not_found' }));
+    enqueue(r, unfrozen(1, 'a'), 'https://hooks.slack.test/r1');
+    enqueue(r, unfrozen(1, 'b'));
+    expect(await drain(r)).toBe(0);
+    expect(rows().map((row) => [row.state, row.last_error])).toEqual([
+      ['failed', 'slack:channel_not_found'],
+      ['delivered', null],
+    ]);
+    expect(deliverer.gaveUp).toEqual([
+      { kind: 'release_unfrozen', reason: 'slack:channel_not_found', replyTo: 'https://hooks.slack.test/r1' },
+    ]);
+    expect(settled).toEqual(['failed', 'delivered']);
+  });
+
+  it('gives up on a bug after maxUnexpectedAttempts, and on anything after maxAgeMs', async () => {
+    const r = relay({ maxUnexpectedAttempts: 2, baseBackoffMs: 1_000, maxAgeMs: 60_000 });
+    deliverer.script.push(
+      failing({ kind: 'transient', reason: 'unexpected: boom' }),
+      failing({ kind: 'transient', reason: 'unexpected: boom' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    skip(1_000);
+    await drain(r);
+    expect(rows()[0]).toMatchObject({ state: 'failed', attempts: 1, last_error: 'unexpected: boom' });
+
+    deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+    enqueue(r, unfrozen(2, 'old'));
+    skip(60_001);
+    await drain(r);
+    expect(rows()[1]).toMatchObject({ state: 'failed', last_error: 'slack:unreachable' });
+    expect(deliverer.gaveUp.map((g) => g.reason)).toEqual(['unexpected: boom', 'slack:unreachable']);
+  });
+
+  it('pauses every stream for Retry-After when Slack rate-limits one, without counting a give-up', async () => {
+    const r = relay();
+    deliverer.script.push(
+      failing({ kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 5_000 }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    enqueue(r, expired('UANA'));
+    // Another stream is due, but the whole relay waits: Slack's limits are per workspace.
+    expect(await drain(r)).toBe(2);
+    expect(deliverer.calls).toHaveLength(1);
+    expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    expect((rows()[0]!.not_before as number) - now()).toBeGreaterThan(4_500);
+    skip(5_000);
+    expect(await drain(r)).toBe(0);
+    expect(deliverer.calls.map((c) => c.notice.kind)).toEqual([
+      'release_unfrozen',
+      'release_unfrozen',
+      'devenv_expired',
+    ]);
+    expect(settled).toEqual(['delivered', 'delivered']);
+  });
+
+  it('delivers nothing while it may not run (a standby), and nothing after stop', async () => {
+    let active = false;
+    const r = relay({ mayRun: () => active });
+    enqueue(r, unfrozen(1, 'a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    r.wake();
+    expect(deliverer.calls).toEqual([]);
+    active = true;
+    expect(await drain(r)).toBe(0);
+    expect(deliverer.calls).toHaveLength(1);
+    r.stop();
+    enqueue(r, unfrozen(1, 'b'));
+    expect(await drain(r)).toBe(1);
+    expect(deliverer.calls).toHaveLength(1);
+  });
+
+  it('tells a step whether a later pending notice of its stream will redo its work', async () => {
+    const r = relay();
+    const seen: boolean[] = [];
+    deliverer.script.push(async (_n, steps) => {
+      seen.push(steps.supersededBy(['release_cancelled']), steps.supersededBy(['vote_recorded']));
+      return Promise.resolve();
+    });
+    enqueue(r, unfrozen(1, 'a'));
+    store.db.transaction((tx) =>
+      r.enqueue(tx, {
+        kind: 'release_cancelled',
+        release: { id: 1, version: '2.1', revision: 1 },
+        actor: 'U1',
+        reason: 'x',
+      }),
+    );
+    enqueue(r, unfrozen(2, 'other stream'));
+    await drain(r);
+    expect(seen).toEqual([true, false]);
+  });
+
+  it('prunes delivered rows older than a week and keeps failed ones', async () => {
+    const r = relay();
+    deliverer.script.push(
+      async () => Promise.resolve(),
+      failing({ kind: 'permanent', reason: 'slack:is_archived' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    enqueue(r, unfrozen(2, 'b'));
+    await drain(r);
+    skip(7 * 24 * 3600_000 - 60_000);
+    expect(r.prune()).toBe(0);
+    skip(120_000);
+    expect(r.prune()).toBe(1);
+    expect(rows().map((row) => row.state)).toEqual(['failed']);
+  });
+});
