@@ -185,7 +185,10 @@ export interface WorkingHours {
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-/** `09:00-18:00` (Monday to Friday) or `09:00-18:00 Mon-Sat` / `08:00-16:00 Mon,Wed,Fri`. */
+/**
+ * `09:00-18:00` (Monday to Friday) or `09:00-18:00 Mon-Sat` / `08:00-16:00 Mon,Wed,Fri`; a range may run
+ * across the weekend (`Sun-Thu`, `Fri-Mon`).
+ */
 export function parseWorkingHours(text: string, zone: string): WorkingHours | undefined {
   const match = /^(\d{2}:\d{2})-(\d{2}:\d{2})(?:\s+([A-Za-z,-]+))?$/.exec(text.trim());
   if (!match) return undefined;
@@ -205,8 +208,10 @@ function parseDays(text: string): Set<number> | undefined {
     const [from, to] = part.split('-');
     const a = DAY_NAMES.indexOf(from ?? '');
     const b = to === undefined ? a : DAY_NAMES.indexOf(to);
-    if (a < 0 || b < 0 || b < a) return undefined;
-    for (let d = a; d <= b; d++) days.add(d + 1);
+    if (a < 0 || b < 0) return undefined;
+    // Across the weekend when the range ends before it starts: Sun-Thu is Sun, Mon, … Thu.
+    const length = (b - a + 7) % 7;
+    for (let i = 0; i <= length; i++) days.add(((a + i) % 7) + 1);
   }
   return days;
 }
