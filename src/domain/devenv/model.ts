@@ -80,7 +80,9 @@ export function parseOverride(token: string, envNamespace: string): Override {
   }
   const external = /^([^:]+):(\d{1,5})$/.exec(target);
   if (external) {
-    const [, host = '', portText = ''] = external;
+    const [, rawHost = '', portText = ''] = external;
+    // DNS names are case-insensitive: every later check (allow-list, policy) sees the lower-case form.
+    const host = rawHost.toLowerCase();
     const port = Number(portText);
     if (!DNS_NAME.test(host) || !host.includes('.') || port < 1 || port > 65535) {
       throw new AppError(
