@@ -92,7 +92,8 @@ export function dueActions(
         add({
           ...base,
           kind: 'ship_reminder',
-          key: `ship_reminder:${r.releaseId}:${r.revision}:${shipAt}`,
+          // One per release and ship time: a revision bump in the last hours must not DM everyone again.
+          key: `ship_reminder:${r.releaseId}:${shipAt}`,
           dueAt: new Date(shipReminderAt),
         });
       }

@@ -10,6 +10,7 @@ import {
   parseWorkingHours,
 } from '../../../src/domain/calendar.js';
 import { AppError } from '../../../src/domain/errors.js';
+import { dueActions, type ScheduleFacts, type ScheduleSettings } from '../../../src/domain/schedule.js';
 
 const clock = { zone: 'Europe/Berlin', defaultTime: { hour: 9, minute: 0 } };
 
@@ -140,5 +141,118 @@ describe('calendar rules, exactly', () => {
     [53 * 3600_000, '2 d 5 h'],
   ])('describes a delay of %i ms as %j', (ms, words) => {
     expect(describeDelay(ms)).toBe(words);
+  });
+});
+
+describe('what the calendar says is due, exactly', () => {
+  const settings: ScheduleSettings = {
+    freezeReminderMs: 24 * 3600_000,
+    signoffReminderMs: 24 * 3600_000,
+    shipReminderMs: 4 * 3600_000,
+    workingHours: parseWorkingHours('00:00-23:59 Mon-Sun', 'UTC')!,
+  };
+  const at = (iso: string) => new Date(iso);
+  const planned: ScheduleFacts = {
+    releaseId: 7,
+    state: 'planned',
+    revision: 1,
+    freezeAt: at('2026-12-01T08:00:00Z'),
+    shipAt: at('2026-12-08T08:00:00Z'),
+    frozenAt: null,
+    lastSignoffReminderAt: null,
+  };
+  const frozen: ScheduleFacts = {
+    ...planned,
+    state: 'frozen',
+    revision: 3,
+    frozenAt: at('2026-12-01T08:00:00Z'),
+    lastSignoffReminderAt: at('2026-12-06T08:00:00Z'),
+  };
+  const none = () => false;
+
+  it('names each action for good, with its due time and revision', () => {
+    expect(dueActions([planned], none, at('2026-12-01T08:00:00Z'), settings)).toEqual([
+      {
+        kind: 'scheduled_freeze',
+        key: `scheduled_freeze:7:${at('2026-12-01T08:00:00Z').getTime()}`,
+        releaseId: 7,
+        revision: 1,
+        dueAt: at('2026-12-01T08:00:00Z'),
+      },
+    ]);
+    expect(dueActions([planned], none, at('2026-12-01T07:59:59Z'), settings)).toEqual([
+      {
+        kind: 'freeze_reminder',
+        key: `freeze_reminder:7:${at('2026-12-01T08:00:00Z').getTime()}`,
+        releaseId: 7,
+        revision: 1,
+        dueAt: at('2026-11-30T08:00:00Z'),
+      },
+    ]);
+  });
+
+  it('counts a freeze by hand at the scheduled minute as kept, and an earlier one as not', () => {
+    const atTime = { ...planned, frozenAt: at('2026-12-01T08:00:00Z') };
+    expect(dueActions([atTime], none, at('2026-12-01T09:00:00Z'), settings)).toEqual([]);
+    const before = { ...planned, frozenAt: at('2026-11-20T08:00:00Z') };
+    expect(dueActions([before], none, at('2026-12-01T09:00:00Z'), settings).map((a) => a.kind)).toEqual([
+      'scheduled_freeze',
+    ]);
+  });
+
+  it('sends one ship reminder per release and ship time, whatever the revision, and no round beside it', () => {
+    const now = at('2026-12-08T04:00:00Z');
+    const due = dueActions([frozen], none, now, settings);
+    expect(due).toEqual([
+      {
+        kind: 'ship_reminder',
+        key: `ship_reminder:7:${at('2026-12-08T08:00:00Z').getTime()}`,
+        releaseId: 7,
+        revision: 3,
+        dueAt: at('2026-12-08T04:00:00Z'),
+      },
+    ]);
+    // The ship reminder counts as the latest round of sign-off reminders.
+    const bumped = { ...frozen, revision: 4, lastSignoffReminderAt: at('2026-12-08T04:00:00Z') };
+    const ran = new Set(due.map((d) => d.key));
+    expect(dueActions([bumped], (k) => ran.has(k), at('2026-12-08T05:00:00Z'), settings)).toEqual([]);
+    // A second release's ship reminder does not hold back this one's sign-off round.
+    const other = { ...frozen, releaseId: 8, shipAt: at('2026-12-08T06:00:00Z') };
+    const mine = {
+      ...frozen,
+      shipAt: at('2026-12-20T08:00:00Z'),
+      lastSignoffReminderAt: at('2026-12-07T04:00:00Z'),
+    };
+    expect(dueActions([other, mine], none, now, settings).map((a) => [a.kind, a.releaseId])).toEqual([
+      ['ship_reminder', 8],
+      ['signoff_reminder', 7],
+    ]);
+  });
+
+  it('sends no ship reminder at or after the ship time, nor one that would fall before the freeze', () => {
+    expect(dueActions([frozen], none, at('2026-12-08T08:00:00Z'), settings).map((a) => a.kind)).toEqual([
+      'signoff_reminder',
+    ]);
+    const frozenLate = { ...frozen, frozenAt: at('2026-12-08T04:00:00Z'), lastSignoffReminderAt: null };
+    expect(dueActions([frozenLate], none, at('2026-12-08T06:00:00Z'), settings)).toEqual([]);
+  });
+
+  it('keys a sign-off round by revision and the last round, and sends none for a signed-off release', () => {
+    const due = dueActions([frozen], none, at('2026-12-07T08:00:00Z'), settings);
+    expect(due).toEqual([
+      {
+        kind: 'signoff_reminder',
+        key: `signoff_reminder:7:3:${at('2026-12-06T08:00:00Z').getTime()}`,
+        releaseId: 7,
+        revision: 3,
+        dueAt: at('2026-12-07T08:00:00Z'),
+      },
+    ]);
+    expect(
+      dueActions([{ ...frozen, state: 'signed_off' }], none, at('2026-12-07T08:00:00Z'), settings),
+    ).toEqual([]);
+    expect(dueActions([{ ...frozen, frozenAt: null }], none, at('2026-12-07T08:00:00Z'), settings)).toEqual(
+      [],
+    );
   });
 });
