@@ -103,7 +103,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const lease: { elector?: LeaseElector } = {};
   const isActive = () => lease.elector?.isLeader() ?? true;
   const slackTransport = createHttpTransport({ timeoutMs: config.slack.timeoutSeconds * 1000 });
-  const slackFetch: typeof fetch = (input, init) => metrics.time('slack', () => slackTransport(input, init));
+  const slackFetch: typeof fetch = (input, init) => metrics.timeSlack(() => slackTransport(input, init));
   const postToResponseUrl = responseUrlPoster(slackFetch);
   const slack = createSlackApp(config, logger, slackFetch);
   const groups = new SlackGroupDirectory(slack.client);

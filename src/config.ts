@@ -205,7 +205,7 @@ const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+        message: HTTP_MODE_SECRET,
       });
     }
     const jira = [env.JIRA_BASE_URL, env.JIRA_EMAIL, env.JIRA_API_TOKEN];
@@ -363,14 +363,35 @@ export class ConfigError extends Error {
   }
 }
 
+const HTTP_MODE_SECRET = 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)';
+
+/**
+ * One readable line per problem, every one at once: a missing setting reads "`X` is required", and the
+ * checks across settings (which zod runs only once every field parsed) are made here too.
+ */
+function configProblems(
+  issues: readonly { path: PropertyKey[]; code: string; message: string }[],
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const lines = issues.map((issue) => {
+    const key = issue.path.map(String).join('.') || 'environment';
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    if (missing) return `\`${key}\` is required`;
+    return issue.message.startsWith('is required')
+      ? `\`${key}\` ${issue.message}`
+      : `${key}: ${issue.message}`;
+  });
+  if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
+    const line = `\`SLACK_SIGNING_SECRET\` ${HTTP_MODE_SECRET}`;
+    if (!lines.includes(line)) lines.push(line);
+  }
+  return lines;
+}
+
 /** Parses the environment once; every problem is reported as one readable line. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
-  }
+  if (!parsed.success) throw new ConfigError(configProblems(parsed.error.issues, env));
   const e = parsed.data;
   return {
     slack: {

@@ -7,8 +7,13 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 
 function refuseToStart(error: unknown): never {
   if (error instanceof ConfigError) {
+    // Outside production the same missing settings would have started the playground: say why not here.
+    const why =
+      process.env.NODE_ENV === 'production' && !process.env.SLACK_BOT_TOKEN && !process.env.SLACK_APP_TOKEN
+        ? '\nNo playground: NODE_ENV=production asks for a real Slack workspace. The playground (a Slack stand-in to try release-bot) starts only outside production, when no Slack settings are given.\n'
+        : '';
     process.stderr.write(
-      `release-bot cannot start, fix the configuration (see .env.example):\n${error.problems.join('\n')}\n`,
+      `release-bot cannot start, fix the configuration (see .env.example):\n${error.problems.join('\n')}\n${why}`,
     );
     process.exit(1);
   }

@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type OutboundSystem = 'slack' | 'jira' | 'kubernetes';
-export type CallOutcome = 'ok' | 'error' | 'timeout';
+/** `ratelimited`: HTTP 429; `refused`: Slack answered `ok: false` (HTTP 200, the call was not carried out). */
+export type CallOutcome = 'ok' | 'error' | 'timeout' | 'ratelimited' | 'refused';
 
 /** What gauges read at scrape time (from the database and the relay, never cached). */
 export interface MetricSources {
@@ -150,12 +151,23 @@ export class Metrics {
     this.slackRefusals.inc({ reason, recovered: String(recovered) });
   }
 
+  /**
+   * Times a call to Slack's Web API and counts what Slack made of it: a 429 or an `ok: false` answer is a
+   * response, but not a success.
+   */
+  async timeSlack(call: () => Promise<Response>): Promise<Response> {
+    const started = performance.now();
+    const response = await this.time('slack', call, false);
+    this.outbound('slack', await slackOutcome(response), (performance.now() - started) / 1000);
+    return response;
+  }
+
   /** Times an outbound call and counts its outcome. */
-  async time<T>(system: OutboundSystem, call: () => Promise<T>): Promise<T> {
+  async time<T>(system: OutboundSystem, call: () => Promise<T>, countSuccess = true): Promise<T> {
     const started = performance.now();
     try {
       const result = await call();
-      this.outbound(system, 'ok', (performance.now() - started) / 1000);
+      if (countSuccess) this.outbound(system, 'ok', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
       const timedOut = /timeout|timed out|abort/i.test(
@@ -164,5 +176,17 @@ export class Metrics {
       this.outbound(system, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
       throw error;
     }
+  }
+}
+
+async function slackOutcome(response: Response): Promise<CallOutcome> {
+  if (response.status === 429) return 'ratelimited';
+  if (!response.ok) return 'error';
+  if (!response.headers.get('content-type')?.includes('json')) return 'ok';
+  try {
+    const body = (await response.clone().json()) as { ok?: unknown };
+    return body.ok === false ? 'refused' : 'ok';
+  } catch {
+    return 'ok';
   }
 }

@@ -40,7 +40,9 @@ export function openDatabase(path: string): OpenDatabase {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk before the ack that promises it (NORMAL in WAL mode can lose the last commits
+  // on power loss). Measured here: 0.20–0.23 ms a commit against 0.02–0.03 ms (README, "Durability").
+  sqlite.pragma('synchronous = FULL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const expected = expectedMigrations();

@@ -29,6 +29,8 @@ export const gateRequestSchema = z.strictObject({
   pipeline_url: z
     .url({ protocol: /^https?$/ })
     .max(2000)
+    // Shown as a link in Slack: characters that could end a link or start markup are refused, not escaped.
+    .refine((url) => !/[\s<>|"`]/.test(url), 'must be a URL without spaces, <, >, |, quotes or backticks')
     .optional(),
 });
 

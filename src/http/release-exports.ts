@@ -39,7 +39,16 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
       });
       return;
     }
-    const version = decodeURIComponent(match[1] ?? '');
+    let version: string;
+    try {
+      version = decodeURIComponent(match[1] ?? '');
+    } catch {
+      sendJson(res, 400, {
+        error: 'bad_request',
+        reason: 'the version in the path is not valid percent-encoding',
+      });
+      return;
+    }
     try {
       if (match[2] === 'notes.md') {
         const notes = await releaseNotes(deps, { version });

@@ -282,6 +282,17 @@ describe('the freeze gate for CI/CD', () => {
       'issues.0': 'must be a Jira issue key like BLOG-123',
       '(body)': 'Unrecognized key: "extra"',
     });
+    // A pipeline URL that would close a Slack link early and ping the channel.
+    const injected = await gate({
+      ...change([]),
+      pipeline_url: 'https://ci.example.com/x|fixed by security> <!channel',
+    });
+    expect(injected).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        fields: { pipeline_url: 'must be a URL without spaces, <, >, |, quotes or backticks' },
+      }) as unknown,
+    });
     const missing = await fetch(`${t.baseUrl}/api/v1/gate/nope`, { method: 'POST' });
     expect(missing.status).toBe(404);
     expect(queryRows(t.databasePath, 'select count(*) n from gate_checks')).toEqual([{ n: 1 }]);

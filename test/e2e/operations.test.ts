@@ -143,6 +143,25 @@ describe('probes and metrics', () => {
     expect(sample(await (await get('/metrics')).text(), 'release_bot_outbox_pending')).toBe(0);
   });
 
+  it('counts Slack’s 429s and ok:false answers as their own outcomes, not as ok', async () => {
+    t = await startTestBot();
+    await t.slack.waitFor(() => t!.slack.deliveredOf('auth.test').length > 0);
+    const before = await (await get('/metrics')).text();
+    t.slack.inject('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 1 }, 1);
+    t.slack.inject('chat.getPermalink', { kind: 'error', error: 'internal_error' }, 1);
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    await t.slack.waitFor(
+      () => queryRows(t!.databasePath, 'select announcement_permalink p from releases')[0]?.p,
+      10_000,
+    );
+    const after = await (await get('/metrics')).text();
+    const delta = (outcome: string) =>
+      sample(after, 'release_bot_outbound_requests_total', { system: 'slack', outcome }) -
+      (sampleOrNothing(before, 'release_bot_outbound_requests_total', { system: 'slack', outcome }) ?? 0);
+    expect([delta('ratelimited'), delta('refused'), delta('ok')]).toEqual([1, 1, 2]);
+  });
+
   it('serves /metrics only on METRICS_PORT when it is set', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     t = await startTestBot({ METRICS_PORT: String(port) });

@@ -159,5 +159,11 @@ describe('exports over HTTP', () => {
     expect(((await missing.json()) as { reason: string }).reason).toContain('There is no release 9.9');
     expect((await get('/api/v1/releases/2.4/other.txt')).status).toBe(404);
     expect((await get('/api/v1/releases/%3Cscript%3E/notes.md')).status).toBe(400);
+    // Not percent-encoding at all: a reason, not a 500.
+    const malformed = await get('/api/v1/releases/%E0%A4%A/notes.md');
+    expect({ status: malformed.status, body: await malformed.json() }).toEqual({
+      status: 400,
+      body: { error: 'bad_request', reason: 'the version in the path is not valid percent-encoding' },
+    });
   });
 });

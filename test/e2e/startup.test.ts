@@ -40,6 +40,8 @@ describe('npm start', () => {
       'SLACK_BOT_TOKEN: must be a bot token starting with xoxb-',
       'PORT: must be a port number',
       'RELEASE_CHANNEL: must be a channel ID such as C0123ABCD',
+      // Checked with the others, not only once they all parse: every problem at once.
+      '`SLACK_SIGNING_SECRET` is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
     ]);
   });
 
@@ -129,7 +131,11 @@ describe('the playground as the default', () => {
     const missing = await runMain({ NODE_ENV: 'production', DATABASE_PATH: ':memory:' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('release-bot cannot start, fix the configuration');
-    expect(missing.stderr).toContain('SLACK_BOT_TOKEN:');
+    // Every missing setting at once, each named plainly; and why there is no playground.
+    expect(missing.stderr).toContain(
+      '`SLACK_BOT_TOKEN` is required\n`RELEASE_CHANNEL` is required\n`SLACK_SIGNING_SECRET` is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)\n',
+    );
+    expect(missing.stderr).toContain('No playground: NODE_ENV=production asks for a real Slack workspace.');
     expect(missing.stdout).not.toContain('playground');
 
     const asked = await runMain({

@@ -69,7 +69,7 @@ describe('configuration', () => {
   it.each([
     [
       { SLACK_SIGNING_SECRET: '' },
-      'SLACK_SIGNING_SECRET: is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      '`SLACK_SIGNING_SECRET` is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
     ],
     [
       { JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_PROJECTS: 'BLOG' },
@@ -80,7 +80,7 @@ describe('configuration', () => {
     [{ SIGNOFF_ROLES: 'qa' }, 'SIGNOFF_ROLES: "qa" is not name=members[:quorum]'],
     [
       { DEVENV_MESH: 'gateway-api' },
-      'DEVENV_ROUTING_HEADER: is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
+      '`DEVENV_ROUTING_HEADER` is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
     ],
   ])('reports %j as one line', (env, line) => {
     expect(problems({ ...base, ...env })).toEqual([line]);

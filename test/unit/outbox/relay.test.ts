@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
 import { createLogger } from '../../../src/logger.js';
 import {
@@ -292,6 +292,65 @@ describe('the outbox relay', () => {
     enqueue(r, unfrozen(2, 'other stream'));
     await drain(r);
     expect(seen).toEqual([true, false]);
+  });
+
+  it('wakes by itself: on enqueue after the commit, and at a retry’s due time', async () => {
+    const r = relay({ baseBackoffMs: 100 });
+    deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+    enqueue(r, unfrozen(1, 'a'));
+    // Nobody calls drain or wake: the enqueue itself and then the retry timer deliver it.
+    await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'delivered', attempts: 1 }), {
+      timeout: 2000,
+    });
+    expect(deliverer.calls).toHaveLength(2);
+  });
+
+  it('delivers at most `concurrency` streams at once', async () => {
+    const r = relay({ concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    const hold = () => async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running -= 1;
+    };
+    deliverer.script.push(hold(), hold(), hold(), hold());
+    for (const owner of ['UA', 'UB', 'UC', 'UD']) enqueue(r, expired(owner));
+    expect(await r.drain(now() + 2000)).toBe(0);
+    expect([deliverer.calls.length, most]).toEqual([4, 2]);
+  });
+
+  it('retries what is not a bug beyond maxUnexpectedAttempts', async () => {
+    const r = relay({ maxUnexpectedAttempts: 1, baseBackoffMs: 1_000 });
+    deliverer.script.push(
+      failing({ kind: 'transient', reason: 'slack:unreachable' }),
+      failing({ kind: 'transient', reason: 'slack:unreachable' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    skip(1_000);
+    await drain(r);
+    expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 2 });
+  });
+
+  it('counts steps within one attempt and keeps the memo when a later step remembers nothing', async () => {
+    const r = relay({ baseBackoffMs: 1_000 });
+    const seen: unknown[] = [];
+    deliverer.script.push(async (_n, steps) => {
+      seen.push(steps.done);
+      steps.complete(undefined, { parts: 3 });
+      seen.push(steps.done, steps.memo);
+      steps.complete();
+      seen.push(steps.done, steps.memo);
+      return failing({ kind: 'transient', reason: 'slack:unreachable' })();
+    });
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    expect(seen).toEqual([0, 1, { parts: 3 }, 2, { parts: 3 }]);
+    skip(1_000);
+    await drain(r);
+    expect(deliverer.calls.at(-1)).toMatchObject({ stepsDone: 2, memo: { parts: 3 } });
   });
 
   it('prunes delivered rows older than a week and keeps failed ones', async () => {
