@@ -339,6 +339,11 @@ export function playgroundRoutes(
     sendJson(res, 200, { ok: true });
   });
 
+  routes['POST /playground/reload'] = post(homeRequest, ({ as }, res) => {
+    sendJson(res, 200, { ok: true, dropped: emulator.dropEphemerals(as) });
+    return Promise.resolve();
+  });
+
   routes['POST /playground/home'] = post(homeRequest, async ({ as }, res) => {
     const answer = await platform.appHomeOpened(as);
     sendJson(res, 200, { ok: answer.status === 200 });

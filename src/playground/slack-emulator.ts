@@ -127,6 +127,17 @@ export class SlackEmulator {
     this.applyResponse({ ...target, expires: Infinity }, body);
   }
 
+  /** The person's client reloaded: as in Slack, their "only visible to you" replies are gone. */
+  dropEphemerals(user: string): number {
+    const before = this.messages.length;
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      if (this.messages[i]!.ephemeralFor === user) this.messages.splice(i, 1);
+    }
+    const dropped = before - this.messages.length;
+    if (dropped > 0) this.changed();
+    return dropped;
+  }
+
   /** What `user` sees in a conversation: every message but other people's ephemerals, in order. */
   conversation(channel: string, user: string): StoredMessage[] {
     return this.messages.filter(

@@ -125,6 +125,13 @@ describe('the playground over HTTP', () => {
     const after = await state();
     expect(after.messages.some((m) => m.html.includes('2.4: frozen'))).toBe(true);
     expect((await state('UDANA0001')).messages.some((m) => m.ephemeral)).toBe(false);
+
+    // The manager reloads the page: their ephemerals go, as in Slack; the channel's messages stay.
+    const reloaded = await post('reload', { as: MANAGER });
+    expect(await reloaded.json()).toEqual({ ok: true, dropped: 2 });
+    const afterReload = await state(MANAGER);
+    expect(afterReload.messages.filter((m) => m.ephemeral)).toEqual([]);
+    expect(afterReload.messages.some((m) => m.html.includes('2.4: frozen'))).toBe(true);
   });
 });
 

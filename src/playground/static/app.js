@@ -348,6 +348,8 @@ $('modal').addEventListener('cancel', (event) => {
 // --- start ----------------------------------------------------------------------------------------
 
 async function start() {
+  // Slack forgets "only visible to you" replies when its client reloads; so does the playground.
+  await send('/playground/reload', {});
   const first = await fetch(`/playground/state?as=${encodeURIComponent(state.me)}`);
   const s = first.ok ? await first.json() : await (await fetch('/playground/state?as=UMAYA0001')).json();
   if (!first.ok) state.me = 'UMAYA0001';
