@@ -249,6 +249,11 @@ export function playgroundRoutes(
   const post =
     <T>(schema: z.ZodType<T>, handle: (data: T, res: ServerResponse) => Promise<void>): RouteHandler =>
     async (req: IncomingMessage, res: ServerResponse) => {
+      // A form or text/plain post is what another web page can send without asking: refuse it.
+      if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        sendJson(res, 415, { error: 'unsupported_media_type', reason: 'send application/json' });
+        return;
+      }
       const body = parseBody(schema, await readBody(req, 65_536));
       if (!body.ok) {
         sendJson(res, 400, { error: 'invalid_request', reason: body.reason });
@@ -349,5 +354,36 @@ export function playgroundRoutes(
     sendJson(res, 200, { ok: answer.status === 200 });
   });
 
+  // Every route, page and API alike, answers only the loopback page itself (DNS rebinding, other sites).
+  for (const [key, handler] of Object.entries(routes)) {
+    routes[key] = (req, res) => {
+      const problem = foreignRequestProblem(req);
+      if (problem) {
+        sendJson(res, 403, { error: 'forbidden', reason: problem });
+        return Promise.resolve();
+      }
+      return handler(req, res);
+    };
+  }
   return routes;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a request did not come from the playground's own page on loopback, if it did not. */
+export function foreignRequestProblem(req: IncomingMessage): string | undefined {
+  const port = String(req.socket.localPort ?? '');
+  const isLoopback = (hostPort: string) => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort.toLowerCase());
+    return match !== null && LOOPBACK_HOSTS.has(match[1]!) && (match[2] ?? '80') === port;
+  };
+  const host = req.headers.host ?? '';
+  if (!isLoopback(host)) return 'the playground answers only its own page on loopback (Host)';
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const match = /^http:\/\/(.+)$/i.exec(origin);
+    if (!match || !isLoopback(match[1]!))
+      return 'the playground answers only its own page on loopback (Origin)';
+  }
+  return undefined;
 }

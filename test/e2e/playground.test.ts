@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,57 @@ describe('the playground over HTTP', () => {
     (await (await fetch(`${playground.url}playground/state?as=${user}`)).json()) as {
       messages: { ts: string; html: string; ephemeral: boolean }[];
     };
+
+  /** A request as another web page (or a rebinding DNS name) would send it: headers as given. */
+  const foreign = (path: string, headers: Record<string, string>, body?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(`${playground.url}${path}`);
+      const req = request(
+        { host: '127.0.0.1', port: url.port, path: url.pathname, method: body ? 'POST' : 'GET', headers },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('answers only its own page on loopback: no text/plain, no foreign Origin or Host, and nothing created', async () => {
+    const host = new URL(playground.url).host;
+    const body = JSON.stringify({ as: MANAGER, channel: 'C0RELEASES', text: '/release create 6.6' });
+    const statuses = [
+      await foreign(
+        'playground/command',
+        { host, origin: 'http://evil.example', 'content-type': 'text/plain' },
+        body,
+      ),
+      await foreign('playground/command', { host, 'content-type': 'text/plain' }, body),
+      await foreign(
+        'playground/command',
+        { host, origin: 'http://evil.example', 'content-type': 'application/json' },
+        body,
+      ),
+      await foreign(
+        'playground/command',
+        { host: 'rebound.example:80', 'content-type': 'application/json' },
+        body,
+      ),
+      await foreign('playground/state?as=UMAYA0001', {
+        host: `evil.example:${new URL(playground.url).port}`,
+      }),
+    ];
+    expect(statuses).toEqual([403, 415, 403, 403, 403]);
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+    // The page's own requests still work: same Host and Origin.
+    expect(
+      await foreign(
+        'playground/command',
+        { host, origin: `http://${host}`, 'content-type': 'application/json' },
+        body,
+      ),
+    ).toBe(200);
+  });
 
   it('binds to loopback only and keeps real Slack settings away from the stand-in', () => {
     expect(playground.bot.services.config.http.host).toBe('127.0.0.1');
