@@ -58,7 +58,7 @@ import { loadHome } from './use-cases/home.js';
 import { notesParts } from './slack/blocks/notes.js';
 import { homeView } from './slack/blocks/home.js';
 import { HomePublisher, type HomePublisherSettings } from './slack/home-publisher.js';
-import { JIRA_DESCRIPTION_LIMIT_BYTES, notesShortForm } from './domain/release-notes.js';
+import { JIRA_DESCRIPTION_LIMIT_BYTES, notesMarkdown, notesShortForm } from './domain/release-notes.js';
 import type { ReleaseRow } from './db/releases.js';
 
 export interface BotOptions {
@@ -133,10 +133,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
   });
   const notesDeps = { db, jira, logger, gatedEnvironments: config.gate.environments };
-  slackDelivery.setNotes(
-    async (release) => notesParts(await notesFor(notesDeps, release), config.http.publicUrl),
-    config.http.publicUrl,
-  );
+  slackDelivery.setNotes(async (release) => {
+    const notes = await notesFor(notesDeps, release);
+    return { parts: notesParts(notes, config.http.publicUrl), markdown: notesMarkdown(notes) };
+  }, config.http.publicUrl);
   slackDelivery.onRefused((reason, recovered) => metrics.slackRefused(reason, recovered));
   const managerPrincipals = config.releaseManagers?.ids ?? [];
   slackDelivery.setManagers((releaseId) =>

@@ -27,7 +27,7 @@ import {
 } from './blocks/release.js';
 import { ActionIds } from './ids.js';
 import type { PostToResponseUrl } from './response-url.js';
-import { channelRemedy, classifySlackError, refusedForSize } from './slack-errors.js';
+import { channelRemedy, classifySlackError, refusedForSize, slackPlatformError } from './slack-errors.js';
 import { reducedPart } from './blocks/notes.js';
 
 /** Extra blocks other features contribute to the announcement (e.g. the Jira scope). */
@@ -38,9 +38,17 @@ const REPLANNED = Symbol('replanned');
 type StepResult = ((tx: Tx) => void) | { memo: unknown } | typeof REPLANNED | void;
 type Step = () => Promise<StepResult>;
 
-/** What the shipped notice remembers between attempts: the notes as they were split at the first one. */
+/** What the shipped notice remembers between attempts: the notes as they were at the first one. */
 interface NotesMemo {
   notesParts: Reply[];
+  /** The whole notes as Markdown, uploaded to the thread as a file where `files:write` is granted. */
+  notesMarkdown?: string;
+}
+
+/** The notes at ship: the messages, and the same notes as a Markdown file. */
+export interface ShippedNotes {
+  parts: Reply[];
+  markdown: string;
 }
 
 function notesMemo(memo: unknown): NotesMemo | undefined {
@@ -67,7 +75,7 @@ const REFRESHING: readonly NoticeKind[] = [
  */
 export class SlackNoticeDelivery implements NoticeDeliverer {
   private readonly sections: AnnouncementSection[] = [];
-  private notes: ((release: ReleaseRow) => Promise<Reply[]>) | undefined;
+  private notes: ((release: ReleaseRow) => Promise<ShippedNotes>) | undefined;
   private refused: (reason: string, recovered: boolean) => void = () => undefined;
   private publicUrl: string | undefined;
   private managers: (releaseId: number) => Promise<string[]> = () => Promise.resolve([]);
@@ -84,8 +92,8 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     this.sections.push(section);
   }
 
-  /** The release notes posted in the thread at ship, as several messages. */
-  setNotes(notes: (release: ReleaseRow) => Promise<Reply[]>, publicUrl?: string): void {
+  /** The release notes posted in the thread at ship, as several messages and a file. */
+  setNotes(notes: (release: ReleaseRow) => Promise<ShippedNotes>, publicUrl?: string): void {
     this.notes = notes;
     this.publicUrl = publicUrl;
   }
@@ -284,10 +292,40 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
    */
   private notesSteps(ref: ReleaseRef, steps: DeliverySteps): Step[] {
     if (!this.notes) return [];
-    const render: Step = async () => ({ memo: { notesParts: await this.notes!(this.requireRelease(ref)) } });
+    const render: Step = async () => {
+      const notes = await this.notes!(this.requireRelease(ref));
+      return { memo: { notesParts: notes.parts, notesMarkdown: notes.markdown } satisfies NotesMemo };
+    };
     const memo = notesMemo(steps.memo);
     if (!memo) return [render];
-    return [render, ...memo.notesParts.map((part, i) => () => this.postNotesPart(ref, memo, i, steps))];
+    return [
+      render,
+      ...memo.notesParts.map((part, i) => () => this.postNotesPart(ref, memo, i, steps)),
+      () => this.uploadNotesFile(ref, memo),
+    ];
+  }
+
+  /**
+   * The whole notes as `release-<version>-notes.md` in the thread. Needs `files:write`; a workspace that did
+   * not grant it still has every part as messages, so that is logged, not retried.
+   */
+  private async uploadNotesFile(ref: ReleaseRef, memo: NotesMemo): Promise<void> {
+    const release = this.requireRelease(ref);
+    // Without an announcement there is no thread: the parts went to the channel, the file stays out of it.
+    if (!memo.notesMarkdown || !release.announcementChannel || !release.announcementTs) return;
+    try {
+      await this.client.filesUploadV2({
+        channel_id: release.announcementChannel,
+        thread_ts: release.announcementTs,
+        filename: `release-${release.version}-notes.md`,
+        title: `Release notes of ${release.version}`,
+        content: memo.notesMarkdown,
+      });
+    } catch (error) {
+      const code = slackPlatformError(error);
+      if (code !== 'missing_scope' && code !== 'not_allowed_token_type') throw error;
+      this.logger.info({ reason: code }, 'files:write not granted: the notes file was not uploaded');
+    }
   }
 
   private async postNotesPart(ref: ReleaseRef, memo: NotesMemo, index: number, steps: DeliverySteps) {
@@ -309,7 +347,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       if (smaller) {
         this.logger.warn({ reason, part: index }, 'Slack refused a part of the notes; sending it smaller');
         const parts = [...memo.notesParts.slice(0, index), ...smaller, ...memo.notesParts.slice(index + 1)];
-        steps.remember({ notesParts: parts } satisfies NotesMemo);
+        steps.remember({ ...memo, notesParts: parts } satisfies NotesMemo);
         return REPLANNED;
       }
       this.logger.error(

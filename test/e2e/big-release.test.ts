@@ -5,6 +5,7 @@ import { queryRows } from '../support/db.js';
 import { GATE_TOKEN, gateAndJiraEnv, outboxSettled } from '../support/gate-client.js';
 import { JiraStandIn } from '../support/jira-stand-in.js';
 import { brokenMarkup, mrkdwnTexts } from '../support/slack-limits.js';
+import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 
 /**
  * A big but ordinary release, against a Slack stand-in that enforces Slack's limits: 2,000 tickets (150
@@ -257,6 +258,13 @@ describe('a big release stays readable', () => {
     expect(metrics).toContain(
       'release_bot_slack_refused_total{reason="msg_blocks_too_long",recovered="true"} 1',
     );
+    // And the whole notes as one Markdown file in the thread (files:write is granted here).
+    expect(t.slack.files.map((f) => [f.channel, f.threadTs, f.filename])).toEqual([
+      [RELEASE_CHANNEL, ts, 'release-2.4-notes.md'],
+    ]);
+    const file = t.slack.files[0]!.content;
+    expect(file.slice(0, 14)).toBe('# Release 2.4\n');
+    expect(new Set(file.match(/\[BLOG-\d+\]/g)).size).toBe(2000);
     const parts = notes.slice(0, firstOf('Sign-offs') + 1);
     const blockText = parts.reduce((n, c) => n + mrkdwnTexts(c.args.blocks).join('').length, 0);
     process.stdout.write(

@@ -82,8 +82,23 @@ describe('release notes and late changes', () => {
       'Sign-offs',
     ]);
     expect(JSON.stringify(thread[first + 1]!.args.blocks)).toContain('Login fails 2');
+    expect(t.slack.files.map((f) => [f.threadTs, f.filename])).toEqual([[ts, 'release-2.4-notes.md']]);
     // Off by default: the Jira description stays as it was.
     expect(jira.version('BLOG', '2.4')!.description).toBeUndefined();
+  });
+
+  it('still posts every part of the notes when the workspace did not grant files:write', async () => {
+    ({ jira, t } = await botWithScope());
+    await signedOffWithLateChange(t);
+    t.slack.failWhen('files.getUploadURLExternal', () => true, 'missing_scope');
+    await t.command('/release', 'ship 2.4');
+    await outboxSettled(t);
+    expect(t.slack.files).toEqual([]);
+    expect(queryRows(t.databasePath, "select state from outbox where kind = 'release_shipped'")).toEqual([
+      { state: 'delivered' },
+    ]);
+    const titles = t.slack.deliveredOf('chat.postMessage').map((c) => String(c.args.text));
+    expect(titles).toContain('Sign-offs');
   });
 
   it('JIRA_RELEASE_NOTES=description writes the short form into the Jira version at ship', async () => {

@@ -25,7 +25,7 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files']);
 
 async function readAll(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -43,6 +43,16 @@ function parseArgs(contentType: string | undefined, raw: string): Record<string,
   return args;
 }
 
+/** The file in an upload: the body itself, or the file part of a multipart form (as the WebClient sends it). */
+function uploadedContent(contentType: string | undefined, raw: string): string {
+  const boundary = /boundary=([^;]+)/.exec(contentType ?? '')?.[1];
+  if (!contentType?.startsWith('multipart/form-data') || !boundary) return raw;
+  const parts = raw.split(`--${boundary}`).slice(1, -1);
+  const file = parts.find((p) => /filename=/.test(p)) ?? parts[0] ?? '';
+  const start = file.indexOf('\r\n\r\n');
+  return start === -1 ? '' : file.slice(start + 4).replace(/\r\n$/, '');
+}
+
 /**
  * Slack's Web API on loopback: answers the methods release-bot uses the way Slack does, records every
  * call, and serves response_url posts and a Socket Mode WebSocket.
@@ -55,6 +65,15 @@ export class SlackStandIn {
   private readonly faults: { method: string; fault: SlackFault; remaining: number }[] = [];
   private readonly hung = new Set<() => void>();
   readonly responses: ResponseUrlPost[] = [];
+  /** Files shared by files.completeUploadExternal: where, under which name, with what content. */
+  readonly files: {
+    channel: string;
+    threadTs: string | undefined;
+    filename: string;
+    title: string;
+    content: string;
+  }[] = [];
+  private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
   readonly userGroups = new Map<string, string[]>();
   readonly socketAcks: Record<string, unknown>[] = [];
   /** Messages and views refused for breaking Slack's limits: a test bot fails its test on any, unless told. */
@@ -252,6 +271,13 @@ export class SlackStandIn {
       if (fault?.kind === 'http') return { status: fault.status, body: 'upstream error' };
       return { status: 200, body: 'ok' };
     }
+    if (path.startsWith('/upload/')) {
+      // The external upload URL files.getUploadURLExternal hands out: the file's bytes, as Slack takes them.
+      const upload = this.uploads.get(path.slice('/upload/'.length));
+      if (!upload) return { status: 404, body: 'no such upload' };
+      upload.content = uploadedContent(req.headers['content-type'], raw);
+      return { status: 200, body: `OK - ${Buffer.byteLength(upload.content)}` };
+    }
     if (!path.startsWith('/api/')) return { status: 404, body: { ok: false, error: 'not_found' } };
     const method = path.slice('/api/'.length);
     const args = parseArgs(req.headers['content-type'], raw);
@@ -355,6 +381,28 @@ export class SlackStandIn {
           ok: true,
           channel: { id: `D${typeof args.users === 'string' ? args.users.replace(/,/g, '') : 'X'}` },
         };
+      case 'files.getUploadURLExternal': {
+        const id = `F${++this.tsCounter}`;
+        this.uploads.set(id, { filename: String(args.filename), length: Number(args.length) });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (args.files as { id: string; title?: string }[] | undefined) ?? [];
+        const shared = [];
+        for (const file of files) {
+          const upload = this.uploads.get(file.id);
+          if (!upload || upload.content === undefined) return { ok: false, error: 'file_not_found' };
+          this.files.push({
+            channel: String(args.channel_id),
+            threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : undefined,
+            filename: upload.filename,
+            title: file.title ?? upload.filename,
+            content: upload.content,
+          });
+          shared.push({ id: file.id, title: file.title ?? upload.filename });
+        }
+        return { ok: true, files: shared };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `${this.url.replace('http', 'ws')}/socket` };
       default:

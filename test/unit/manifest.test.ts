@@ -27,6 +27,7 @@ describe('manifest.yml', () => {
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
       'chat:write',
       'commands',
+      'files:write',
       'im:write',
       'usergroups:read',
     ]);
