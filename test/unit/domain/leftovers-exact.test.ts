@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseOverride, type Devenv } from '../../../src/domain/devenv/model.js';
+import { devenvOf, HEADER_ROUTING } from '../../support/devenv-fixtures.js';
 import { serviceEntryName } from '../../../src/domain/devenv/names.js';
-import {
-  renderGatewayApi,
-  type GatewayRoutingSettings,
-} from '../../../src/domain/devenv/render-gateway-api.js';
+import { renderGatewayApi } from '../../../src/domain/devenv/render-gateway-api.js';
 import { routingKeyHeader, sortedEnvs } from '../../../src/domain/devenv/routing.js';
 import { AppError } from '../../../src/domain/errors.js';
 
-const settings: GatewayRoutingSettings = {
-  preprodNamespace: 'preprod',
-  clusterDomain: 'cluster.local',
-  routingHeader: 'x-devenv',
-  link: undefined,
-};
-const env = (name: string, ...tokens: string[]): Devenv => ({
-  name,
-  owner: 'U1',
-  expiresAt: new Date(0),
-  overrides: tokens.map((t) => parseOverride(t, `devenv-${name}`)),
-});
+const settings = HEADER_ROUTING;
+const env = devenvOf;
 
 describe('small devenv rules, exactly', () => {
   it('orders environments by name, equal names kept together', () => {

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { devenvOf, HEADER_ROUTING } from '../../support/devenv-fixtures.js';
 import { httpRouteName, linkName } from '../../../src/domain/devenv/names.js';
-import { parseOverride, type Devenv } from '../../../src/domain/devenv/model.js';
-import {
-  renderGatewayApi,
-  type GatewayRoutingSettings,
-} from '../../../src/domain/devenv/render-gateway-api.js';
+import { renderGatewayApi } from '../../../src/domain/devenv/render-gateway-api.js';
 
-const settings: GatewayRoutingSettings = {
-  preprodNamespace: 'preprod',
-  clusterDomain: 'cluster.local',
-  routingHeader: 'x-devenv',
-  link: undefined,
-};
-const env = (name: string, ...tokens: string[]): Devenv => ({
-  name,
-  owner: 'U1',
-  expiresAt: new Date(0),
-  overrides: tokens.map((t) => parseOverride(t, `devenv-${name}`)),
-});
+const settings = HEADER_ROUTING;
+const env = devenvOf;
 
 describe('Gateway API rendering', () => {
   it('renders one HTTPRoute per service and environment, attached to the pre-prod Service, matching the header exactly', () => {

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseOverride, type Devenv } from '../../../src/domain/devenv/model.js';
+import { devenvOf, ROUTING } from '../../support/devenv-fixtures.js';
 import { renderIstioObjects } from '../../../src/domain/devenv/render-istio.js';
-import type { RoutingSettings } from '../../../src/domain/devenv/routing.js';
 
-const settings: RoutingSettings = {
-  preprodNamespace: 'preprod',
-  clusterDomain: 'cluster.local',
-  routingHeader: undefined,
-  link: undefined,
-};
-const env = (name: string, ...tokens: string[]): Devenv => ({
-  name,
-  owner: 'U1',
-  expiresAt: new Date(0),
-  overrides: tokens.map((t) => parseOverride(t, `devenv-${name}`)),
-});
+const settings = ROUTING;
+const env = devenvOf;
 const managed = { 'app.kubernetes.io/managed-by': 'release-bot' };
 const baggage = (name: string) => [
   { headers: { baggage: { regex: `^(.*,)?\\s*devenv=${name}\\s*(;[^,]*)?(,.*)?$` } } },

@@ -1,26 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { devenvOf, ROUTING } from '../../support/devenv-fixtures.js';
 import { linkName } from '../../../src/domain/devenv/names.js';
-import { parseOverride, deriveEnvName, closestNames, type Devenv } from '../../../src/domain/devenv/model.js';
+import { parseOverride, deriveEnvName, closestNames } from '../../../src/domain/devenv/model.js';
 import {
   mergeRoutes,
   ownedVirtualService,
   renderIstio,
   renderIstioObjects,
 } from '../../../src/domain/devenv/render-istio.js';
-import { baggageRegex, type RoutingSettings } from '../../../src/domain/devenv/routing.js';
+import { baggageRegex } from '../../../src/domain/devenv/routing.js';
 
-const settings: RoutingSettings = {
-  preprodNamespace: 'preprod',
-  clusterDomain: 'cluster.local',
-  routingHeader: undefined,
-  link: undefined,
-};
-const env = (name: string, ...services: string[]): Devenv => ({
-  name,
-  owner: 'U1',
-  expiresAt: new Date(0),
-  overrides: services.map((s) => parseOverride(s, `devenv-${name}`)),
-});
+const settings = ROUTING;
+const env = devenvOf;
 
 describe('Istio rendering', () => {
   it('orders named routes by environment and puts the default last, whatever the input order', () => {
