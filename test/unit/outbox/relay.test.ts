@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
@@ -351,6 +352,85 @@ describe('the outbox relay', () => {
     skip(1_000);
     await drain(r);
     expect(deliverer.calls.at(-1)).toMatchObject({ stepsDone: 2, memo: { parts: 3 } });
+  });
+
+  it('logs each retry, rate limit and give-up with the notice it concerns, for on-call', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const r = new OutboxRelay(store.db, () => deliverer, createLogger('info', sink), {
+      now,
+      random: () => 0.5,
+      baseBackoffMs: 1_000,
+    });
+    relays.push(r);
+    deliverer.script.push(
+      failing({ kind: 'transient', reason: 'slack:unreachable' }),
+      failing({ kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 2_000 }),
+      failing({ kind: 'permanent', reason: 'slack:is_archived' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    await drain(r);
+    skip(1_000);
+    await drain(r);
+    skip(2_000);
+    await drain(r);
+    const context = { outboxId: 1, kind: 'release_unfrozen', stream: 'release:1' };
+    expect(
+      lines.map(({ msg, outboxId, kind, stream, attempts, reason, retryInMs, retryAfterMs }) => ({
+        msg,
+        outboxId,
+        kind,
+        stream,
+        attempts,
+        reason,
+        retryInMs,
+        retryAfterMs,
+      })),
+    ).toEqual([
+      {
+        msg: 'notice delivery failed; retrying',
+        ...context,
+        attempts: 1,
+        reason: 'slack:unreachable',
+        retryInMs: 750,
+        retryAfterMs: undefined,
+      },
+      {
+        msg: 'rate limited; the outbox waits',
+        ...context,
+        attempts: 2,
+        reason: 'slack:ratelimited',
+        retryInMs: undefined,
+        retryAfterMs: 2_000,
+      },
+      {
+        msg: 'notice given up on',
+        ...context,
+        attempts: 3,
+        reason: 'slack:is_archived',
+        retryInMs: undefined,
+        retryAfterMs: undefined,
+      },
+    ]);
+    expect(lines.map((l) => l.level)).toEqual([40, 40, 50]);
+    expect((lines[2]!.err as { message: string }).message).toBe('slack:is_archived');
+  });
+
+  it('waits within drain for a retry that falls due before its deadline', async () => {
+    const r = relay({ baseBackoffMs: 200 });
+    deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+    enqueue(r, unfrozen(1, 'a'));
+    const started = Date.now();
+    expect(await r.drain(now() + 5_000)).toBe(0);
+    // The retry was due 150 ms after the failure (200 ms × the jitter), and drain waited for it, no longer.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(deliverer.calls).toHaveLength(2);
   });
 
   it('prunes delivered rows older than a week and keeps failed ones', async () => {
