@@ -56,6 +56,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+const HTTP_MODE_SECRET = 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)';
+
+/** HTTP mode verifies every request with the signing secret; Socket Mode (an app token) needs none. */
+function signingSecretMissing(env: { SLACK_APP_TOKEN?: string; SLACK_SIGNING_SECRET?: string }): boolean {
+  return !env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim();
+}
+
 const envSchema = z
   .object({
     SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'must be a bot token starting with xoxb-'),
@@ -201,7 +208,7 @@ const envSchema = z
     DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
   })
   .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    if (signingSecretMissing(env)) {
       ctx.addIssue({
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
@@ -363,11 +370,8 @@ export class ConfigError extends Error {
   }
 }
 
-const HTTP_MODE_SECRET = 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)';
-
 /**
- * One readable line per problem, every one at once: a missing setting reads "`X` is required", and the
- * checks across settings (which zod runs only once every field parsed) are made here too.
+ * One readable line per problem, every one at once: a missing setting reads "`X` is required".
  */
 function configProblems(
   issues: readonly { path: PropertyKey[]; code: string; message: string }[],
@@ -381,7 +385,8 @@ function configProblems(
       ? `\`${key}\` ${issue.message}`
       : `${key}: ${issue.message}`;
   });
-  if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
+  // zod skips the cross-field checks while a field fails; this one matters too much to be missed then.
+  if (signingSecretMissing(env)) {
     const line = `\`SLACK_SIGNING_SECRET\` ${HTTP_MODE_SECRET}`;
     if (!lines.includes(line)) lines.push(line);
   }

@@ -155,19 +155,20 @@ export class Metrics {
    * Times a call to Slack's Web API and counts what Slack made of it: a 429 or an `ok: false` answer is a
    * response, but not a success.
    */
-  async timeSlack(call: () => Promise<Response>): Promise<Response> {
-    const started = performance.now();
-    const response = await this.time('slack', call, false);
-    this.outbound('slack', await slackOutcome(response), (performance.now() - started) / 1000);
-    return response;
+  timeSlack(call: () => Promise<Response>): Promise<Response> {
+    return this.time('slack', call, slackOutcome);
   }
 
-  /** Times an outbound call and counts its outcome. */
-  async time<T>(system: OutboundSystem, call: () => Promise<T>, countSuccess = true): Promise<T> {
+  /** Times an outbound call and counts its outcome: `outcomeOf` reads it from an answer (default ok). */
+  async time<T>(
+    system: OutboundSystem,
+    call: () => Promise<T>,
+    outcomeOf: (result: T) => CallOutcome | Promise<CallOutcome> = () => 'ok',
+  ): Promise<T> {
     const started = performance.now();
     try {
       const result = await call();
-      if (countSuccess) this.outbound(system, 'ok', (performance.now() - started) / 1000);
+      this.outbound(system, await outcomeOf(result), (performance.now() - started) / 1000);
       return result;
     } catch (error) {
       const timedOut = /timeout|timed out|abort/i.test(

@@ -158,7 +158,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'release_frozen':
         return [() => this.postAnnouncement(notice.release), () => this.storePermalink(notice.release)];
       case 'announcement_reposted':
-        return this.repost(notice.release, notice.actor, notice.previous);
+        return this.repost(notice.release, notice.previous);
       case 'release_unfrozen':
         return [
           this.thread(
@@ -459,7 +459,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   /** A new announcement with live buttons; the old one (if any) says where it moved. */
-  private repost(ref: ReleaseRef, actor: string, previous: { channel: string; ts: string } | null): Step[] {
+  private repost(ref: ReleaseRef, previous: { channel: string; ts: string } | null): Step[] {
     return [
       () => this.postAnnouncement(ref),
       () => this.storePermalink(ref),

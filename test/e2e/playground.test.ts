@@ -184,6 +184,7 @@ describe('the playground over HTTP', () => {
     const afterReload = await state(MANAGER);
     expect(afterReload.messages.filter((m) => m.ephemeral)).toEqual([]);
     expect(afterReload.messages.some((m) => m.html.includes('2.4: frozen'))).toBe(true);
+    expect(await (await post('reload', { as: MANAGER })).json()).toEqual({ ok: true, dropped: 0 });
   });
 });
 

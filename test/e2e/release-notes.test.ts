@@ -87,6 +87,81 @@ describe('release notes and late changes', () => {
     expect(jira.version('BLOG', '2.4')!.description).toBeUndefined();
   });
 
+  it('posts each part of the notes once across a restart in the middle of them', async () => {
+    ({ jira, t } = await botWithScope());
+    await signedOffWithLateChange(t);
+    // Slack takes the first parts, then keeps failing the Tasks part until the bot has stopped.
+    const slack = t.slack;
+    slack.failWhen('chat.postMessage', (args) => String(args.text) === 'Tasks (1)', 'internal_error', 1000);
+    await t.command('/release', 'ship 2.4');
+    await slack.waitFor(() =>
+      slack.callsOf('chat.postMessage').some((c) => String(c.args.text) === 'Tasks (1)'),
+    );
+    const databasePath = t.databasePath;
+    await t.bot.stop();
+    expect(
+      queryRows(
+        databasePath,
+        "select state, steps_done > 3 started from outbox where kind = 'release_shipped'",
+      ),
+    ).toEqual([{ state: 'pending', started: 1 }]);
+    slack.heal();
+    // A new process on the same database and the same Slack delivers the rest from where it stopped.
+    const again = await startTestBot(
+      { ...gateAndJiraEnv(jira), SIGNOFF_ROLES: `qa=${QA}` },
+      { slack, databasePath },
+    );
+    try {
+      await outboxSettled(again, 20_000);
+      const ts = queryRows(databasePath, 'select announcement_ts from releases')[0]!.announcement_ts;
+      const titles = slack
+        .deliveredOf('chat.postMessage')
+        .filter((c) => c.args.thread_ts === ts)
+        .map((c) => String(c.args.text))
+        .filter((text) => !text.startsWith(':'));
+      expect(titles).toEqual([
+        'Release notes of 2.4',
+        'Bugs (2)',
+        'Stories (1)',
+        'Tasks (1)',
+        'Other (1)',
+        'Late changes (1 since the freeze)',
+        'Sign-offs',
+      ]);
+      expect(slack.files).toHaveLength(1);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('sends the announcement without the Jira scope when Slack refuses the whole as too long', async () => {
+    ({ jira, t } = await botWithScope());
+    t.slack.failWhen(
+      'chat.postMessage',
+      (args) => String(args.text).startsWith('2.4 is frozen'),
+      'msg_blocks_too_long',
+    );
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    await outboxSettled(t);
+    const announcements = t.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => String(c.args.text).startsWith('2.4 is frozen'));
+    expect(announcements).toHaveLength(2);
+    expect(JSON.stringify(announcements[0]!.args.blocks)).toContain('*Scope:*');
+    expect(JSON.stringify(announcements[1]!.args.blocks)).not.toContain('*Scope:*');
+    // Still the whole announcement people act on: who froze it, the tally and the buttons.
+    expect(JSON.stringify(announcements[1]!.args.blocks)).toContain('froze *2.4*');
+    expect(JSON.stringify(announcements[1]!.args.blocks)).toContain('signoff_approve');
+    expect(queryRows(t.databasePath, 'select announcement_ts is not null posted from releases')).toEqual([
+      { posted: 1 },
+    ]);
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'release_bot_slack_refused_total{reason="msg_blocks_too_long",recovered="true"} 1',
+    );
+  });
+
   it('still posts every part of the notes when the workspace did not grant files:write', async () => {
     ({ jira, t } = await botWithScope());
     await signedOffWithLateChange(t);

@@ -182,9 +182,10 @@ export class SlackStandIn {
     this.faults.push({ method, fault, remaining: times });
   }
 
-  /** Slack is healthy again: no more faults, and hung requests are dropped. */
+  /** Slack is healthy again: no more faults or scripted failures, and hung requests are dropped. */
   heal(): void {
     this.faults.length = 0;
+    this.conditional.length = 0;
     for (const drop of [...this.hung]) drop();
     this.hung.clear();
   }

@@ -56,14 +56,6 @@ export function calendarReply(entries: readonly CalendarEntry[], page = 1): Repl
   };
 }
 
-/** Late changes as mrkdwn lines, newest last; at most `limit`, then where to see them all. */
-export function lateChangeLines(changes: readonly LateChange[], version: string, limit: number): string[] {
-  const shown = changes.slice(-limit).map(lateChangeLine);
-  if (changes.length > limit)
-    shown.unshift(`_${changes.length - limit} earlier: \`/release notes ${version}\`_`);
-  return shown;
-}
-
 export function lateChangesSection(changes: readonly LateChange[], version: string, limit = 5): Block {
   if (changes.length === 0) return section('*Late changes:* none since the freeze.');
   const { text } = fitLines([...changes].reverse().map(lateChangeLine), {
