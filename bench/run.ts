@@ -1,5 +1,6 @@
 import { benchAlloc } from './alloc.js';
 import { benchDevenv } from './devenv.js';
+import { benchClusterFreeze } from './cluster-freeze.js';
 import { benchGate } from './gate.js';
 import { benchJiraScope } from './jira-scope.js';
 import { benchSignoffStorm } from './signoff-storm.js';
@@ -17,6 +18,7 @@ const sections: Record<string, () => Promise<void>> = {
   jira: benchJiraScope,
   gate: benchGate,
   devenv: benchDevenv,
+  'cluster-freeze': benchClusterFreeze,
   'gate-slack-down': benchGateWhileSlackHangs,
   'ship-jira-down': benchShipWhileJiraDown,
   outbox: benchOutboxStorm,

@@ -8,7 +8,6 @@ import { homedir, hostname } from 'node:os';
 import type * as k8s from './vendor/kubernetes.js';
 import { ConfigError, type Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
-import { countReleasesByState } from './db/releases.js';
 import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
 import { Metrics } from './metrics.js';
@@ -45,7 +44,18 @@ import { SlackRoutes, type RoutedArgs } from './slack/routes.js';
 import { scopeBlocks } from './slack/blocks/scope.js';
 import { loadScopeView } from './use-cases/release-scope.js';
 import { AccessControl } from './use-cases/access.js';
-import { systemClock, type Clock, type Notice } from './use-cases/ports.js';
+import {
+  systemClock,
+  type CandidateSource,
+  type Clock,
+  type Notice,
+  type Outbox,
+} from './use-cases/ports.js';
+import type { CandidateWatch } from './kube/workloads.js';
+import type { KubeFreezeEnforcement } from './kube/freeze-enforcement.js';
+import { desiredFreezeParameter } from './use-cases/freeze-enforcement.js';
+import { observeFullList, observeRemoval, observeWorkload } from './use-cases/candidate.js';
+import { countReleasesByState, listReleases } from './db/releases.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
 import { syncTracker } from './use-cases/release-lifecycle.js';
@@ -208,6 +218,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger: logger.child({ component: 'devenv' }),
     timed: (call) => metrics.time('kubernetes', call),
   });
+  const freeze = await wireFreeze(config, {
+    kube: devenv.kube,
+    db,
+    clock,
+    outbox: relay,
+    logger: logger.child({ component: 'freeze' }),
+    mayRun: () => isActive(),
+  });
   const elector = await leaseElectorFor(config, devenv.kubeConfig, logger);
   lease.elector = elector;
   // The first round before anything runs: a standby must not reconcile or deliver even once.
@@ -267,6 +285,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     scheduler,
     homes,
     trackerDescription,
+    candidate: freeze.candidate,
+    enforcement: freeze.enforcement,
+    freeze,
   };
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
@@ -299,6 +320,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     outbox: relay,
     issues: jira,
     logger: logger.child({ component: 'gate' }),
+    enforcement: freeze.enforcement,
     settings: {
       fixTypes: config.gate.fixTypes,
       environments: config.gate.environments,
@@ -355,6 +377,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // Whatever a previous run committed but did not deliver goes out now; the calendar catches up.
   relay.wake();
   if (options.scheduler !== 'manual') scheduler.start();
+  freeze.start();
   const pruning = setInterval(() => relay.prune(), 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
@@ -363,6 +386,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
     upkeep.stop();
     scheduler.stop();
+    freeze.stop();
     homes.stop();
     slackToken.stop();
     lag.stop();
@@ -396,12 +420,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
  * 21 MB and 0.1 s at import even bundled (src/vendor).
  */
 async function loadKube() {
-  const [cluster, connect, devenvCluster, istio, gateway] = await Promise.all([
+  const [cluster, connect, devenvCluster, istio, gateway, workloads, enforcement] = await Promise.all([
     import('./kube/cluster.js'),
     import('./kube/connect.js'),
     import('./kube/devenv-cluster.js'),
     import('./kube/istio-applier.js'),
     import('./kube/gateway-api-applier.js'),
+    import('./kube/workloads.js'),
+    import('./kube/freeze-enforcement.js'),
   ]);
   return {
     KubeCluster: cluster.KubeCluster,
@@ -409,6 +435,98 @@ async function loadKube() {
     createDevenvCluster: devenvCluster.createDevenvCluster,
     IstioRouteApplier: istio.IstioRouteApplier,
     GatewayApiRouteApplier: gateway.GatewayApiRouteApplier,
+    ClusterWorkloads: workloads.ClusterWorkloads,
+    CandidateWatch: workloads.CandidateWatch,
+    KubeFreezeEnforcement: enforcement.KubeFreezeEnforcement,
+  };
+}
+
+/** The freeze the cluster keeps: the candidate read and watched, and the admission parameter converged. */
+export interface FreezeControl {
+  candidate: CandidateSource | undefined;
+  enforcement: KubeFreezeEnforcement | undefined;
+  watch: CandidateWatch | undefined;
+  /** One reconcile pass of the admission parameter: resolves to the repairs made. */
+  reconcileOnce(): Promise<number>;
+  start(): void;
+  stop(): void;
+}
+
+async function wireFreeze(
+  config: Config,
+  parts: {
+    kube: KubeCluster | undefined;
+    db: Db;
+    clock: Clock;
+    outbox: Outbox;
+    logger: Logger;
+    mayRun: () => boolean;
+  },
+): Promise<FreezeControl> {
+  const off: FreezeControl = {
+    candidate: undefined,
+    enforcement: undefined,
+    watch: undefined,
+    reconcileOnce: () => Promise.resolve(0),
+    start: () => undefined,
+    stop: () => undefined,
+  };
+  const { kube } = parts;
+  if (!kube || config.freeze.namespaces.length === 0) return off;
+  const modules = await loadKube();
+  const scope = { namespaces: config.freeze.namespaces, serviceLabel: config.freeze.serviceLabel };
+  const candidate = new modules.ClusterWorkloads(kube, scope);
+  const mode = config.freeze.enforcement;
+  const enforcement =
+    mode === 'off'
+      ? undefined
+      : new modules.KubeFreezeEnforcement(
+          kube,
+          () => desiredFreezeParameter(parts.db, mode),
+          {
+            namespaces: config.freeze.namespaces,
+            timeoutMs: config.devenv.kubeTimeoutSeconds * 1000,
+            probeIntervalMs: 20,
+          },
+          parts.logger,
+        );
+  const watchDeps = { db: parts.db, clock: parts.clock, outbox: parts.outbox, logger: parts.logger };
+  const watch = new modules.CandidateWatch(
+    candidate,
+    {
+      listed: (workloads) => observeFullList(watchDeps, workloads),
+      changed: (workload) => observeWorkload(watchDeps, workload),
+      removed: (workload) => observeRemoval(watchDeps, workload),
+    },
+    {
+      shouldRun: () => parts.mayRun() && listReleases(parts.db, ['frozen', 'signed_off']).length > 0,
+      pollMs: 1_000,
+      backoff: { initialMs: 500, maxMs: 30_000 },
+      watchTimeoutSeconds: 300,
+    },
+    parts.logger,
+  );
+  const reconcileOnce = async () => (parts.mayRun() && enforcement ? enforcement.reconcile() : 0);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    candidate,
+    enforcement,
+    watch,
+    reconcileOnce,
+    start() {
+      watch.start();
+      if (!enforcement) return;
+      const pass = () =>
+        void reconcileOnce().catch((error: unknown) =>
+          parts.logger.warn({ err: error }, 'freeze parameter reconcile failed; the next pass retries'),
+        );
+      pass();
+      timer = setInterval(pass, config.freeze.reconcileIntervalSeconds * 1000).unref();
+    },
+    stop() {
+      watch.stop();
+      clearInterval(timer);
+    },
   };
 }
 

@@ -204,6 +204,20 @@ const envSchema = z
             ),
         ),
       ),
+    FREEZE_NAMESPACES: commaList
+      .default([])
+      .pipe(
+        z.array(z.string().regex(/^[a-z0-9*?][a-z0-9*?-]{0,62}$/, 'namespace names or globs like preprod-*')),
+      ),
+    FREEZE_SERVICE_LABEL: z
+      .string()
+      .regex(
+        /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+        'must be a Kubernetes label key like app.kubernetes.io/name',
+      )
+      .default('app.kubernetes.io/name'),
+    FREEZE_ENFORCEMENT: z.enum(['off', 'warn', 'deny']).default('off'),
+    FREEZE_RECONCILE_INTERVAL: duration('1m'),
     DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
     DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
   })
@@ -247,6 +261,14 @@ const envSchema = z
         path: ['DEVENV_ROUTING_HEADER'],
         message:
           'is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
+      });
+    }
+    if (env.FREEZE_ENFORCEMENT !== 'off' && env.FREEZE_NAMESPACES.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FREEZE_NAMESPACES'],
+        message:
+          'is required with FREEZE_ENFORCEMENT=warn or deny (the namespaces whose parameter the bot writes)',
       });
     }
     if (!env.DEVENV_NAMESPACE_TEMPLATE.includes('{env}')) {
@@ -361,6 +383,13 @@ export interface Config {
     targetNamespaces: string[];
     externalHosts: string[];
   };
+  freeze: {
+    /** Empty: the candidate is not read from the cluster, and nothing below runs. */
+    namespaces: string[];
+    serviceLabel: string;
+    enforcement: 'off' | 'warn' | 'deny';
+    reconcileIntervalSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -471,6 +500,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       users: e.DEVENV_USERS ?? { everyone: true, ids: [] },
       targetNamespaces: e.DEVENV_TARGET_NAMESPACES,
       externalHosts: e.DEVENV_EXTERNAL_HOSTS,
+    },
+    freeze: {
+      namespaces: e.FREEZE_NAMESPACES,
+      serviceLabel: e.FREEZE_SERVICE_LABEL,
+      enforcement: e.FREEZE_ENFORCEMENT,
+      reconcileIntervalSeconds: e.FREEZE_RECONCILE_INTERVAL,
     },
   };
 }

@@ -12,6 +12,7 @@ import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import type { JiraGateway } from './jira/jira-gateway.js';
 import type { DevenvUpkeep } from './upkeep.js';
+import type { FreezeControl } from './bot.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends CalendarDeps, ExceptionDeps {
@@ -37,4 +38,6 @@ export interface Services extends CalendarDeps, ExceptionDeps {
   scheduler: Scheduler;
   /** Re-publishes App Home views when what they show changes. */
   homes: HomePublisher;
+  /** The freeze the cluster keeps (FREEZE_NAMESPACES, FREEZE_ENFORCEMENT). */
+  freeze: FreezeControl;
 }

@@ -2,6 +2,7 @@ import { sql } from '../vendor/drizzle.js';
 import { index, integer, sqliteTable, text, uniqueIndex } from '../vendor/drizzle.js';
 import type { ReleaseState } from '../domain/release.js';
 import type { SignoffRole, VoteDecision } from '../domain/signoff.js';
+import type { ContainerImage, WorkloadKind } from '../domain/candidate.js';
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -107,6 +108,8 @@ export const freezeExceptions = sqliteTable(
     messageChannel: text('message_channel'),
     messageTs: text('message_ts'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Images the change deploys; admitted into the frozen candidate when the exception is approved. */
+    images: text('images', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [index('freeze_exceptions_lookup_idx').on(t.releaseId, t.issueKey, t.service)],
 );
@@ -184,4 +187,47 @@ export const scheduleRuns = sqliteTable(
     outcome: text('outcome').notNull(),
   },
   (t) => [index('schedule_runs_release_idx').on(t.releaseId, t.kind, t.ranAt)],
+);
+
+/**
+ * The release candidate's bill of materials: each workload in the freeze namespaces and the images it runs,
+ * per release and revision. Captured at freeze, carried to each new revision, updated as the cluster changes.
+ */
+export const candidateWorkloads = sqliteTable(
+  'candidate_workloads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id),
+    revision: integer('revision').notNull(),
+    namespace: text('namespace').notNull(),
+    kind: text('kind').$type<WorkloadKind>().notNull(),
+    name: text('name').notNull(),
+    service: text('service').notNull(),
+    containers: text('containers', { mode: 'json' }).$type<ContainerImage[]>().notNull(),
+    generation: integer('generation').notNull(),
+  },
+  (t) => [uniqueIndex('candidate_workloads_key').on(t.releaseId, t.revision, t.namespace, t.kind, t.name)],
+);
+
+/**
+ * Images let into a frozen release: by the gate (a pipeline's `images`), by an approved exception, or by a
+ * manager's `/release allow`. The admission policy's parameter lists them.
+ */
+export const admittedImages = sqliteTable(
+  'admitted_images',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id),
+    service: text('service').notNull(),
+    image: text('image').notNull(),
+    source: text('source').$type<'gate' | 'exception' | 'allow'>().notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('admitted_images_key').on(t.releaseId, t.service, t.image)],
 );

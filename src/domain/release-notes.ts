@@ -1,3 +1,4 @@
+import { describeChange, imagesOf, type CandidateDiff, type CandidateWorkload } from './candidate.js';
 import type { ScopeIssue } from './scope.js';
 
 /** A change that reached pre-prod after the freeze: let through by the gate, or asked for as an exception. */
@@ -20,7 +21,22 @@ export type LateChange =
       requestedBy: string;
       decidedBy: string | null;
       at: Date;
+    }
+  | {
+      kind: 'allowed';
+      service: string;
+      image: string;
+      reason: string | null;
+      actor: string;
+      at: Date;
     };
+
+/** The candidate as it shipped (its last revision), and what changed since the release shipped before it. */
+export interface WhatShipped {
+  revision: number;
+  workloads: CandidateWorkload[];
+  since: { version: string; diff: CandidateDiff } | undefined;
+}
 
 export interface SignoffRecord {
   voter: string;
@@ -44,6 +60,32 @@ export interface ReleaseNotes {
   ticketUrl: (key: string) => string;
   lateChanges: LateChange[];
   signoffs: SignoffRecord[];
+  /** Undefined when no candidate was read from the cluster (FREEZE_NAMESPACES unset). */
+  whatShipped?: WhatShipped;
+}
+
+/** One line per service: `blog-service: reg/blog:2.4 reg/blog-migrate:2.4`. */
+export function shippedServiceLines(workloads: readonly CandidateWorkload[]): string[] {
+  const images = new Map<string, Set<string>>();
+  for (const w of workloads) {
+    const set = images.get(w.service) ?? new Set<string>();
+    for (const image of imagesOf(w)) set.add(image);
+    images.set(w.service, set);
+  }
+  return [...images.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, set]) => `${service}: ${[...set].sort().join(', ')}`);
+}
+
+/** The lines of a candidate diff: added, removed, and changed with old → new images. */
+export function diffLines(diff: CandidateDiff): string[] {
+  return [
+    ...diff.added.map((w) => `added ${w.service} (${w.namespace}/${w.name}): ${imagesOf(w).join(', ')}`),
+    ...diff.removed.map((w) => `removed ${w.service} (${w.namespace}/${w.name})`),
+    ...diff.changed.map(
+      (c) => `changed ${c.service} (${c.namespace}/${c.name}): ${c.changes.map(describeChange).join('; ')}`,
+    ),
+  ];
 }
 
 export function groupTickets(issues: readonly ScopeIssue[]): Record<NoteGroup, ScopeIssue[]> {
@@ -91,6 +133,9 @@ export function describeLateChange(change: LateChange): string {
     const commit = change.commit ? ` at ${change.commit.slice(0, 12)}` : '';
     return `${change.service}: ${tickets}${commit}, through the gate ${utc(change.at)}`;
   }
+  if (change.kind === 'allowed') {
+    return `${change.service}: ${change.image} allowed by ${change.actor} ${utc(change.at)}${change.reason ? `: ${change.reason}` : ''}`;
+  }
   return `${change.service}: exception #${change.id} for ${change.issueKey} (${change.state}), asked ${utc(change.at)}: ${change.reason}`;
 }
 
@@ -118,6 +163,17 @@ export function notesMarkdown(notes: ReleaseNotes): string {
         ? `- ${line} ([pipeline](${change.pipelineUrl}))`
         : `- ${line}`,
     );
+  }
+  if (notes.whatShipped) {
+    const shipped = notes.whatShipped;
+    lines.push('', '## What shipped', '', `Candidate revision ${shipped.revision}:`, '');
+    for (const line of shippedServiceLines(shipped.workloads)) lines.push(`- ${md(line)}`);
+    if (shipped.since) {
+      const changed = diffLines(shipped.since.diff);
+      lines.push('', `Changed since ${md(shipped.since.version)}:`, '');
+      if (changed.length === 0) lines.push('- nothing');
+      for (const line of changed) lines.push(`- ${md(line)}`);
+    }
   }
   lines.push('', '## Sign-offs', '');
   if (notes.signoffs.length === 0) lines.push('None yet.');

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from '../vendor/zod.js';
+import { isImageReference } from '../domain/candidate.js';
+import { isAppError } from '../domain/errors.js';
 import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
 import type { GateDeps } from '../use-cases/check-gate.js';
 import { checkGate } from '../use-cases/check-gate.js';
@@ -21,6 +23,17 @@ export const gateRequestSchema = z.strictObject({
         .pipe(z.string().regex(ISSUE_KEY, 'must be a Jira issue key like BLOG-123')),
     )
     .max(50)
+    .default([]),
+  images: z
+    .array(
+      z
+        .string()
+        .refine(
+          isImageReference,
+          'must be an image reference like registry.example.com/blog:2.4.1 or …@sha256:<digest>',
+        ),
+    )
+    .max(20)
     .default([]),
   commit: z
     .string()
@@ -88,13 +101,21 @@ export function gateCheckHandler(
       return;
     }
     const body = parsed.data;
-    const decision = await checkGate(deps, {
-      service: body.service,
-      environment: body.environment,
-      issues: [...new Set(body.issues)],
-      commit: body.commit,
-      pipelineUrl: body.pipeline_url,
-    });
+    let decision: Awaited<ReturnType<typeof checkGate>>;
+    try {
+      decision = await checkGate(deps, {
+        service: body.service,
+        environment: body.environment,
+        issues: [...new Set(body.issues)],
+        commit: body.commit,
+        pipelineUrl: body.pipeline_url,
+        images: [...new Set(body.images)],
+      });
+    } catch (error) {
+      if (!isAppError(error) || error.reason !== 'unavailable') throw error;
+      sendJson(res, 503, { error: 'enforcement_unavailable', reason: error.message });
+      return;
+    }
     options.decided(decision);
     sendJson(res, 200, {
       allowed: decision.allowed,

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { csvLine, notesMarkdown } from '../domain/release-notes.js';
 import { isAppError } from '../domain/errors.js';
+import { loadCandidate, type CandidateView } from '../use-cases/candidate.js';
 import { auditTrail, releaseNotes, type NotesDeps } from '../use-cases/release-notes.js';
 import { tokenAccepted } from './gate-api.js';
 import { sendJson, type RouteHandler } from './server.js';
 
 export const RELEASE_EXPORTS_ROUTE = 'GET /api/v1/releases/*';
-const EXPORT_PATH = /^\/api\/v1\/releases\/([^/]{1,64})\/(notes\.md|audit\.csv)$/;
+const EXPORT_PATH = /^\/api\/v1\/releases\/([^/]{1,64})\/(notes\.md|audit\.csv|candidate\.json)$/;
 
 const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'from_state', 'to_state', 'detail', 'command'] as const;
 
@@ -35,7 +36,7 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
     if (!match) {
       sendJson(res, 404, {
         error: 'not_found',
-        reason: 'use /api/v1/releases/<version>/notes.md or /api/v1/releases/<version>/audit.csv',
+        reason: 'use /api/v1/releases/<version>/notes.md, …/audit.csv or …/candidate.json (?revision=N)',
       });
       return;
     }
@@ -53,6 +54,16 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
       if (match[2] === 'notes.md') {
         const notes = await releaseNotes(deps, { version });
         send(res, 'text/markdown; charset=utf-8', `release-${notes.version}-notes.md`, notesMarkdown(notes));
+        return;
+      }
+      if (match[2] === 'candidate.json') {
+        const revision = new URL(req.url ?? '', 'http://x').searchParams.get('revision');
+        if (revision !== null && !/^\d{1,6}$/.test(revision)) {
+          sendJson(res, 400, { error: 'invalid_input', reason: 'revision must be a number' });
+          return;
+        }
+        const view = loadCandidate(deps.db, revision ? `${version}@${revision}` : version);
+        sendJson(res, 200, candidateDocument(view));
         return;
       }
       const { release, rows } = auditTrail(deps.db, { version });
@@ -77,5 +88,23 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
       const status = error.reason === 'not_found' ? 404 : 400;
       sendJson(res, status, { error: error.reason, reason: error.message.replace(/`/g, '') });
     }
+  };
+}
+
+/** The bill of materials for a deploy pipeline or an auditor: stable field names, snake_case like the gate. */
+function candidateDocument(view: CandidateView): unknown {
+  return {
+    release: view.release.version,
+    state: view.release.state,
+    revision: view.revision,
+    revisions: view.revisions,
+    workloads: view.workloads.map((w) => ({
+      namespace: w.namespace,
+      kind: w.kind,
+      name: w.name,
+      service: w.service,
+      generation: w.generation,
+      containers: w.containers.map((c) => ({ name: c.container, image: c.image, init: c.init })),
+    })),
   };
 }

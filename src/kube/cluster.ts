@@ -47,7 +47,7 @@ function abortable(signal: AbortSignal, timeoutMs: number): RequestOptions {
   };
 }
 
-interface ResourceType {
+export interface ResourceType {
   group: string;
   version: string;
   plural: string;
@@ -110,14 +110,14 @@ export class KubeCluster {
   readonly calls = { reads: 0, writes: 0 };
 
   constructor(
-    kc: k8s.KubeConfig,
+    readonly kubeConfig: k8s.KubeConfig,
     private readonly timeoutMs = 10_000,
     /** Wraps every API call (metrics). */
     private readonly timed: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
   ) {
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
-    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.discovery = kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
+    this.custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   }
 
   private read<T>(what: string, call: (options: RequestOptions) => Promise<T>): Promise<T> {
@@ -170,6 +170,92 @@ export class KubeCluster {
       name: s.metadata?.name ?? '',
       ports: (s.spec?.ports ?? []).map((p) => p.port),
     }));
+  }
+
+  /** Names of every namespace (cluster-scoped `list`; only needed when FREEZE_NAMESPACES has globs). */
+  async listNamespaces(): Promise<string[]> {
+    const list = await this.read('list namespaces', (options) => this.core.listNamespace({}, options));
+    return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean);
+  }
+
+  /**
+   * A raw list of any namespaced resource (apps/v1 workloads included) with the list's resourceVersion, to
+   * watch from.
+   */
+  async listRaw(
+    resource: ResourceType,
+    namespace: string,
+  ): Promise<{ items: unknown[]; resourceVersion: string }> {
+    const raw: unknown = await this.read(`list ${resource.plural} in ${namespace}`, (options) =>
+      this.custom.listNamespacedCustomObject(
+        { group: resource.group, version: resource.version, namespace, plural: resource.plural },
+        options,
+      ),
+    );
+    const list = z
+      .object({ items: z.array(z.unknown()), metadata: z.object({ resourceVersion: z.string() }) })
+      .parse(raw);
+    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+  }
+
+  /** Reads a ConfigMap's data and labels; undefined when there is none. */
+  async getConfigMap(
+    namespace: string,
+    name: string,
+  ): Promise<{ data: Record<string, string>; labels: Record<string, string> } | undefined> {
+    try {
+      const cm = await this.read(`read ConfigMap ${namespace}/${name}`, (options) =>
+        this.core.readNamespacedConfigMap({ namespace, name }, options),
+      );
+      return { data: cm.data ?? {}, labels: cm.metadata?.labels ?? {} };
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'not_found') return undefined;
+      throw error;
+    }
+  }
+
+  /** Server-side apply of a ConfigMap we own (our field manager). */
+  async applyConfigMap(body: {
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    data: Record<string, string>;
+  }): Promise<void> {
+    const { namespace, name } = body.metadata;
+    await this.write(`apply ConfigMap ${namespace}/${name}`, (options) =>
+      this.core.patchNamespacedConfigMap(
+        {
+          namespace,
+          name,
+          body: { apiVersion: 'v1', kind: 'ConfigMap', ...body },
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply, options),
+      ),
+    );
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    try {
+      await this.write(`delete ConfigMap ${namespace}/${name}`, (options) =>
+        this.core.deleteNamespacedConfigMap({ namespace, name }, options),
+      );
+    } catch (error) {
+      if ((error as { reason?: string }).reason !== 'not_found') throw error;
+    }
+  }
+
+  /**
+   * A server-side dry run of creating a ConfigMap: admission runs in full, nothing is stored. Rejects with
+   * the admission message when a policy refuses it.
+   */
+  async dryRunCreateConfigMap(body: {
+    metadata: { name: string; namespace: string };
+    data: Record<string, string>;
+  }): Promise<void> {
+    const { namespace, name } = body.metadata;
+    await this.write(`dry-run create ConfigMap ${namespace}/${name}`, (options) =>
+      this.core.createNamespacedConfigMap({ namespace, body, dryRun: 'All' }, options),
+    );
   }
 
   async serviceExists(namespace: string, name: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { describeChange } from '../domain/candidate.js';
 import type { webApi } from '@slack/bolt';
 import type { Db, Tx } from '../db/database.js';
 import { findException, setExceptionMessage } from '../db/gate.js';
@@ -240,6 +241,16 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
           ),
           refresh(notice.release),
         ];
+      case 'candidate_drifted': {
+        const line = driftLine(notice);
+        return [
+          this.thread(notice.release, line, true),
+          async () => {
+            for (const manager of await this.managers(notice.release.id))
+              await this.client.chat.postMessage({ channel: manager, text: line });
+          },
+        ];
+      }
       case 'tracker_synced':
         return [
           this.thread(
@@ -547,4 +558,14 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       blocks: message.blocks,
     });
   }
+}
+
+/** The alarm for a change of the frozen candidate that no gate check or manager admitted. */
+export function driftLine(notice: Extract<Notice, { kind: 'candidate_drifted' }>): string {
+  const who = notice.manager ? ` by \`${escapeText(notice.manager)}\`` : '';
+  const changes = notice.changes.map((c) => escapeText(describeChange(c))).join('; ');
+  return (
+    `:rotating_light: *${escapeText(notice.release.version)}*: *${escapeText(notice.service)}* changed in pre-prod outside the freeze gate${who} (${escapeText(notice.workload)}): ${changes}. ` +
+    `Revision ${notice.release.revision}: earlier sign-offs are stale. \`/release candidate ${notice.release.version}\` lists what runs now.`
+  );
 }

@@ -3,6 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { parseMember, parseQuorum, parseRoleName } from '../domain/signoff.js';
 import { parseVersionName } from '../domain/version.js';
 import { ISSUE_KEY, normalizeIssueKey, SERVICE_NAME } from '../domain/gate.js';
+import { isImageReference } from '../domain/candidate.js';
 
 export type ReleaseCommand =
   | { name: 'help'; unknown?: string }
@@ -23,7 +24,17 @@ export type ReleaseCommand =
   | { name: 'role-set'; role: string; members: string[]; quorum: number }
   | { name: 'role-remove'; role: string }
   | { name: 'role-list' }
-  | { name: 'exception'; version: string; issueKey: string; service: string; reason: string }
+  | {
+      name: 'exception';
+      version: string;
+      issueKey: string;
+      service: string;
+      reason: string;
+      images: string[];
+    }
+  | { name: 'candidate'; ref: string }
+  | { name: 'diff'; from: string; to: string }
+  | { name: 'allow'; version?: string; service: string; image: string; reason: string }
   | { name: 'exceptions'; version: string }
   | { name: 'announce'; version: string };
 
@@ -132,12 +143,37 @@ function parseRole(args: string[]): ReleaseCommand {
   throw usage('role set|remove|list …');
 }
 
-function parseException(args: string[]): ReleaseCommand {
+/** `image=<ref>` words, taken out of the rest of a command. */
+function takeImages(args: string[]): { images: string[]; others: string[] } {
+  const images: string[] = [];
+  const others: string[] = [];
+  for (const word of args) {
+    if (!word.startsWith('image=')) {
+      others.push(word);
+      continue;
+    }
+    images.push(parseImage(word.slice('image='.length)));
+  }
+  return { images: [...new Set(images)], others };
+}
+
+function parseImage(raw: string): string {
+  if (!isImageReference(raw)) {
+    throw new AppError(
+      'invalid_input',
+      `\`${raw.slice(0, 80)}\` is not an image reference: use one like \`registry.example.com/blog:2.4.1\` or \`…@sha256:<digest>\`.`,
+    );
+  }
+  return raw;
+}
+
+function parseException(words: string[]): ReleaseCommand {
+  const { images, others: args } = takeImages(words);
   const [version, rawKey, service] = args;
   const issueKey = rawKey === undefined ? undefined : normalizeIssueKey(rawKey);
   const reason = rest(args, 3);
   if (!version || !issueKey || !service || !reason) {
-    throw usage('exception <version> <ISSUE-KEY> <service> <reason>');
+    throw usage('exception <version> <ISSUE-KEY> <service> <reason> [image=<ref>…]');
   }
   if (!ISSUE_KEY.test(issueKey)) {
     throw new AppError(
@@ -151,7 +187,28 @@ function parseException(args: string[]): ReleaseCommand {
       `\`${service.slice(0, 70)}\` is not a service name (lowercase letters, digits, -).`,
     );
   }
-  return { name: 'exception', version: parseVersionName(version), issueKey, service, reason };
+  return { name: 'exception', version: parseVersionName(version), issueKey, service, reason, images };
+}
+
+const ALLOW_USAGE = 'allow [<version>] <service> <image> <reason>';
+
+/** `allow [version] <service> <image> <reason>`: the version may be left out while one release is frozen. */
+function parseAllow(args: string[]): ReleaseCommand {
+  const imageAt = args.findIndex(
+    (word, i) => i > 0 && i <= 2 && word.includes(':') && isImageReference(word),
+  );
+  if (imageAt < 1) throw usage(ALLOW_USAGE);
+  const service = args[imageAt - 1]!;
+  const version = imageAt === 2 ? parseVersionName(args[0]) : undefined;
+  const reason = rest(args, imageAt + 1);
+  if (!reason) throw usage(ALLOW_USAGE);
+  if (!SERVICE_NAME.test(service)) {
+    throw new AppError(
+      'invalid_input',
+      `\`${service.slice(0, 70)}\` is not a service name (lowercase letters, digits, -).`,
+    );
+  }
+  return { name: 'allow', ...(version ? { version } : {}), service, image: args[imageAt]!, reason };
 }
 
 /** The version argument a subcommand requires, or its usage line. */
@@ -200,6 +257,18 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   remind: (args) => ({ name: 'remind', version: requiredVersion(args, 'remind <version>') }),
   calendar: (args) => ({ name: 'calendar', page: parsePage(args[0]) }),
   notes: (args) => ({ name: 'notes', version: requiredVersion(args, 'notes <version>') }),
+  candidate: (args) => {
+    const usageLine = 'candidate <version> [revision]';
+    if (!args[0] || args.length > 2) throw usage(usageLine);
+    const revision = args[1]?.replace(/^(?:r|revision=)/, '');
+    if (revision !== undefined && !/^\d{1,6}$/.test(revision)) throw usage(usageLine);
+    return { name: 'candidate', ref: revision ? `${args[0]}@${revision}` : args[0] };
+  },
+  diff: (args) => {
+    if (args.length !== 2) throw usage('diff <from> <to>  (a release like 2.3, or a revision like 2.4@2)');
+    return { name: 'diff', from: args[0]!, to: args[1]! };
+  },
+  allow: parseAllow,
 };
 
 export function parseReleaseCommand(text: string): ReleaseCommand {

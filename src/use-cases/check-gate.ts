@@ -11,7 +11,9 @@ import {
 import { jiraVersionName } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
 import { withinBudget } from '../support/deadline.js';
-import type { Clock, IssueLookup, Outbox } from './ports.js';
+import type { Clock, FreezeEnforcement, IssueLookup, Outbox } from './ports.js';
+import { admitImages } from '../db/candidate.js';
+import { AppError } from '../domain/errors.js';
 import { bumpCandidateRevisionIn } from './signoff.js';
 
 export interface GateSettings {
@@ -31,11 +33,15 @@ export interface GateDeps {
   issues: IssueLookup | undefined;
   settings: GateSettings;
   logger: Logger;
+  /** FREEZE_ENFORCEMENT: admitted images reach the admission parameter before the answer. */
+  enforcement?: FreezeEnforcement;
 }
 
 export interface GateRequest extends GateInput {
   commit?: string;
   pipelineUrl?: string;
+  /** Image references the change deploys; admitted for the service when the change is allowed. */
+  images?: string[];
 }
 
 export interface GateAnswer extends GateDecision {
@@ -168,9 +174,34 @@ export async function checkGate(deps: GateDeps, input: GateRequest): Promise<Gat
         changeKey: gateChangeKey(input),
         allowed: decision.allowed,
       }) !== undefined;
+    if (release && gated && decision.allowed && input.images?.length) {
+      admitImages(tx, {
+        releaseId: release.id,
+        service: input.service,
+        images: input.images,
+        source: 'gate',
+        actor: 'gate',
+        reason: input.issues.join(', ') || null,
+        at,
+      });
+    }
     if (repeated) return { ...decision, repeated, revision: release.revision };
     return { ...decision, repeated, revision: recordDecision(tx, deps, input, chosen, at) };
   });
+
+  if (answer.allowed && answer.release && input.images?.length && deps.enforcement) {
+    // A pipeline deploys right after a 200: the API server must already let those images in. The
+    // decision is recorded; a retry of the same check finds it and tries this write again.
+    try {
+      await deps.enforcement.converge();
+    } catch (error) {
+      throw new AppError(
+        'unavailable',
+        `The change is allowed, but the cluster's freeze could not admit its images yet: ${(error as Error).message} Retry the same check.`,
+        { cause: error },
+      );
+    }
+  }
 
   if (answer.checkedIssues.some((c) => c.verdict === 'unverified')) {
     deps.logger.warn(

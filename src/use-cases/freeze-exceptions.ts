@@ -9,20 +9,32 @@ import {
 import { appendAudit, getReleaseById, type ReleaseRow } from '../db/releases.js';
 import { AppError } from '../domain/errors.js';
 import { isFrozen } from '../domain/release.js';
-import { releaseRef, type Access, type Actor, type Clock, type Outbox } from './ports.js';
-import { requireRelease } from './release-lifecycle.js';
+import {
+  releaseRef,
+  type Access,
+  type Actor,
+  type Clock,
+  type FreezeEnforcement,
+  type Outbox,
+} from './ports.js';
+import { convergeEnforcement, requireRelease } from './release-lifecycle.js';
+import { admitImages } from '../db/candidate.js';
+import type { Logger } from '../logger.js';
 
 export interface ExceptionDeps {
   db: Db;
   clock: Clock;
   access: Access;
   outbox: Outbox;
+  /** FREEZE_ENFORCEMENT: an approved exception's images reach the admission parameter. */
+  enforcement?: FreezeEnforcement;
+  logger: Logger;
 }
 
 export function requestException(
   deps: ExceptionDeps,
   actor: Actor,
-  input: { version: string; issueKey: string; service: string; reason: string },
+  input: { version: string; issueKey: string; service: string; reason: string; images?: string[] },
 ): ExceptionRow {
   const at = deps.clock.now();
   return deps.db.transaction((tx) => {
@@ -41,12 +53,13 @@ export function requestException(
       requestedBy: actor.userId,
       state: 'pending',
       createdAt: at,
+      images: input.images?.length ? input.images : null,
     });
     appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'exception_requested',
-      detail: `#${exception.id} ${input.issueKey} for ${input.service}: ${input.reason}`,
+      detail: `#${exception.id} ${input.issueKey} for ${input.service}: ${input.reason}${input.images?.length ? ` [images: ${input.images.join(' ')}]` : ''}`,
       commandText: actor.commandText,
       at,
     });
@@ -66,7 +79,7 @@ export async function decideException(
 ): Promise<{ exception: ExceptionRow; release: ReleaseRow }> {
   await deps.access.requireReleaseManager(actor.userId, 'approve or deny freeze exceptions');
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
+  const decided = deps.db.transaction((tx) => {
     const current = findException(tx, input.id);
     if (!current) throw new AppError('not_found', 'That exception request no longer exists.');
     const release = getReleaseById(tx, current.releaseId);
@@ -85,6 +98,17 @@ export async function decideException(
       detail: `#${decided.id} ${decided.issueKey} for ${decided.service}`,
       at,
     });
+    if (input.decision === 'approved' && decided.images?.length) {
+      admitImages(tx, {
+        releaseId: release.id,
+        service: decided.service,
+        images: decided.images,
+        source: 'exception',
+        actor: actor.userId,
+        reason: `exception #${decided.id}`,
+        at,
+      });
+    }
     deps.outbox.enqueue(tx, {
       kind: 'exception_decided',
       release: releaseRef(release),
@@ -92,6 +116,8 @@ export async function decideException(
     });
     return { exception: decided, release };
   });
+  if (decided.exception.images?.length) await convergeEnforcement(deps);
+  return decided;
 }
 
 export function exceptionsOf(

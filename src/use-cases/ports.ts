@@ -1,7 +1,9 @@
 import type { Db, Tx } from '../db/database.js';
 import type { ScheduleClock } from '../domain/calendar.js';
+import type { CandidateWorkload, ImageChange } from '../domain/candidate.js';
 import type { GateIssue } from '../domain/gate.js';
 import type { ReleaseScope } from '../domain/scope.js';
+import type { Logger } from '../logger.js';
 
 export interface Clock {
   now(): Date;
@@ -88,6 +90,15 @@ export type Notice =
   | { kind: 'tracker_synced'; release: ReleaseRef; actor: string; problem: string | null }
   | { kind: 'exception_requested'; release: ReleaseRef; exceptionId: number }
   | { kind: 'exception_decided'; release: ReleaseRef; exceptionId: number }
+  | {
+      kind: 'candidate_drifted';
+      release: ReleaseRef;
+      service: string;
+      workload: string;
+      changes: ImageChange[];
+      /** Who changed it, from managedFields (`kubectl`, `helm`…); null when the cluster does not say. */
+      manager: string | null;
+    }
   | { kind: 'devenv_expiring'; owner: string; env: string; expiresAt: string }
   | { kind: 'devenv_expired'; owner: string; env: string; services: string[] }
   | { kind: 'devenv_creation_interrupted'; owner: string; env: string };
@@ -129,6 +140,25 @@ export interface ScopeSource {
   scopeSummary(version: string): Promise<ReleaseScope>;
 }
 
+/** A workload as the cluster shows it now, and who last changed its pod template. */
+export interface ObservedWorkload extends CandidateWorkload {
+  manager: string | undefined;
+}
+
+/** The release candidate as pre-prod runs it (FREEZE_NAMESPACES). */
+export interface CandidateSource {
+  /** Every Deployment, StatefulSet and DaemonSet in the freeze namespaces. */
+  readWorkloads(): Promise<ObservedWorkload[]>;
+}
+
+/**
+ * The freeze as the API server enforces it (FREEZE_ENFORCEMENT): the admission parameter converged to the
+ * database. Resolves once admission sees it, or rejects with the reason.
+ */
+export interface FreezeEnforcement {
+  converge(): Promise<void>;
+}
+
 /** What the release use cases need; the composition root provides it. */
 export interface LifecycleDeps {
   db: Db;
@@ -139,6 +169,11 @@ export interface LifecycleDeps {
   tracker?: ReleaseTracker;
   /** How typed dates are read (RELEASE_TIMEZONE, RELEASE_FREEZE_TIME). */
   calendar: ScheduleClock;
+  /** The cluster's workloads, when FREEZE_NAMESPACES is set: the candidate is read at each freeze. */
+  candidate?: CandidateSource;
+  /** Told after every change of what is frozen (FREEZE_ENFORCEMENT is not off). */
+  enforcement?: FreezeEnforcement;
+  logger: Logger;
 }
 
 export function releaseRef(release: { id: number; version: string; revision: number }): ReleaseRef {

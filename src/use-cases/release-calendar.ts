@@ -12,7 +12,8 @@ import {
 } from '../domain/schedule.js';
 import { tallySignoff } from '../domain/signoff.js';
 import type { Logger } from '../logger.js';
-import { freezeSpec, requireRelease, transitionReleaseIn } from './release-lifecycle.js';
+import { captureCandidate } from './candidate.js';
+import { convergeEnforcement, freezeSpec, requireRelease, transitionReleaseIn } from './release-lifecycle.js';
 import { releaseRef, type Actor, type GroupDirectory, type LifecycleDeps } from './ports.js';
 
 /** The actor of everything the calendar does by itself (audit rows, announcements). */
@@ -64,6 +65,7 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
       ? ` ${describeDelay(lateMs)} late: release-bot was not running at ${action.dueAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`
       : '';
   const actor: Actor = { userId: SCHEDULE_ACTOR, commandText: 'scheduled freeze' };
+  const capture = await captureCandidate(deps.candidate, deps.logger);
   const run = {
     key: action.key,
     releaseId: action.releaseId,
@@ -80,10 +82,11 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
         deps.outbox,
         actor,
         release.version,
-        freezeSpec(actor, `Frozen on schedule.${late}`),
+        freezeSpec(actor, `Frozen on schedule.${late}`, capture),
         at,
       );
     });
+    await convergeEnforcement(deps);
   } catch (error) {
     if (!isAppError(error)) throw error;
     // Refused (no sign-off roles, a state that cannot freeze): the run is spent, and the managers hear why.

@@ -22,6 +22,7 @@ import {
 import { parseVersionName } from '../domain/version.js';
 import { releaseRef, type Actor, type LifecycleDeps, type Notice, type Outbox } from './ports.js';
 import { explainNotShippable } from './signoff.js';
+import { captureCandidate, storeCapture, type CandidateCapture } from './candidate.js';
 
 export type { LifecycleDeps } from './ports.js';
 
@@ -154,6 +155,8 @@ export interface TransitionSpec {
   guard?: (release: ReleaseRow, tx: Tx) => void;
   /** Fields the transition sets besides the state (read from the release as it is in the transaction). */
   decorate?: (release: ReleaseRow, tx: Tx, at: Date) => Partial<ReleaseRow>;
+  /** What else the change writes, in its transaction, once the release has its new state. */
+  after?: (updated: ReleaseRow, tx: Tx, at: Date) => void;
   /** What people must hear of it, written to the outbox in the same transaction. */
   notices?: (updated: ReleaseRow) => Notice[];
 }
@@ -196,6 +199,7 @@ export function transitionReleaseIn(
     commandText: actor.commandText,
     at,
   });
+  spec.after?.(updated, tx, at);
   for (const notice of spec.notices?.(updated) ?? []) {
     outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
   }
@@ -208,12 +212,35 @@ export async function freezeRelease(
   input: { version: string; note?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'freeze releases');
-  return transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note));
+  requireRelease(deps.db, input.version);
+  // The cluster is read before the transaction (it cannot wait on the network); what it found is stored
+  // in the freeze's own transaction.
+  const capture = await captureCandidate(deps.candidate, deps.logger);
+  const frozen = transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note, capture));
+  await convergeEnforcement(deps);
+  return frozen;
+}
+
+/** Tells the API server's freeze what changed; the reconcile pass repairs it if this fails. */
+export async function convergeEnforcement(
+  deps: Pick<LifecycleDeps, 'enforcement' | 'logger'>,
+): Promise<void> {
+  if (!deps.enforcement) return;
+  try {
+    await deps.enforcement.converge();
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not update the freeze admission parameter; reconcile retries');
+  }
 }
 
 /** What a freeze is, by hand or on schedule: the roles are snapshotted and a re-freeze is a new revision. */
-export function freezeSpec(actor: Actor, note: string | undefined): TransitionSpec {
+export function freezeSpec(
+  actor: Actor,
+  note: string | undefined,
+  capture?: CandidateCapture,
+): TransitionSpec {
   return {
+    after: (release, tx, at) => storeCapture(tx, release, capture, at),
     transition: 'freeze',
     action: 'release_frozen',
     detail: note,
@@ -281,19 +308,28 @@ export async function unfreezeRelease(
   input: { version: string; reason?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'unfreeze releases');
-  return transitionRelease(deps, actor, input.version, {
-    transition: 'unfreeze',
-    action: 'release_unfrozen',
-    detail: input.reason,
-    notices: (release) => [
-      {
-        kind: 'release_unfrozen',
-        release: releaseRef(release),
-        actor: actor.userId,
-        reason: input.reason ?? null,
-      },
-    ],
-  });
+  return thawing(
+    deps,
+    transitionRelease(deps, actor, input.version, {
+      transition: 'unfreeze',
+      action: 'release_unfrozen',
+      detail: input.reason,
+      notices: (release) => [
+        {
+          kind: 'release_unfrozen',
+          release: releaseRef(release),
+          actor: actor.userId,
+          reason: input.reason ?? null,
+        },
+      ],
+    }),
+  );
+}
+
+/** After a release stops being frozen, the API server's freeze is lifted in the same step. */
+async function thawing(deps: LifecycleDeps, release: ReleaseRow): Promise<ReleaseRow> {
+  await convergeEnforcement(deps);
+  return release;
 }
 
 export async function cancelRelease(
@@ -304,14 +340,22 @@ export async function cancelRelease(
   await deps.access.requireReleaseManager(actor.userId, 'cancel releases');
   if (!input.reason.trim())
     throw new AppError('invalid_input', 'Say why: `/release cancel <version> <reason>`.');
-  return transitionRelease(deps, actor, input.version, {
-    transition: 'cancel',
-    action: 'release_cancelled',
-    detail: input.reason,
-    notices: (release) => [
-      { kind: 'release_cancelled', release: releaseRef(release), actor: actor.userId, reason: input.reason },
-    ],
-  });
+  return thawing(
+    deps,
+    transitionRelease(deps, actor, input.version, {
+      transition: 'cancel',
+      action: 'release_cancelled',
+      detail: input.reason,
+      notices: (release) => [
+        {
+          kind: 'release_cancelled',
+          release: releaseRef(release),
+          actor: actor.userId,
+          reason: input.reason,
+        },
+      ],
+    }),
+  );
 }
 
 /**
@@ -325,22 +369,25 @@ export async function shipRelease(
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'ship releases');
   const trackerSync = deps.tracker !== undefined;
-  return transitionRelease(deps, actor, input.version, {
-    transition: 'ship',
-    action: 'release_shipped',
-    guard: (release, tx) => {
-      if (release.state !== 'signed_off') {
-        throw new AppError('illegal_transition', `Cannot ship: ${explainNotShippable(tx, release)}`);
-      }
-    },
-    decorate: () => ({ jiraSync: trackerSync ? 'pending' : null }),
-    notices: (release) => [
-      { kind: 'release_shipped', release: releaseRef(release), actor: actor.userId, trackerSync },
-      ...(trackerSync
-        ? [{ kind: 'tracker_sync_requested' as const, release: releaseRef(release), actor: actor.userId }]
-        : []),
-    ],
-  });
+  return thawing(
+    deps,
+    transitionRelease(deps, actor, input.version, {
+      transition: 'ship',
+      action: 'release_shipped',
+      guard: (release, tx) => {
+        if (release.state !== 'signed_off') {
+          throw new AppError('illegal_transition', `Cannot ship: ${explainNotShippable(tx, release)}`);
+        }
+      },
+      decorate: () => ({ jiraSync: trackerSync ? 'pending' : null }),
+      notices: (release) => [
+        { kind: 'release_shipped', release: releaseRef(release), actor: actor.userId, trackerSync },
+        ...(trackerSync
+          ? [{ kind: 'tracker_sync_requested' as const, release: releaseRef(release), actor: actor.userId }]
+          : []),
+      ],
+    }),
+  );
 }
 
 /** The Ship button names the release by id. */

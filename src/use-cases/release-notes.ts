@@ -1,4 +1,7 @@
+import { candidateRevisions, listAdmittedImages, listCandidate } from '../db/candidate.js';
 import { listAllowedGateChecks, listExceptions } from '../db/gate.js';
+import { diffCandidates } from '../domain/candidate.js';
+import { previousShipped } from './candidate.js';
 import { listAllAudit, type AuditRow, type ReleaseRow } from '../db/releases.js';
 import { listVotesWithTime } from '../db/votes.js';
 import { describeState } from '../domain/release.js';
@@ -7,6 +10,7 @@ import {
   type LateChange,
   type ReleaseNotes,
   type SignoffRecord,
+  type WhatShipped,
 } from '../domain/release-notes.js';
 import type { Logger } from '../logger.js';
 import type { Reader } from '../db/database.js';
@@ -42,7 +46,17 @@ export function lateChangesOf(
     decidedBy: e.decidedBy,
     at: e.createdAt,
   }));
-  return [...gate, ...exceptions].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const allowed: LateChange[] = listAdmittedImages(db, [release.id])
+    .filter((a) => a.source === 'allow')
+    .map((a) => ({
+      kind: 'allowed',
+      service: a.service,
+      image: a.image,
+      reason: a.reason,
+      actor: a.actor,
+      at: a.at,
+    }));
+  return [...gate, ...exceptions, ...allowed].sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 /** Every vote still on record (withdrawn ones are gone), oldest first. */
@@ -86,6 +100,27 @@ export async function notesFor(deps: NotesDeps, release: ReleaseRow): Promise<Re
     ticketUrl: (key) => `${baseUrl}/browse/${encodeURIComponent(key)}`,
     lateChanges: lateChangesOf(deps.db, release, deps.gatedEnvironments),
     signoffs: signoffsOf(deps.db, release),
+    whatShipped: whatShippedOf(deps.db, release),
+  };
+}
+
+/** The candidate's last revision, and its difference from the release shipped before it. */
+export function whatShippedOf(db: Reader, release: ReleaseRow): WhatShipped | undefined {
+  const revision = candidateRevisions(db, release.id).at(-1);
+  if (revision === undefined) return undefined;
+  const workloads = listCandidate(db, release.id, revision);
+  const previous = previousShipped(db, release);
+  const previousRevision = previous ? candidateRevisions(db, previous.id).at(-1) : undefined;
+  return {
+    revision,
+    workloads,
+    since:
+      previous && previousRevision !== undefined
+        ? {
+            version: previous.version,
+            diff: diffCandidates(listCandidate(db, previous.id, previousRevision), workloads),
+          }
+        : undefined,
   };
 }
 

@@ -1,3 +1,5 @@
+import { listCandidate } from '../db/candidate.js';
+import { countServices } from '../domain/candidate.js';
 import type { Reader } from '../db/database.js';
 import {
   countAudit,
@@ -20,6 +22,8 @@ export interface ReleaseView {
   /** Present once the release has been frozen (it has required roles from then on). */
   tally: SignoffTally | undefined;
   liveDevenvs: number;
+  /** The candidate of the current revision as read from the cluster; undefined when none was read. */
+  candidate?: { services: number; namespaces: string[] };
 }
 
 export function loadReleaseView(db: Reader, release: ReleaseRow | number): ReleaseView {
@@ -29,7 +33,15 @@ export function loadReleaseView(db: Reader, release: ReleaseRow | number): Relea
     row.requiredRoles && (isFrozen(row.state) || row.state === 'released')
       ? tallySignoff(row.requiredRoles, listVotes(db, row.id), row.revision)
       : undefined;
-  return { release: row, tally, liveDevenvs: countLiveDevenvs(db) };
+  const workloads = row.frozenAt ? listCandidate(db, row.id, row.revision) : [];
+  const candidate =
+    workloads.length > 0
+      ? {
+          services: countServices(workloads),
+          namespaces: [...new Set(workloads.map((w) => w.namespace))].sort(),
+        }
+      : undefined;
+  return { release: row, tally, liveDevenvs: countLiveDevenvs(db), candidate };
 }
 
 const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;

@@ -1,6 +1,7 @@
 import { appendAudit, bumpRevision, getReleaseById, updateRelease, type ReleaseRow } from '../db/releases.js';
 import { deleteVote, findVote, listVotes, upsertVote } from '../db/votes.js';
 import type { Reader, Tx } from '../db/database.js';
+import { copyCandidate } from '../db/candidate.js';
 import { AppError } from '../domain/errors.js';
 import { describeState, isFrozen, nextState, staleRevisionProblem } from '../domain/release.js';
 import {
@@ -219,6 +220,7 @@ export function bumpCandidateRevisionIn(
     .filter((v) => v.revision === current.revision)
     .map((v) => v.voter);
   const revision = bumpRevision(tx, current.id, input.at);
+  copyCandidate(tx, current.id, current.revision, revision);
   appendAudit(tx, {
     releaseId: current.id,
     actor: input.actor,

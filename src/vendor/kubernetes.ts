@@ -6,4 +6,5 @@ export {
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  Watch,
 } from '@kubernetes/client-node';

@@ -9,6 +9,7 @@ declare module 'vitest' {
     kubeconfigPath: string;
     bareKubeconfigPath: string;
     kustomizePath: string;
+    etcdUrl: string;
   }
 }
 
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cluster = await startTestCluster();
   project.provide('kubeconfigPath', cluster.main.kubeconfigPath);
   project.provide('bareKubeconfigPath', cluster.bare.kubeconfigPath);
+  project.provide('etcdUrl', cluster.etcdUrl);
   // kustomize renders deploy/kubernetes for the RBAC tests; built from Go modules once, then cached.
   const kustomize = execFileSync(
     'bash',

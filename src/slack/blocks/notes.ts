@@ -1,10 +1,13 @@
 import {
   describeLateChange,
+  diffLines,
   groupTitle,
+  shippedServiceLines,
   NOTE_GROUPS,
   type LateChange,
   type ReleaseNotes,
 } from '../../domain/release-notes.js';
+import { countServices } from '../../domain/candidate.js';
 import { blockTextLength, cutSafely, link, packLines, SLACK_LIMITS } from './fit.js';
 import { context, escapeText, header, mention, section, slackDate, type Block, type Reply } from './kit.js';
 
@@ -114,9 +117,30 @@ export function notesParts(notes: ReleaseNotes, publicUrl?: string): Reply[] {
           `*Late changes* (${notes.lateChanges.length} since the freeze)`,
           notes.lateChanges.map(lateChangeLine),
         )),
+    ...whatShippedParts(notes),
     ...linesAsMessages('*Sign-offs*', notes.signoffs.length > 0 ? notes.signoffs.map(signoffLine) : ['none']),
   );
   return parts;
+}
+
+function whatShippedParts(notes: ReleaseNotes): Reply[] {
+  const shipped = notes.whatShipped;
+  if (!shipped) return [];
+  const services = shippedServiceLines(shipped.workloads).map((l) => `• ${escapeText(l)}`);
+  const changed = shipped.since ? diffLines(shipped.since.diff).map((l) => `• ${escapeText(l)}`) : [];
+  const since = shipped.since
+    ? linesAsMessages(
+        `*Changed since ${escapeText(shipped.since.version)}*`,
+        changed.length > 0 ? changed : ['nothing'],
+      )
+    : [];
+  return [
+    ...linesAsMessages(
+      `*What shipped* (revision ${shipped.revision}, ${countServices(shipped.workloads)} services)`,
+      services.length > 0 ? services : ['no workloads'],
+    ),
+    ...since,
+  ];
 }
 
 /**

@@ -52,7 +52,13 @@ export const RELEASE_HELP: readonly [string, string][] = [
   ['role set <name> <members…> [quorum=N]', 'define a sign-off role'],
   ['role remove <name>', 'remove a sign-off role'],
   ['role list', 'sign-off roles and their members'],
-  ['exception <version> <ISSUE-KEY> <service> <reason>', 'ask to let a change through the freeze'],
+  ['candidate <version> [revision]', 'the release candidate as pre-prod runs it: service → images'],
+  ['diff <from> <to>', 'services added, removed and changed between two releases (or 2.4@1 2.4@3)'],
+  [
+    'exception <version> <ISSUE-KEY> <service> <reason> [image=<ref>]',
+    'ask to let a change (and its images) through the freeze',
+  ],
+  ['allow [<version>] <service> <image> <reason>', 'admit one image into the frozen release by hand'],
   ['exceptions <version>', 'freeze exceptions of a release'],
   ['help', 'this list'],
 ];
@@ -126,6 +132,8 @@ export function announcementMessage(view: ReleaseView, extraBlocks: Block[] = []
   const frozenBlocks: Block[] = [];
   if (isFrozen(release.state)) {
     frozenBlocks.push(section(`*The rule:* ${freezeRule(release.version)}`));
+    if (view.candidate)
+      frozenBlocks.push(section(candidateLine(release.version, release.revision, view.candidate)));
   }
   const blocks: Block[] = [
     header(`${release.version}: ${describeState(release.state)}`),
@@ -198,6 +206,19 @@ export function freezeAnnouncementIntro(
   );
 }
 
+/** "RC: 42 services in preprod": the candidate read from the cluster, and the command that lists it. */
+export function candidateLine(
+  version: string,
+  revision: number,
+  candidate: { services: number; namespaces: string[] },
+): string {
+  const where =
+    candidate.namespaces.length <= 3
+      ? candidate.namespaces.join(', ')
+      : `${candidate.namespaces.length} namespaces`;
+  return `*RC:* ${candidate.services} service${candidate.services === 1 ? '' : 's'} in ${escapeText(where)} (revision ${revision}): \`/release candidate ${escapeText(version)}\` lists them.`;
+}
+
 export function releaseStatusReply(view: ReleaseView, extraBlocks: Block[] = []): Reply {
   const { release } = view;
   const facts = [
@@ -207,6 +228,9 @@ export function releaseStatusReply(view: ReleaseView, extraBlocks: Block[] = [])
       : undefined,
     release.shipAt ? `*Ship:* ${slackDate(release.shipAt)}` : undefined,
     isFrozen(release.state) ? `*Revision:* ${release.revision}` : undefined,
+    isFrozen(release.state) && view.candidate
+      ? candidateLine(release.version, release.revision, view.candidate)
+      : undefined,
     `*Live developer environments:* ${view.liveDevenvs}`,
   ].filter(Boolean);
   const blocks: Block[] = [header(`Release ${release.version}`), section(facts.join('\n')), ...extraBlocks];

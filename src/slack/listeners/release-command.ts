@@ -28,6 +28,9 @@ import { removeSignoffRole, setSignoffRole, signoffRoles } from '../../use-cases
 import { mention, slackDate, textReply, type Reply } from '../blocks/kit.js';
 import { calendarReply, lateChangesSection } from '../blocks/calendar.js';
 import { notesReply } from '../blocks/notes.js';
+import { candidateDiffReply, candidateReply } from '../blocks/candidate.js';
+import { loadCandidate, loadCandidateDiff } from '../../use-cases/candidate.js';
+import { allowImage } from '../../use-cases/freeze-enforcement.js';
 import { remindNow, upcomingCalendar } from '../../use-cases/release-calendar.js';
 import { lateChangesOf, releaseNotes } from '../../use-cases/release-notes.js';
 import {
@@ -94,10 +97,18 @@ const DATABASE_ONLY = new Set<ReleaseCommand['name']>([
   'announce',
   'schedule',
   'calendar',
+  'candidate',
+  'diff',
 ]);
+
+/** Changes that also talk to the cluster when the freeze is kept there (FREEZE_NAMESPACES). */
+const CLUSTER_TOO = new Set<ReleaseCommand['name']>(['freeze', 'unfreeze', 'cancel', 'ship']);
 
 function answersOnAck(command: ReleaseCommand, services: Services): boolean {
   if (command.name === 'create') return !command.createJiraVersions;
+  // The candidate is read (and the admission parameter written) before the answer: seconds, not the
+  // ack's milliseconds. Acked first, answered when done.
+  if (CLUSTER_TOO.has(command.name) && (services.candidate || services.enforcement)) return false;
   if (command.name === 'status') return services.jira === undefined;
   return DATABASE_ONLY.has(command.name);
 }
@@ -214,6 +225,18 @@ export async function runReleaseCommand(
         'every ticket',
       );
       return scopeListReply(release.version, view, command.page, services.clock.now());
+    }
+    case 'candidate':
+      return candidateReply(loadCandidate(services.db, command.ref));
+    case 'diff':
+      return candidateDiffReply(loadCandidateDiff(services.db, command.from, command.to));
+    case 'allow': {
+      const { release, repeated } = await allowImage(services, actor, command);
+      return textReply(
+        repeated
+          ? `\`${command.image}\` was already admitted for *${command.service}* in *${release.version}*.`
+          : `:white_check_mark: \`${command.image}\` is admitted for *${command.service}* in *${release.version}*: pre-prod may take it, and it is listed among the late changes.`,
+      );
     }
     case 'exception': {
       const exception = requestException(services, actor, command);

@@ -202,6 +202,7 @@ describe('the playground renderer, on the bot’s own blocks, in a real DOM', ()
           decidedAt: null,
           messageChannel: null,
           messageTs: null,
+          images: null,
           createdAt: new Date(),
         },
         release,

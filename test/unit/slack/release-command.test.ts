@@ -61,6 +61,7 @@ describe('/release command parsing', () => {
         issueKey: 'BLOG-12',
         service: 'blog-service',
         reason: 'hotfix for login',
+        images: [],
       },
     ],
     [
@@ -71,6 +72,36 @@ describe('/release command parsing', () => {
         issueKey: 'BLOG-12',
         service: 'blog-service',
         reason: 'lower-case like a branch name',
+        images: [],
+      },
+    ],
+    [
+      'exception 2.4 BLOG-12 blog-service image=reg.example.com:5000/blog:2.4.1 login fix',
+      {
+        name: 'exception',
+        version: '2.4',
+        issueKey: 'BLOG-12',
+        service: 'blog-service',
+        reason: 'login fix',
+        images: ['reg.example.com:5000/blog:2.4.1'],
+      },
+    ],
+    ['candidate 2.4', { name: 'candidate', ref: '2.4' }],
+    ['candidate 2.4 3', { name: 'candidate', ref: '2.4@3' }],
+    ['candidate 2.4@2', { name: 'candidate', ref: '2.4@2' }],
+    ['diff 2.3 2.4@2', { name: 'diff', from: '2.3', to: '2.4@2' }],
+    [
+      'allow blog-service reg/blog:2.0 hotfix by hand',
+      { name: 'allow', service: 'blog-service', image: 'reg/blog:2.0', reason: 'hotfix by hand' },
+    ],
+    [
+      'allow 2.4 blog-service reg/blog@sha256:' + 'a'.repeat(64) + ' pinned',
+      {
+        name: 'allow',
+        version: '2.4',
+        service: 'blog-service',
+        image: 'reg/blog@sha256:' + 'a'.repeat(64),
+        reason: 'pinned',
       },
     ],
     ['announce 2.4', { name: 'announce', version: '2.4' }],
@@ -93,6 +124,13 @@ describe('/release command parsing', () => {
     ['role set qa U123 quorum=0', 'quorum must be a whole number'],
     ['exception 2.4 blog_12 svc why', 'is not a Jira issue key'],
     ['exception 2.4 BLOG-12 Blog_Service why', 'is not a service name'],
+    ['exception 2.4 BLOG-12 svc image=Reg/Blog:$(id) why', 'is not an image reference'],
+    ['candidate', 'Usage: `/release candidate'],
+    ['candidate 2.4 latest', 'Usage: `/release candidate'],
+    ['diff 2.4', 'Usage: `/release diff'],
+    ['allow blog-service reg/blog:2.0', 'Usage: `/release allow'],
+    ['allow blog-service reg/blog hotfix', 'Usage: `/release allow'],
+    ['allow Blog_Service reg/blog:2.0 hotfix', 'is not a service name'],
   ])('%j is refused', (text, message) => {
     expect(() => parseReleaseCommand(text)).toThrow(message);
   });
