@@ -21,12 +21,19 @@ import { AppError } from '../domain/errors.js';
 import { isFrozen } from '../domain/release.js';
 import { parseVersionName } from '../domain/version.js';
 import type { Logger } from '../logger.js';
+import { withinBudget } from '../support/deadline.js';
 import { releaseRef, type CandidateSource, type Clock, type ObservedWorkload, type Outbox } from './ports.js';
 import { requireRelease } from './release-lifecycle.js';
 import { bumpCandidateRevisionIn } from './signoff.js';
 
 /** What a freeze found in the cluster: the workloads, or why they could not be read. */
 export type CandidateCapture = { workloads: CandidateWorkload[] } | { problem: string };
+
+/**
+ * How long a freeze waits for the cluster: a button's answer is due within Slack's 3 s. A slower cluster
+ * does not stop the freeze; the watch's first full list becomes the candidate then.
+ */
+export const CAPTURE_BUDGET_MS = 1_500;
 
 /** Reads the candidate before a freeze's transaction; a cluster that cannot be read does not stop it. */
 export async function captureCandidate(
@@ -35,7 +42,9 @@ export async function captureCandidate(
 ): Promise<CandidateCapture | undefined> {
   if (!source) return undefined;
   try {
-    const observed = await source.readWorkloads();
+    const observed = await withinBudget(source.readWorkloads(), CAPTURE_BUDGET_MS);
+    if (!observed)
+      return { problem: `The cluster did not list the candidate within ${CAPTURE_BUDGET_MS} ms.` };
     return { workloads: observed.map(({ manager: _manager, ...workload }) => workload) };
   } catch (error) {
     logger.warn({ err: error }, 'could not read the release candidate from the cluster');

@@ -20,6 +20,7 @@ import {
   type ReleaseTransition,
 } from '../domain/release.js';
 import { parseVersionName } from '../domain/version.js';
+import { withinBudget } from '../support/deadline.js';
 import { releaseRef, type Actor, type LifecycleDeps, type Notice, type Outbox } from './ports.js';
 import { explainNotShippable } from './signoff.js';
 import { captureCandidate, storeCapture, type CandidateCapture } from './candidate.js';
@@ -221,16 +222,26 @@ export async function freezeRelease(
   return frozen;
 }
 
-/** Tells the API server's freeze what changed; the reconcile pass repairs it if this fails. */
+/** How long a change of what is frozen waits for the admission parameter before it answers anyway. */
+const CONVERGE_BUDGET_MS = 1_000;
+
+/**
+ * Tells the API server's freeze what changed, right after the change committed. It waits a little (the
+ * parameter is usually written in milliseconds); what is slower finishes in the background, and the
+ * reconcile pass repairs what fails.
+ */
 export async function convergeEnforcement(
   deps: Pick<LifecycleDeps, 'enforcement' | 'logger'>,
 ): Promise<void> {
   if (!deps.enforcement) return;
-  try {
-    await deps.enforcement.converge();
-  } catch (error) {
-    deps.logger.warn({ err: error }, 'could not update the freeze admission parameter; reconcile retries');
-  }
+  const converging = deps.enforcement.converge().then(
+    () => true,
+    (error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not update the freeze admission parameter; reconcile retries');
+      return false;
+    },
+  );
+  await withinBudget(converging, CONVERGE_BUDGET_MS);
 }
 
 /** What a freeze is, by hand or on schedule: the roles are snapshotted and a re-freeze is a new revision. */

@@ -322,6 +322,34 @@ describe('the freeze the cluster keeps', () => {
     }
   });
 
+  it('watches on the instance that holds the Lease only, and on the next holder after a handover', async () => {
+    const slack = await new SlackStandIn().start();
+    const databasePath = join(mkdtempSync(join(tmpdir(), 'release-bot-freeze-')), 'bot.sqlite');
+    const lease = {
+      KUBECONFIG: inject('kubeconfigPath'),
+      LEADER_ELECTION: 'on',
+      LEASE_NAMESPACE: enforced,
+      LEASE_NAME: 'release-bot-freeze-test',
+      LEASE_DURATION: '2s',
+    };
+    const holder = await startFreezeBot(lease, slack, databasePath);
+    t = undefined;
+    const standby = await startFreezeBot(lease, slack, databasePath);
+    t = undefined;
+    try {
+      await freeze(holder);
+      await holder.slack.waitFor(() => holder.bot.services.freeze.watch?.running);
+      // Polled every second: long enough for the standby to have started it, were it going to.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(standby.bot.services.freeze.watch?.running).toBe(false);
+      await holder.stop();
+      await standby.slack.waitFor(() => standby.bot.services.freeze.watch?.running, 10_000);
+    } finally {
+      await standby.stop();
+      await slack.stop();
+    }
+  });
+
   describe('enforced by the API server (FREEZE_ENFORCEMENT=deny, the shipped policy applied)', () => {
     it('refuses an unapproved image, admits what the gate allowed at once, and lets scaling through', async () => {
       const bot = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' });

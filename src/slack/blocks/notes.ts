@@ -136,7 +136,7 @@ function whatShippedParts(notes: ReleaseNotes): Reply[] {
     : [];
   return [
     ...linesAsMessages(
-      `*What shipped* (revision ${shipped.revision}, ${countServices(shipped.workloads)} services)`,
+      `*What shipped* (revision ${shipped.revision}, ${plural(countServices(shipped.workloads), 'service')})`,
       services.length > 0 ? services : ['no workloads'],
     ),
     ...since,
@@ -201,4 +201,8 @@ export function notesReply(notes: ReleaseNotes, publicUrl?: string): Reply {
     );
   }
   return { text: `Release notes of ${notes.version}`, blocks };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

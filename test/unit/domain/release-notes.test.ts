@@ -93,3 +93,73 @@ describe('release notes', () => {
     );
   });
 });
+
+describe('what shipped', () => {
+  const withShipped = (): ReleaseNotes => ({
+    ...notes([issue('BLOG-1', 'Bug')]),
+    lateChanges: [
+      {
+        kind: 'allowed',
+        service: 'db',
+        image: 'reg/db:7',
+        reason: 'restore',
+        actor: 'UMANAGER1',
+        at: new Date('2026-12-02T11:00:00Z'),
+      },
+    ],
+    whatShipped: {
+      revision: 3,
+      workloads: [
+        {
+          namespace: 'preprod',
+          kind: 'Deployment',
+          name: 'blog',
+          service: 'blog-service',
+          generation: 4,
+          containers: [
+            { container: 'app', image: 'reg/blog:2.4', init: false },
+            { container: 'migrate', image: 'reg/blog-migrate:2.4', init: true },
+          ],
+        },
+      ],
+      since: {
+        version: '2.3',
+        diff: {
+          added: [],
+          removed: [],
+          changed: [
+            {
+              service: 'blog-service',
+              namespace: 'preprod',
+              kind: 'Deployment',
+              name: 'blog',
+              changes: [{ container: 'app', init: false, from: 'reg/blog:2.3', to: 'reg/blog:2.4' }],
+            },
+          ],
+        },
+      },
+    },
+  });
+
+  it('lists each service with its images and what changed since the release before, in the Markdown', () => {
+    const md = notesMarkdown(withShipped());
+    expect(md).toContain(
+      [
+        '## What shipped',
+        '',
+        'Candidate revision 3:',
+        '',
+        '- blog-service: reg/blog-migrate:2.4, reg/blog:2.4',
+        '',
+        'Changed since 2.3:',
+        '',
+        '- changed blog-service (preprod/blog): app: reg/blog:2.3 → reg/blog:2.4',
+      ].join('\n'),
+    );
+    expect(md).toContain('- db: reg/db:7 allowed by UMANAGER1 2026-12-02 11:00 UTC: restore');
+  });
+
+  it('leaves the section out when no candidate was read', () => {
+    expect(notesMarkdown(notes([]))).not.toContain('What shipped');
+  });
+});
