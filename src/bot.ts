@@ -59,6 +59,7 @@ import { countReleasesByState, listReleases } from './db/releases.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
 import { syncTracker } from './use-cases/release-lifecycle.js';
+import { pruneHistory } from './use-cases/retention.js';
 import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
 import { startScheduler } from './scheduler.js';
@@ -378,7 +379,20 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   relay.wake();
   if (options.scheduler !== 'manual') scheduler.start();
   freeze.start();
-  const pruning = setInterval(() => relay.prune(), 3600_000).unref();
+  // At start too: a bot restarted more often than hourly must still prune.
+  const prune = () => {
+    if (!isActive()) return;
+    pruneHistory(db, clock.now(), {
+      retentionMs: config.retentionSeconds * 1000,
+      batchSize: RETENTION_BATCH,
+    })
+      .then((outcome) => {
+        if (outcome.outboxRows + outcome.scheduleRuns > 0) logger.info(outcome, 'pruned settled history');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'pruning failed; the next pass retries'));
+  };
+  prune();
+  const pruning = setInterval(prune, 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
 
@@ -608,6 +622,9 @@ async function wireDevenv(
     kube,
   };
 }
+
+/** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, README "Retention"). */
+const RETENTION_BATCH = 1_000;
 
 /** How often the calendar looks for due freezes and reminders (each pass reads them from the database). */
 const SCHEDULER_INTERVAL_MS = 30_000;

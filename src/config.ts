@@ -79,6 +79,7 @@ const envSchema = z
       .transform((u) => (u && !u.endsWith('/') ? `${u}/` : u)),
     SLACK_TIMEOUT: duration('5s'),
     SHUTDOWN_GRACE: duration('10s'),
+    OUTBOX_RETENTION: duration('30d'),
     METRICS_PORT: z.coerce
       .number({ error: 'must be a port number' })
       .int()
@@ -303,6 +304,8 @@ const envSchema = z
 export type Env = z.output<typeof envSchema>;
 
 export interface Config {
+  /** OUTBOX_RETENTION: how long delivered outbox rows and finished schedule runs are kept. */
+  retentionSeconds: number;
   slack: {
     botToken: string;
     signingSecret: string | undefined;
@@ -437,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutSeconds: e.SLACK_TIMEOUT,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE,
+    retentionSeconds: e.OUTBOX_RETENTION,
     http: { port: e.PORT, host: e.HOST, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL },
     leaderElection: {
       mode: e.LEADER_ELECTION,

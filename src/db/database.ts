@@ -24,6 +24,8 @@ export interface OpenDatabase {
   /** Why the schema is not the one this build expects, if it is not. */
   migrationProblem(): string | undefined;
   close(): void;
+  /** `EXPLAIN QUERY PLAN` of a statement, one line per step. */
+  explain(sql: string): string[];
 }
 
 function expectedMigrations(): number {
@@ -33,10 +35,13 @@ function expectedMigrations(): number {
   return journal.entries.length;
 }
 
-/** Opens (creating the directory if needed) and migrates the database. */
-export function openDatabase(path: string): OpenDatabase {
+/**
+ * Opens (creating the directory if needed) and migrates the database. `trace` sees every statement as run,
+ * with its parameters (the query-plan test reads them; nothing in production sets it).
+ */
+export function openDatabase(path: string, options: { trace?: (sql: string) => void } = {}): OpenDatabase {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new Database(path);
+  const sqlite = new Database(path, options.trace ? { verbose: (sql) => options.trace!(String(sql)) } : {});
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -48,6 +53,8 @@ export function openDatabase(path: string): OpenDatabase {
   const expected = expectedMigrations();
   return {
     db,
+    explain: (statement) =>
+      (sqlite.prepare(`EXPLAIN QUERY PLAN ${statement}`).all() as { detail: string }[]).map((r) => r.detail),
     writeProblem() {
       // Takes the write lock and gives it back: proves a write could happen now, writes nothing. A probe
       // does not wait out the busy timeout: a lock held that long is itself the answer.

@@ -120,10 +120,23 @@ export function laterPendingOfKinds(
   );
 }
 
-/** Delivered rows are history, not work: keep a week of them for whoever debugs a missing message. */
-export function pruneSettled(db: Reader, before: Date): number {
+/**
+ * Delivered rows are history, not work: up to `limit` of those settled before `before` go, oldest first.
+ * Failed rows stay (they are what on-call reads). Small batches keep each write transaction short.
+ */
+export function pruneSettled(db: Reader, before: Date, limit = 1_000): number {
   return db
     .delete(outbox)
-    .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
+    .where(
+      inArray(
+        outbox.id,
+        db
+          .select({ id: outbox.id })
+          .from(outbox)
+          .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
+          .orderBy(outbox.id)
+          .limit(limit),
+      ),
+    )
     .run().changes;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from '../vendor/drizzle.js';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from '../vendor/drizzle.js';
 import type { ReleaseState } from '../domain/release.js';
 import { versionKey } from '../domain/version.js';
 import { prepared, type Reader, type Tx } from './database.js';
@@ -152,18 +152,76 @@ export function appendAudit(tx: Reader, entry: AuditEntry): void {
   });
 }
 
-/** Newest first, one page of `pageSize` rows. */
-export function listAudit(db: Reader, releaseId: number, pageSize: number, page: number): AuditRow[] {
-  return prepared(db, 'listAudit', () =>
+/**
+ * Newest first, one page of `pageSize` rows. A page in the older half is read from the oldest end, so
+ * the last page costs what the first does, whatever the history.
+ */
+export function listAudit(
+  db: Reader,
+  releaseId: number,
+  pageSize: number,
+  page: number,
+  total: number,
+): AuditRow[] {
+  const offset = (page - 1) * pageSize;
+  if (offset <= total / 2) {
+    return prepared(db, 'listAudit', () =>
+      db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
+        .orderBy(desc(auditEvents.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'))
+        .prepare(),
+    ).all({ releaseId, limit: pageSize, offset });
+  }
+  const limit = Math.max(0, Math.min(pageSize, total - offset));
+  return prepared(db, 'listAuditFromOldest', () =>
     db
       .select()
       .from(auditEvents)
       .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
-      .orderBy(desc(auditEvents.id))
+      .orderBy(asc(auditEvents.id))
       .limit(sql.placeholder('limit'))
       .offset(sql.placeholder('offset'))
       .prepare(),
-  ).all({ releaseId, limit: pageSize, offset: (page - 1) * pageSize });
+  )
+    .all({ releaseId, limit, offset: Math.max(0, total - offset - limit) })
+    .reverse();
+}
+
+/** Keyset: the `pageSize` entries older than `beforeId`, newest first (constant cost at any depth). */
+export function listAuditBefore(
+  db: Reader,
+  releaseId: number,
+  beforeId: number,
+  pageSize: number,
+): AuditRow[] {
+  return prepared(db, 'listAuditBefore', () =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.releaseId, sql.placeholder('releaseId')),
+          lt(auditEvents.id, sql.placeholder('before')),
+        ),
+      )
+      .orderBy(desc(auditEvents.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  ).all({ releaseId, before: beforeId, limit: pageSize });
+}
+
+export function countAuditBefore(db: Reader, releaseId: number, beforeId: number): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.releaseId, releaseId), lt(auditEvents.id, beforeId)))
+      .get()?.n ?? 0
+  );
 }
 
 export function countAudit(db: Reader, releaseId: number): number {
@@ -191,14 +249,38 @@ export function countReleasesByState(db: Reader): Record<string, number> {
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
-/** Every audit entry of a release, oldest first (for the CSV export). */
-export function listAllAudit(db: Reader, releaseId: number): AuditRow[] {
-  return db
+/** Keyset: up to `limit` audit entries of a release after `afterId`, oldest first (the CSV export's batches). */
+export function listAuditAfter(db: Reader, releaseId: number, afterId: number, limit: number): AuditRow[] {
+  return prepared(db, 'listAuditAfter', () =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.releaseId, sql.placeholder('releaseId')),
+          gt(auditEvents.id, sql.placeholder('after')),
+        ),
+      )
+      .orderBy(asc(auditEvents.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  ).all({ releaseId, after: afterId, limit });
+}
+
+/** The newest `limit` releases, and how many there are. */
+export function listRecentReleases(db: Reader, limit: number): { rows: ReleaseRow[]; total: number } {
+  const rows = db
     .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.releaseId, releaseId))
-    .orderBy(auditEvents.id)
+    .from(releases)
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(limit)
     .all();
+  const total =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(releases)
+      .get()?.n ?? 0;
+  return { rows, total };
 }
 
 /** The audit entry of a release's latest freeze: who froze it, when, and the note they gave. */

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
-import { scheduleRuns } from './schema.js';
+import { releases, scheduleRuns } from './schema.js';
 
 export type ScheduleRunRow = typeof scheduleRuns.$inferSelect;
 
@@ -35,4 +35,31 @@ export function lastRunAt(db: Reader, releaseId: number, kinds: readonly string[
     .limit(1)
     .get();
   return row?.ranAt ?? null;
+}
+
+/**
+ * Runs of releases that are over (shipped or cancelled) and older than `before`: nothing is due for those
+ * releases any more, so their keys no longer guard anything. Runs of open releases are kept, since their
+ * keys are what make each action happen once.
+ */
+export function pruneFinishedRuns(db: Reader, before: Date, limit = 1_000): number {
+  return db
+    .delete(scheduleRuns)
+    .where(
+      inArray(
+        scheduleRuns.key,
+        db
+          .select({ key: scheduleRuns.key })
+          .from(scheduleRuns)
+          .innerJoin(releases, eq(releases.id, scheduleRuns.releaseId))
+          .where(
+            and(
+              inArray(releases.state, ['released', 'cancelled']),
+              sql`${scheduleRuns.ranAt} < ${before.getTime()}`,
+            ),
+          )
+          .limit(limit),
+      ),
+    )
+    .run().changes;
 }

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { AuditRow } from '../db/releases.js';
 import { csvLine, notesMarkdown } from '../domain/release-notes.js';
 import { isAppError } from '../domain/errors.js';
 import { loadCandidate, type CandidateView } from '../use-cases/candidate.js';
@@ -19,6 +22,44 @@ function send(res: ServerResponse, contentType: string, filename: string, body: 
     'cache-control': 'no-store',
   });
   res.end(body);
+}
+
+/**
+ * Streams the audit trail as CSV, one batch at a time: it waits while the client is slow (backpressure) and
+ * gives the event loop back between batches, so gate checks and Slack acks go on meanwhile.
+ */
+async function streamCsv(
+  res: ServerResponse,
+  filename: string,
+  batches: Iterable<AuditRow[]>,
+): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${filename}"`,
+    'cache-control': 'no-store',
+  });
+  res.write(csvLine(AUDIT_COLUMNS));
+  for (const rows of batches) {
+    if (res.destroyed) return;
+    const chunk = rows
+      .map((row) =>
+        csvLine([
+          row.id,
+          row.at.toISOString(),
+          row.actor,
+          row.action,
+          row.fromState,
+          row.toState,
+          row.detail,
+          row.commandText,
+        ]),
+      )
+      .join('');
+    // A client that went away never drains: its close ends the wait too.
+    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    await yieldToEventLoop();
+  }
+  res.end();
 }
 
 /**
@@ -66,23 +107,8 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
         sendJson(res, 200, candidateDocument(view));
         return;
       }
-      const { release, rows } = auditTrail(deps.db, { version });
-      const lines = [csvLine(AUDIT_COLUMNS)];
-      for (const row of rows) {
-        lines.push(
-          csvLine([
-            row.id,
-            row.at.toISOString(),
-            row.actor,
-            row.action,
-            row.fromState,
-            row.toState,
-            row.detail,
-            row.commandText,
-          ]),
-        );
-      }
-      send(res, 'text/csv; charset=utf-8', `release-${release.version}-audit.csv`, lines.join(''));
+      const { release, batches } = auditTrail(deps.db, { version });
+      await streamCsv(res, `release-${release.version}-audit.csv`, batches());
     } catch (error) {
       if (!isAppError(error)) throw error;
       const status = error.reason === 'not_found' ? 404 : 400;

@@ -7,7 +7,6 @@ import {
   markDelivered,
   markFailed,
   nextDueAt,
-  pruneSettled,
   scheduleRetry,
   setStepsDone,
   type OutboxRow,
@@ -278,9 +277,6 @@ export class OutboxRelay implements Outbox {
   }
 
   /** Drops delivered rows older than a week; failed ones stay for inspection. */
-  prune(): number {
-    return pruneSettled(this.db, new Date(this.settings.now() - 7 * 24 * 3600_000));
-  }
 }
 
 function sleep(ms: number): Promise<void> {

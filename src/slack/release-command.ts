@@ -18,7 +18,7 @@ export type ReleaseCommand =
   | { name: 'ship'; version: string }
   | { name: 'status'; version?: string }
   | { name: 'list' }
-  | { name: 'log'; version: string; page: number }
+  | { name: 'log'; version: string; page: number; before?: number }
   | { name: 'scope'; version: string; page: number }
   | { name: 'jira-sync'; version: string }
   | { name: 'role-set'; role: string; members: string[]; quorum: number }
@@ -238,11 +238,13 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   ship: (args) => ({ name: 'ship', version: requiredVersion(args, 'ship <version>') }),
   status: (args) => (args[0] ? { name: 'status', version: parseVersionName(args[0]) } : { name: 'status' }),
   list: () => ({ name: 'list' }),
-  log: (args) => ({
-    name: 'log',
-    version: requiredVersion(args, 'log <version> [page=N]'),
-    page: parsePage(args[1]),
-  }),
+  log: (args) => {
+    const version = requiredVersion(args, 'log <version> [page=N|before=<id>]');
+    const before = /^before=(\d{1,12})$/.exec(args[1] ?? '')?.[1];
+    return before
+      ? { name: 'log', version, page: 1, before: Number(before) }
+      : { name: 'log', version, page: parsePage(args[1]) };
+  },
   scope: (args) => ({
     name: 'scope',
     version: requiredVersion(args, 'scope <version> [page=N]'),

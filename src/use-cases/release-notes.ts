@@ -2,7 +2,7 @@ import { candidateRevisions, listAdmittedImages, listCandidate } from '../db/can
 import { listAllowedGateChecks, listExceptions } from '../db/gate.js';
 import { diffCandidates } from '../domain/candidate.js';
 import { previousShipped } from './candidate.js';
-import { listAllAudit, type AuditRow, type ReleaseRow } from '../db/releases.js';
+import { listAuditAfter, type AuditRow, type ReleaseRow } from '../db/releases.js';
 import { listVotesWithTime } from '../db/votes.js';
 import { describeState } from '../domain/release.js';
 import {
@@ -124,11 +124,24 @@ export function whatShippedOf(db: Reader, release: ReleaseRow): WhatShipped | un
   };
 }
 
-/** Every audit row of a release, oldest first, for auditors. */
+/**
+ * Every audit row of a release, oldest first, for auditors: in batches read by key, so an export of a
+ * million rows never holds them all (nor the database) at once.
+ */
 export function auditTrail(
   db: Reader,
   input: { version: string },
-): { release: ReleaseRow; rows: AuditRow[] } {
+  batchSize = 1_000,
+): { release: ReleaseRow; batches: () => Generator<AuditRow[]> } {
   const release = requireRelease(db, input.version);
-  return { release, rows: listAllAudit(db, release.id) };
+  function* batches(): Generator<AuditRow[]> {
+    let after = 0;
+    for (;;) {
+      const rows = listAuditAfter(db, release.id, after, batchSize);
+      if (rows.length > 0) yield rows;
+      if (rows.length < batchSize) return;
+      after = rows.at(-1)!.id;
+    }
+  }
+  return { release, batches };
 }

@@ -3,9 +3,12 @@ import { countServices } from '../domain/candidate.js';
 import type { Reader } from '../db/database.js';
 import {
   countAudit,
+  countAuditBefore,
   findRelease,
   getReleaseById,
   listAudit,
+  listAuditBefore,
+  listRecentReleases,
   listReleases,
   type AuditRow,
   type ReleaseRow,
@@ -54,8 +57,9 @@ export function openReleasesOverview(db: Reader): { views: ReleaseView[]; liveDe
   };
 }
 
-export function allReleases(db: Reader): ReleaseRow[] {
-  return listReleases(db);
+/** The newest releases for `/release list` (reads only those, whatever the history), and how many there are. */
+export function recentReleases(db: Reader, limit: number): { rows: ReleaseRow[]; total: number } {
+  return listRecentReleases(db, limit);
 }
 
 export function releaseNamed(db: Reader, version: string): ReleaseRow | undefined {
@@ -63,19 +67,47 @@ export function releaseNamed(db: Reader, version: string): ReleaseRow | undefine
 }
 
 /** One page of a release's audit trail, newest first. */
+export interface AuditPage {
+  release: ReleaseRow;
+  rows: AuditRow[];
+  /** Entries older than the last one shown. */
+  older: number;
+  /** The page number, when the page was asked for by number. */
+  page: number | undefined;
+  totalPages: number;
+}
+
+/**
+ * One page of a release's audit trail, newest first: by number (`page=N`), or after a cursor (`before=<id>`,
+ * what the "and N more" line offers), which costs the same at any depth.
+ */
 export function auditPage(
   db: Reader,
   version: string,
-  page: number,
+  at: { page: number } | { before: number },
   pageSize: number,
-): { release: ReleaseRow; rows: AuditRow[]; totalPages: number; total: number } {
+): AuditPage {
   const release = requireRelease(db, version);
   const total = countAudit(db, release.id);
+  const totalPages = Math.max(1, Math.ceil(total / pageSize));
+  if ('before' in at) {
+    const rows = listAuditBefore(db, release.id, at.before, pageSize);
+    const last = rows.at(-1);
+    return {
+      release,
+      rows,
+      older: last ? countAuditBefore(db, release.id, last.id) : 0,
+      page: undefined,
+      totalPages,
+    };
+  }
+  const rows = listAudit(db, release.id, pageSize, at.page, total);
   return {
     release,
-    rows: listAudit(db, release.id, pageSize, page),
-    totalPages: Math.max(1, Math.ceil(total / pageSize)),
-    total,
+    rows,
+    older: Math.max(0, total - (at.page - 1) * pageSize - rows.length),
+    page: at.page,
+    totalPages,
   };
 }
 

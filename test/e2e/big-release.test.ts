@@ -167,11 +167,11 @@ describe('a big release stays readable', () => {
       'select count(*) n from audit_events where release_id = ?',
       releaseId,
     )[0]!.n as number;
-    expect(
-      log
-        .trimEnd()
-        .endsWith(`and ${total - 20} more: \`/release log 2.4 page=2\`, or all of them in \`audit.csv\``),
-    ).toBe(true);
+    expect(log.trimEnd()).toMatch(
+      new RegExp(
+        `and ${total - 20} more: \`/release log 2\\.4 before=\\d+\`, or all of them in \`audit\\.csv\`$`,
+      ),
+    );
     expect(log).toContain('<https://gitlab.example.com/acme/blog/-/pipelines/987654|pipeline #987654>');
     expect(log).not.toContain('ref=main');
   });

@@ -260,15 +260,17 @@ export function openReleasesReply(views: ReleaseView[], liveDevenvs: number): Re
   };
 }
 
-export function releaseListReply(rows: ReleaseRow[]): Reply {
+/** How many releases `/release list` shows (only those are read). */
+export const RELEASE_LIST_SHOWN = 40;
+
+export function releaseListReply({ rows, total }: { rows: ReleaseRow[]; total: number }): Reply {
   if (rows.length === 0) return textReply('No releases yet. `/release create <version>` plans one.');
-  const shown = rows.slice(0, 40);
+  const shown = rows.slice(0, RELEASE_LIST_SHOWN);
   const lines = shown.map(
     (r) =>
       `${STATE_EMOJI[r.state]} *${escapeText(r.version)}* ${describeState(r.state)} · created ${slackDate(r.createdAt)}`,
   );
-  const more =
-    rows.length > shown.length ? [context(`and ${rows.length - shown.length} older releases`)] : [];
+  const more = total > shown.length ? [context(`and ${total - shown.length} older releases`)] : [];
   return { text: 'Releases', blocks: [section(`*Releases, newest first*\n${lines.join('\n')}`), ...more] };
 }
 
@@ -291,14 +293,18 @@ export function withShortLinks(text: string): string {
   return out + escapeText(text.slice(at));
 }
 
-export function auditLogReply(
-  release: ReleaseRow,
-  rows: AuditRow[],
-  page: number,
-  totalPages: number,
-  total: number,
-): Reply {
-  if (rows.length === 0) return textReply(`No audit entries for ${release.version} on page ${page}.`);
+export function auditLogReply(view: {
+  release: ReleaseRow;
+  rows: AuditRow[];
+  older: number;
+  page: number | undefined;
+  totalPages: number;
+}): Reply {
+  const { release, rows, page, totalPages, older } = view;
+  if (rows.length === 0)
+    return textReply(
+      `No audit entries for ${release.version} ${page ? `on page ${page}` : 'before that one'}.`,
+    );
   const lines = rows.map((row) => {
     const move = row.fromState || row.toState ? ` ${row.fromState ?? '∅'} → ${row.toState ?? '∅'}` : '';
     const detail = row.detail ? `: ${withShortLinks(row.detail)}` : '';
@@ -308,15 +314,16 @@ export function auditLogReply(
       AUDIT_LINE_MAX,
     );
   });
+  const where = page ? `page ${page} of ${totalPages}` : `${older} older`;
   const blocks: Block[] = [
-    section(`*Audit log of ${escapeText(release.version)}* (page ${page} of ${totalPages}, newest first)`),
+    section(`*Audit log of ${escapeText(release.version)}* (${where}, newest first)`),
     ...packLines(lines, SLACK_LIMITS.sectionText).map(section),
   ];
-  if (page < totalPages) {
-    const older = total - (page - 1) * AUDIT_PAGE_SIZE - rows.length;
+  if (older > 0) {
+    // A cursor, not a page number: the next page costs the same however deep it is.
     blocks.push(
       context(
-        `and ${older} more: \`/release log ${release.version} page=${page + 1}\`, or all of them in \`audit.csv\``,
+        `and ${older} more: \`/release log ${release.version} before=${rows.at(-1)!.id}\`, or all of them in \`audit.csv\``,
       ),
     );
   }

@@ -18,7 +18,7 @@ import {
   unfreezeRelease,
 } from '../../use-cases/release-lifecycle.js';
 import {
-  allReleases,
+  recentReleases,
   auditPage,
   loadReleaseView,
   openReleasesOverview,
@@ -38,6 +38,7 @@ import {
   auditLogReply,
   openReleasesReply,
   releaseHelp,
+  RELEASE_LIST_SHOWN,
   releaseListReply,
   releaseStatusReply,
 } from '../blocks/release.js';
@@ -181,15 +182,16 @@ export async function runReleaseCommand(
         return openReleasesReply(views, liveDevenvs);
       }
     case 'list':
-      return releaseListReply(allReleases(services.db));
+      return releaseListReply(recentReleases(services.db, RELEASE_LIST_SHOWN));
     case 'log': {
-      const { release, rows, totalPages, total } = auditPage(
-        services.db,
-        command.version,
-        command.page,
-        AUDIT_PAGE_SIZE,
+      return auditLogReply(
+        auditPage(
+          services.db,
+          command.version,
+          command.before !== undefined ? { before: command.before } : { page: command.page },
+          AUDIT_PAGE_SIZE,
+        ),
       );
-      return auditLogReply(release, rows, command.page, totalPages, total);
     }
     case 'role-set': {
       const role = await setSignoffRole(services, actor, {

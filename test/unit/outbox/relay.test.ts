@@ -432,20 +432,4 @@ describe('the outbox relay', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(deliverer.calls).toHaveLength(2);
   });
-
-  it('prunes delivered rows older than a week and keeps failed ones', async () => {
-    const r = relay();
-    deliverer.script.push(
-      async () => Promise.resolve(),
-      failing({ kind: 'permanent', reason: 'slack:is_archived' }),
-    );
-    enqueue(r, unfrozen(1, 'a'));
-    enqueue(r, unfrozen(2, 'b'));
-    await drain(r);
-    skip(7 * 24 * 3600_000 - 60_000);
-    expect(r.prune()).toBe(0);
-    skip(120_000);
-    expect(r.prune()).toBe(1);
-    expect(rows().map((row) => row.state)).toEqual(['failed']);
-  });
 });

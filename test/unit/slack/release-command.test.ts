@@ -86,6 +86,7 @@ describe('/release command parsing', () => {
         images: ['reg.example.com:5000/blog:2.4.1'],
       },
     ],
+    ['log 2.4 before=1234', { name: 'log', version: '2.4', page: 1, before: 1234 }],
     ['candidate 2.4', { name: 'candidate', ref: '2.4' }],
     ['candidate 2.4 3', { name: 'candidate', ref: '2.4@3' }],
     ['candidate 2.4@2', { name: 'candidate', ref: '2.4@2' }],

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { insertOutboxRow, markDelivered, markFailed } from '../../../src/db/outbox.js';
+import { insertRelease, updateRelease } from '../../../src/db/releases.js';
+import { claimRun } from '../../../src/db/schedule.js';
+import { outbox, scheduleRuns } from '../../../src/db/schema.js';
+import { pruneHistory } from '../../../src/use-cases/retention.js';
+
+const DAY = 24 * 3600_000;
+const now = new Date('2026-11-30T12:00:00Z');
+const daysAgo = (days: number) => new Date(now.getTime() - days * DAY);
+
+describe('retention of settled history', () => {
+  let store: OpenDatabase;
+  beforeEach(() => {
+    store = openDatabase(':memory:');
+  });
+  afterEach(() => store.close());
+
+  function outboxRow(state: 'delivered' | 'failed' | 'pending', settled: Date) {
+    store.db.transaction((tx) =>
+      insertOutboxRow(tx, {
+        stream: 'release:1',
+        kind: 'vote_recorded',
+        payload: {},
+        replyTo: null,
+        at: settled,
+      }),
+    );
+    const id = store.db.select({ id: outbox.id }).from(outbox).all().at(-1)!.id;
+    if (state === 'delivered') markDelivered(store.db, id, settled);
+    if (state === 'failed') markFailed(store.db, id, settled, 'slack:is_archived');
+  }
+
+  it('prunes delivered outbox rows past the retention, in batches, and keeps failed and pending ones', async () => {
+    for (let i = 0; i < 25; i++) outboxRow('delivered', daysAgo(31));
+    outboxRow('delivered', daysAgo(29));
+    outboxRow('failed', daysAgo(90));
+    outboxRow('pending', daysAgo(90));
+    const outcome = await pruneHistory(store.db, now, { retentionMs: 30 * DAY, batchSize: 10 });
+    expect(outcome).toMatchObject({ outboxRows: 25, scheduleRuns: 0 });
+    // 10 + 10 + 5 rows, then one schedule-run batch that finds nothing.
+    expect(outcome.batches).toBe(4);
+    expect(
+      store.db
+        .select({ state: outbox.state })
+        .from(outbox)
+        .all()
+        .map((r) => r.state)
+        .sort(),
+    ).toEqual(['delivered', 'failed', 'pending']);
+  });
+
+  it('prunes the runs of shipped and cancelled releases only: an open release keeps the keys that make its actions happen once', async () => {
+    const [open, shipped] = store.db.transaction((tx) => [
+      insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at: daysAgo(100) }),
+      insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at: daysAgo(100) }),
+    ]);
+    store.db.transaction((tx) => {
+      updateRelease(tx, shipped, { state: 'released', updatedAt: daysAgo(60) });
+      for (const [release, key, ranAt] of [
+        [open, 'freeze:2.5', daysAgo(60)],
+        [shipped, 'freeze:2.4', daysAgo(60)],
+        [shipped, 'ship_reminder:2.4', daysAgo(10)],
+      ] as const)
+        claimRun(tx, { key, releaseId: release.id, kind: 'freeze', dueAt: ranAt, ranAt, outcome: 'frozen' });
+    });
+    const outcome = await pruneHistory(store.db, now, { retentionMs: 30 * DAY, batchSize: 10 });
+    expect(outcome.scheduleRuns).toBe(1);
+    expect(
+      store.db
+        .select({ key: scheduleRuns.key })
+        .from(scheduleRuns)
+        .all()
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(['freeze:2.5', 'ship_reminder:2.4']);
+  });
+});
