@@ -2,6 +2,7 @@ import { benchAlloc } from './alloc.js';
 import { benchDevenv } from './devenv.js';
 import { benchClusterFreeze } from './cluster-freeze.js';
 import { benchGate } from './gate.js';
+import { benchHistory } from './history.js';
 import { benchJiraScope } from './jira-scope.js';
 import { benchSignoffStorm } from './signoff-storm.js';
 import { benchSlackAck } from './slack-ack.js';
@@ -17,6 +18,7 @@ const sections: Record<string, () => Promise<void>> = {
   signoff: benchSignoffStorm,
   jira: benchJiraScope,
   gate: benchGate,
+  history: benchHistory,
   devenv: benchDevenv,
   'cluster-freeze': benchClusterFreeze,
   'gate-slack-down': benchGateWhileSlackHangs,

@@ -60,6 +60,7 @@ import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
 import { syncTracker } from './use-cases/release-lifecycle.js';
 import { pruneHistory } from './use-cases/retention.js';
+import { GateWarmth } from './use-cases/gate-warmth.js';
 import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
 import { startScheduler } from './scheduler.js';
@@ -110,6 +111,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     liveDevenvs: () => countLiveDevenvs(db),
     outboxPending: () => relay.depth(),
     isLeader: () => isActive(),
+    coldIssueLookups: (): number => jira?.coldLookups ?? 0,
   });
   const lease: { elector?: LeaseElector } = {};
   const isActive = () => lease.elector?.isLeader() ?? true;
@@ -264,6 +266,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     if (options.scheduler !== 'manual') void scheduler.runOnce();
     if (options.upkeep !== 'manual') void upkeep.reconcileNow();
   });
+  // During a freeze the frozen release's tickets are in the gate's cache before a pipeline asks.
+  const gateWarmth = jira
+    ? new GateWarmth(
+        db,
+        jira,
+        { cacheSeconds: config.gate.issueCacheSeconds, mayRun: () => isActive(), tickMs: 1_000 },
+        logger.child({ component: 'gate-warmth' }),
+      )
+    : undefined;
   const lifecycle = new AbortController();
   const services: Services = {
     upkeep,
@@ -289,6 +300,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     candidate: freeze.candidate,
     enforcement: freeze.enforcement,
     freeze,
+    gateWarmth,
   };
 
   const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
@@ -379,6 +391,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   relay.wake();
   if (options.scheduler !== 'manual') scheduler.start();
   freeze.start();
+  gateWarmth?.start();
   // At start too: a bot restarted more often than hourly must still prune.
   const prune = () => {
     if (!isActive()) return;
@@ -401,6 +414,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     upkeep.stop();
     scheduler.stop();
     freeze.stop();
+    gateWarmth?.stop();
     homes.stop();
     slackToken.stop();
     lag.stop();

@@ -10,6 +10,8 @@ export interface MetricSources {
   liveDevenvs(): number;
   outboxPending(): number;
   isLeader(): boolean;
+  /** Gate issue look-ups that missed the (warmed) cache and went to Jira. */
+  coldIssueLookups(): number;
 }
 
 /**
@@ -109,6 +111,15 @@ export class Metrics {
       collect() {
         this.reset();
         for (const [state, n] of Object.entries(sources.releasesByState())) this.set({ state }, n);
+      },
+    });
+    new Counter({
+      name: 'release_bot_gate_cold_issue_lookups_total',
+      help: 'Gate issue look-ups not answered by the cache warmed from frozen scopes (they waited for Jira)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.coldIssueLookups());
       },
     });
     new Gauge({

@@ -13,6 +13,7 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import type { JiraGateway } from './jira/jira-gateway.js';
 import type { DevenvUpkeep } from './upkeep.js';
 import type { FreezeControl } from './bot.js';
+import type { GateWarmth } from './use-cases/gate-warmth.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends CalendarDeps, ExceptionDeps {
@@ -40,4 +41,6 @@ export interface Services extends CalendarDeps, ExceptionDeps {
   homes: HomePublisher;
   /** The freeze the cluster keeps (FREEZE_NAMESPACES, FREEZE_ENFORCEMENT). */
   freeze: FreezeControl;
+  /** Keeps the gate's issue cache warm from frozen scopes (when Jira is connected). */
+  gateWarmth?: GateWarmth;
 }

@@ -214,12 +214,25 @@ export function listAuditBefore(
   ).all({ releaseId, before: beforeId, limit: pageSize });
 }
 
-export function countAuditBefore(db: Reader, releaseId: number, beforeId: number): number {
+/**
+ * How many audit entries a release has (older than `beforeId`, when given), counting no further than
+ * `cap + 1`: a count of a million-row trail would cost what reading it does.
+ */
+export function countAuditUpTo(db: Reader, releaseId: number, cap: number, beforeId?: number): number {
+  const where =
+    beforeId === undefined
+      ? eq(auditEvents.releaseId, releaseId)
+      : and(eq(auditEvents.releaseId, releaseId), lt(auditEvents.id, beforeId));
+  const limited = db
+    .select({ one: sql`1` })
+    .from(auditEvents)
+    .where(where)
+    .limit(cap + 1)
+    .as('limited');
   return (
     db
       .select({ n: sql<number>`count(*)` })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.releaseId, releaseId), lt(auditEvents.id, beforeId)))
+      .from(limited)
       .get()?.n ?? 0
   );
 }

@@ -6,30 +6,35 @@ import type { ContainerImage, WorkloadKind } from '../domain/candidate.js';
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
-export const releases = sqliteTable('releases', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  version: text('version').notNull(),
-  versionKey: text('version_key').notNull().unique(),
-  state: text('state').$type<ReleaseState>().notNull(),
-  /** When the release freezes by itself (UTC); null when nobody scheduled it. */
-  freezeAt: integer('freeze_at', { mode: 'timestamp_ms' }),
-  shipAt: integer('ship_at', { mode: 'timestamp_ms' }),
-  /** When the current freeze began; null while it has never been frozen. */
-  frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }),
-  /** Bumped when the frozen candidate changes; votes for an older revision go stale. */
-  revision: integer('revision').notNull().default(1),
-  /** The sign-off roles required, snapshotted when the release is frozen. */
-  requiredRoles: text('required_roles', { mode: 'json' }).$type<SignoffRole[]>(),
-  announcementChannel: text('announcement_channel'),
-  announcementTs: text('announcement_ts'),
-  announcementPermalink: text('announcement_permalink'),
-  /** Why Slack refused the announcement (not_in_channel …); cleared when one is posted. */
-  announcementProblem: text('announcement_problem'),
-  jiraSync: text('jira_sync').$type<'pending' | 'done' | 'failed'>(),
-  createdBy: text('created_by').notNull(),
-  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(now),
-  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
-});
+export const releases = sqliteTable(
+  'releases',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    version: text('version').notNull(),
+    versionKey: text('version_key').notNull().unique(),
+    state: text('state').$type<ReleaseState>().notNull(),
+    /** When the release freezes by itself (UTC); null when nobody scheduled it. */
+    freezeAt: integer('freeze_at', { mode: 'timestamp_ms' }),
+    shipAt: integer('ship_at', { mode: 'timestamp_ms' }),
+    /** When the current freeze began; null while it has never been frozen. */
+    frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }),
+    /** Bumped when the frozen candidate changes; votes for an older revision go stale. */
+    revision: integer('revision').notNull().default(1),
+    /** The sign-off roles required, snapshotted when the release is frozen. */
+    requiredRoles: text('required_roles', { mode: 'json' }).$type<SignoffRole[]>(),
+    announcementChannel: text('announcement_channel'),
+    announcementTs: text('announcement_ts'),
+    announcementPermalink: text('announcement_permalink'),
+    /** Why Slack refused the announcement (not_in_channel …); cleared when one is posted. */
+    announcementProblem: text('announcement_problem'),
+    jiraSync: text('jira_sync').$type<'pending' | 'done' | 'failed'>(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(now),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
+  },
+  // `/release list` reads the newest 40 by this index, however many releases there were.
+  (t) => [index('releases_created_idx').on(t.createdAt, t.id)],
+);
 
 export const auditEvents = sqliteTable(
   'audit_events',

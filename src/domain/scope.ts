@@ -8,6 +8,8 @@ export interface ScopeIssue {
   type: string;
   assignee: string | null;
   priority: string | null;
+  /** The ticket's fix versions, when the read asked for them (the gate's warm cache does). */
+  fixVersions?: string[];
 }
 
 export interface ScopeSummary {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AuditRow } from '../db/releases.js';
@@ -55,11 +54,23 @@ async function streamCsv(
         ]),
       )
       .join('');
-    // A client that went away never drains: its close ends the wait too.
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(chunk)) await drainedOrClosed(res);
     await yieldToEventLoop();
   }
   res.end();
+}
+
+/** A client that went away never drains: its close ends the wait too. Listeners are removed either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**

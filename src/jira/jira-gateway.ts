@@ -56,7 +56,7 @@ const countSchema = z.object({ count: z.number().int().nonnegative() });
 /** Asked for; Jira may answer fewer per page, and nextPageToken says whether more follow. */
 const KEY_PAGE_SIZE = 5000;
 
-const SCOPE_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'priority'];
+const SCOPE_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'priority', 'fixVersions'];
 const PAGE_SIZE = 100;
 const SCOPE_CACHE_ENTRIES = 200;
 const ISSUE_CACHE_ENTRIES = 10_000;
@@ -72,6 +72,7 @@ function toScopeIssue(raw: z.output<typeof issueSchema>): ScopeIssue {
     type: raw.fields.issuetype?.name ?? 'Unknown',
     assignee: raw.fields.assignee?.displayName ?? null,
     priority: raw.fields.priority?.name ?? null,
+    fixVersions: (raw.fields.fixVersions ?? []).map((v) => v.name),
   };
 }
 
@@ -389,6 +390,26 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
   }
 
   /**
+   * Fills the gate's issue cache with a frozen release's whole scope, read in bulk (search pages, one
+   * request at a time), so a pipeline asking about one of its tickets does not wait for Jira. Resolves to
+   * how many tickets were cached.
+   */
+  async warmIssues(release: string, cacheSeconds: number): Promise<number> {
+    const scope = await this.scope(release, { fresh: true });
+    for (const issue of scope.issues) {
+      this.issueCache.set(
+        issue.key,
+        { key: issue.key, type: issue.type, fixVersions: issue.fixVersions ?? [] },
+        cacheSeconds * 1000,
+      );
+    }
+    return scope.issues.length;
+  }
+
+  /** Gate look-ups that were not in the cache and went to Jira (tickets outside every warmed scope). */
+  coldLookups = 0;
+
+  /**
    * Type and fixVersions of the given issues, cached briefly for the gate. Simultaneous look-ups of one
    * key share a request; retries stop at the caller's deadline.
    */
@@ -400,6 +421,7 @@ export class JiraGateway implements ReleaseTracker, IssueLookup, ScopeSource {
       keys.map((key) => {
         const cached = this.issueCache.get(key);
         if (cached !== undefined) return Promise.resolve(cached);
+        this.coldLookups++;
         return this.issueLookups.run(key, () => this.fetchIssue(key, options));
       }),
     );

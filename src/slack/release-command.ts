@@ -18,7 +18,7 @@ export type ReleaseCommand =
   | { name: 'ship'; version: string }
   | { name: 'status'; version?: string }
   | { name: 'list' }
-  | { name: 'log'; version: string; page: number; before?: number }
+  | { name: 'log'; version: string; page: number; before?: number; oldest?: boolean }
   | { name: 'scope'; version: string; page: number }
   | { name: 'jira-sync'; version: string }
   | { name: 'role-set'; role: string; members: string[]; quorum: number }
@@ -86,7 +86,7 @@ const WHEN_USAGE = '[freeze=YYYY-MM-DD[ HH:MM][ Zone/Name]] [ship=…]';
 
 function parsePage(raw: string | undefined): number {
   if (raw === undefined) return 1;
-  const match = /^(?:page=)?(\d{1,4})$/.exec(raw);
+  const match = /^(?:page=)?(\d{1,7})$/.exec(raw);
   if (!match || Number(match[1]) < 1)
     throw new AppError('invalid_input', `\`${raw.slice(0, 20)}\` is not a page: use page=2.`);
   return Number(match[1]);
@@ -239,7 +239,8 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
   status: (args) => (args[0] ? { name: 'status', version: parseVersionName(args[0]) } : { name: 'status' }),
   list: () => ({ name: 'list' }),
   log: (args) => {
-    const version = requiredVersion(args, 'log <version> [page=N|before=<id>]');
+    const version = requiredVersion(args, 'log <version> [page=N|before=<id>|oldest]');
+    if (args[1] === 'oldest') return { name: 'log', version, page: 1, oldest: true };
     const before = /^before=(\d{1,12})$/.exec(args[1] ?? '')?.[1];
     return before
       ? { name: 'log', version, page: 1, before: Number(before) }

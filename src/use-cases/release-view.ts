@@ -3,10 +3,11 @@ import { countServices } from '../domain/candidate.js';
 import type { Reader } from '../db/database.js';
 import {
   countAudit,
-  countAuditBefore,
+  countAuditUpTo,
   findRelease,
   getReleaseById,
   listAudit,
+  listAuditAfter,
   listAuditBefore,
   listRecentReleases,
   listReleases,
@@ -67,47 +68,65 @@ export function releaseNamed(db: Reader, version: string): ReleaseRow | undefine
 }
 
 /** One page of a release's audit trail, newest first. */
+/** Beyond this many entries, counts say "10,000+" instead of reading the whole trail to count it. */
+export const AUDIT_COUNT_CAP = 10_000;
+
 export interface AuditPage {
   release: ReleaseRow;
   rows: AuditRow[];
-  /** Entries older than the last one shown. */
+  /** Entries older than the last one shown; at least this many when `olderAtLeast`. */
   older: number;
+  olderAtLeast: boolean;
   /** The page number, when the page was asked for by number. */
   page: number | undefined;
-  totalPages: number;
+  /** Pages in all, when known without counting past AUDIT_COUNT_CAP. */
+  totalPages: number | undefined;
 }
 
 /**
- * One page of a release's audit trail, newest first: by number (`page=N`), or after a cursor (`before=<id>`,
- * what the "and N more" line offers), which costs the same at any depth.
+ * One page of a release's audit trail, newest first: after a cursor (`before=<id>`, what the "and N more"
+ * line offers), or by number (`page=N`). Neither reads more than a page and a capped count, except a page
+ * number deep in a trail of more than AUDIT_COUNT_CAP entries, which needs the exact total.
  */
 export function auditPage(
   db: Reader,
   version: string,
-  at: { page: number } | { before: number },
+  at: { page: number } | { before: number } | { oldest: true },
   pageSize: number,
 ): AuditPage {
   const release = requireRelease(db, version);
-  const total = countAudit(db, release.id);
-  const totalPages = Math.max(1, Math.ceil(total / pageSize));
+  if ('oldest' in at) {
+    const rows = listAuditAfter(db, release.id, 0, pageSize).reverse();
+    return { release, rows, older: 0, olderAtLeast: false, page: undefined, totalPages: undefined };
+  }
   if ('before' in at) {
     const rows = listAuditBefore(db, release.id, at.before, pageSize);
     const last = rows.at(-1);
+    const older = last ? countAuditUpTo(db, release.id, AUDIT_COUNT_CAP, last.id) : 0;
     return {
       release,
       rows,
-      older: last ? countAuditBefore(db, release.id, last.id) : 0,
+      older: Math.min(older, AUDIT_COUNT_CAP),
+      olderAtLeast: older > AUDIT_COUNT_CAP,
       page: undefined,
-      totalPages,
+      totalPages: undefined,
     };
   }
+  const offset = (at.page - 1) * pageSize;
+  const capped = countAuditUpTo(db, release.id, AUDIT_COUNT_CAP);
+  const exact = capped <= AUDIT_COUNT_CAP;
+  const total = exact || offset + pageSize <= AUDIT_COUNT_CAP ? capped : countAudit(db, release.id);
   const rows = listAudit(db, release.id, pageSize, at.page, total);
+  const older = Math.max(0, total - offset - rows.length);
+  const known = exact || total !== capped;
   return {
     release,
     rows,
-    older: Math.max(0, total - (at.page - 1) * pageSize - rows.length),
+    // Counted up to the cap only: what is left is a lower bound then ("9981+ more").
+    older,
+    olderAtLeast: !known,
     page: at.page,
-    totalPages,
+    totalPages: known ? Math.max(1, Math.ceil(total / pageSize)) : undefined,
   };
 }
 

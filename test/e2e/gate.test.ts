@@ -50,6 +50,32 @@ describe('the freeze gate for CI/CD', () => {
     await jira.stop();
   });
 
+  it('answers tickets of the frozen scope from the cache warmed at freeze, without waiting for Jira', async () => {
+    await start();
+    await freeze();
+    // The warm read is one search of the release's tickets (with their fix versions), made by itself.
+    const warmth = t.bot.services.gateWarmth!;
+    await t.slack.waitFor(() => warmth.stats.tickets > 0);
+    expect(warmth.stats).toMatchObject({ failures: 0, tickets: 2 }); // BLOG-1 and BLOG-2 carry 2.4
+    // Jira now fails every look-up: a ticket in scope is still decided at once, from the warm cache.
+    jira.fail('POST', '/rest/api/3/issue/bulkfetch', 503, { times: 100 });
+    jira.fail('GET', '/rest/api/3/issue/', 503, { times: 100 });
+    const before = jira.issueLookupRequests();
+    const inScope = await gate(change(['BLOG-1']));
+    expect(inScope.body).toMatchObject({
+      allowed: true,
+      checked_issues: [{ key: 'BLOG-1', verdict: 'fix_for_release' }],
+    });
+    expect(jira.issueLookupRequests()).toBe(before);
+    // A ticket outside the scope still asks Jira, and fails closed.
+    const unknown = await gate({ ...change(['BLOG-99']), commit: 'fedcba987' });
+    expect(unknown.body).toMatchObject({
+      allowed: false,
+      reason: 'could not verify BLOG-99: Jira unavailable',
+    });
+    expect(jira.issueLookupRequests()).toBeGreaterThan(before);
+  });
+
   it('allows everything when no release is frozen', async () => {
     await start();
     expect(await gate(change([]))).toEqual({

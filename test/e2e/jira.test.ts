@@ -61,7 +61,7 @@ describe('Jira scope and write-back', () => {
     ]);
     const searches = jira.requests.filter((r) => r.path === '/rest/api/3/search/jql');
     expect(searches.map((r) => (r.body as { fields: string[] }).fields)).toEqual([
-      ['summary', 'status', 'issuetype', 'assignee', 'priority'],
+      ['summary', 'status', 'issuetype', 'assignee', 'priority', 'fixVersions'],
       ['key'],
     ]);
     expect(jira.requestsTo('POST', '/rest/api/3/search/approximate-count')).toBe(3);

@@ -46,7 +46,7 @@ export const RELEASE_HELP: readonly [string, string][] = [
   ['ship <version>', 'ship a signed-off release'],
   ['status [<version>]', 'one release in detail, or every open one'],
   ['list', 'all releases, newest first'],
-  ['log <version> [page=N]', 'the audit trail'],
+  ['log <version> [page=N|before=<id>|oldest]', 'the audit trail, newest first'],
   ['scope <version> [page=N]', 'every Jira ticket in the release'],
   ['jira-sync <version>', 'retry marking the Jira versions released'],
   ['role set <name> <members…> [quorum=N]', 'define a sign-off role'],
@@ -297,10 +297,12 @@ export function auditLogReply(view: {
   release: ReleaseRow;
   rows: AuditRow[];
   older: number;
+  olderAtLeast: boolean;
   page: number | undefined;
-  totalPages: number;
+  totalPages: number | undefined;
 }): Reply {
   const { release, rows, page, totalPages, older } = view;
+  const olderText = `${older}${view.olderAtLeast ? '+' : ''}`;
   if (rows.length === 0)
     return textReply(
       `No audit entries for ${release.version} ${page ? `on page ${page}` : 'before that one'}.`,
@@ -314,7 +316,7 @@ export function auditLogReply(view: {
       AUDIT_LINE_MAX,
     );
   });
-  const where = page ? `page ${page} of ${totalPages}` : `${older} older`;
+  const where = page ? `page ${page}${totalPages ? ` of ${totalPages}` : ''}` : `${olderText} older`;
   const blocks: Block[] = [
     section(`*Audit log of ${escapeText(release.version)}* (${where}, newest first)`),
     ...packLines(lines, SLACK_LIMITS.sectionText).map(section),
@@ -323,7 +325,7 @@ export function auditLogReply(view: {
     // A cursor, not a page number: the next page costs the same however deep it is.
     blocks.push(
       context(
-        `and ${older} more: \`/release log ${release.version} before=${rows.at(-1)!.id}\`, or all of them in \`audit.csv\``,
+        `and ${olderText} more: \`/release log ${release.version} before=${rows.at(-1)!.id}\`, or all of them in \`audit.csv\``,
       ),
     );
   }

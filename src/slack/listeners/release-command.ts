@@ -188,7 +188,11 @@ export async function runReleaseCommand(
         auditPage(
           services.db,
           command.version,
-          command.before !== undefined ? { before: command.before } : { page: command.page },
+          command.oldest
+            ? { oldest: true }
+            : command.before !== undefined
+              ? { before: command.before }
+              : { page: command.page },
           AUDIT_PAGE_SIZE,
         ),
       );

@@ -86,6 +86,8 @@ describe('/release command parsing', () => {
         images: ['reg.example.com:5000/blog:2.4.1'],
       },
     ],
+    ['log 2.4 oldest', { name: 'log', version: '2.4', page: 1, oldest: true }],
+    ['log 2.4 page=50000', { name: 'log', version: '2.4', page: 50000 }],
     ['log 2.4 before=1234', { name: 'log', version: '2.4', page: 1, before: 1234 }],
     ['candidate 2.4', { name: 'candidate', ref: '2.4' }],
     ['candidate 2.4 3', { name: 'candidate', ref: '2.4@3' }],

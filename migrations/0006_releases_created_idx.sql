@@ -1,0 +1,1 @@
+CREATE INDEX `releases_created_idx` ON `releases` (`created_at`,`id`);
