@@ -20,8 +20,12 @@ function newestMtime(path) {
 const inputs = ['src', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const builtAt = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 if (inputs.some((input) => existsSync(input) && newestMtime(input) > builtAt)) {
+  // Said on stderr, so it never mixes with the JSON logs on stdout.
+  process.stderr.write(builtAt === 0 ? 'building (first start only)…\n' : 'sources changed: building…\n');
+  const started = Date.now();
   const { buildAll } = await import('./build.mjs');
   const status = await buildAll();
   if (status !== 0) process.exit(status);
+  process.stderr.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 await import(pathToFileURL('dist/main.js').href);
