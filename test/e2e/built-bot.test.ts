@@ -42,6 +42,27 @@ describe('the built bot: tsc output plus the libraries bundled from src/vendor',
     }
   });
 
+  it('imports by name only what the image copies: Node built-ins, RUNTIME_PACKAGES, and addons the bundles may skip', async () => {
+    const { RUNTIME_PACKAGES } = (await import(join(checkout, 'scripts/runtime-modules.mjs'))) as {
+      RUNTIME_PACKAGES: string[];
+    };
+    const { builtinModules } = await import('node:module');
+    const builtins = new Set(builtinModules);
+    // Optional speed-ups that ws and node-fetch load inside try/catch; the image works without them.
+    const optional = new Set(['utf-8-validate', 'bufferutil', 'encoding']);
+    const dist = join(checkout, 'dist');
+    const named = new Set<string>();
+    for (const file of modulesUnder(dist)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']((?:@[a-z0-9._-]+\/)?[a-z0-9][a-z0-9._-]*)(?:\/[\w./-]*)?["']/g,
+      )) {
+        const name = m[1]!;
+        if (!name.startsWith('node:') && !builtins.has(name)) named.add(name);
+      }
+    }
+    expect([...named].filter((n) => !RUNTIME_PACKAGES.includes(n) && !optional.has(n))).toEqual([]);
+  });
+
   it('runs from dist/ against Slack, Jira and a real kube-apiserver: status reads the scope, /devenv writes routes', async () => {
     const kubeconfigPath = inject('kubeconfigPath');
     const kc = kubeConfig(kubeconfigPath);

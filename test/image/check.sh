@@ -67,14 +67,21 @@ cleanup() {
   wait "$runner" 2>/dev/null || true
   kill "$standin" 2>/dev/null || true
   "${B[@]}" rm "$ctr" >/dev/null 2>&1 || true
-  rm -rf "$data" "$standin_log"
+  "${B[@]}" umount "$ctr" >/dev/null 2>&1 || true
+  rm -rf "$data" "$standin_log" "${marker:-}" "${run_log:-}"
 }
 trap cleanup EXIT
+# Everything the run writes outside /data (and /tmp) would break readOnlyRootFilesystem: files newer than
+# this marker in the container's root are listed after the run.
+root=$("${B[@]}" mount "$ctr")
+marker=$(mktemp)
+sleep 1
+run_log=$(mktemp)
 run_started=$(date +%s%N)
 "${B[@]}" run --isolation chroot --network host --user 10001:10001 -v "$data:/data" \
   --env SLACK_BOT_TOKEN=xoxb-image-check --env SLACK_SIGNING_SECRET=image-check \
   --env SLACK_API_URL="$api_url" --env RELEASE_CHANNEL=C0IMAGE01 --env PORT="$port" \
-  --env HOST=127.0.0.1 --env LOG_LEVEL=warn "$ctr" -- node dist/main.js &
+  --env HOST=127.0.0.1 --env LOG_LEVEL=info --env SHUTDOWN_GRACE=5s "$ctr" -- node dist/main.js >"$run_log" 2>&1 &
 runner=$!
 ready=""
 for _ in $(seq 1 150); do
@@ -93,4 +100,28 @@ for candidate in $(pgrep -x node || true); do
   tr '\0' ' ' <"/proc/$candidate/cmdline" | grep -q 'dist/main.js' && pid=$candidate
 done
 rss=$([ -n "$pid" ] && awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$pid/status" || echo unknown)
-echo "image:check: ok · image $size (base $base_size) · built in $((built - started)) s · start to /readyz 200 in ${ready_ms} ms · idle RSS $rss"
+
+# SIGTERM, as Kubernetes sends it: node is PID 1 of the container and stops gracefully within the grace.
+if [ -z "$pid" ]; then echo "image:check: the node process was not found" >&2; exit 1; fi
+stop_started=$(date +%s%N)
+kill -TERM "$pid"
+for _ in $(seq 1 100); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$runner" 2>/dev/null; then
+  echo "image:check: still running 10 s after SIGTERM" >&2; cat "$run_log" >&2; exit 1
+fi
+wait "$runner" && exit_code=0 || exit_code=$?
+stop_ms=$(( ($(date +%s%N) - stop_started) / 1000000 ))
+if [ "$exit_code" -ne 0 ] || ! grep -q 'release-bot stopped' "$run_log"; then
+  echo "image:check: SIGTERM did not stop it cleanly (exit $exit_code)" >&2; cat "$run_log" >&2; exit 1
+fi
+
+# Nothing written to the image's own files: it runs with a read-only root filesystem.
+written=$(find "$root" -xdev -newer "$marker" -not -type d \
+  -not -path "$root/data/*" -not -path "$root/tmp/*" -not -path "$root/proc/*" -not -path "$root/sys/*" \
+  -not -path "$root/dev/*" -not -path "$root/run/*" -not -path "$root/etc/hosts" \
+  -not -path "$root/etc/resolv.conf" -not -path "$root/etc/hostname" | sed "s|^$root||")
+if [ -n "$written" ]; then
+  echo "image:check: the run wrote to the root filesystem (readOnlyRootFilesystem would refuse it):" >&2
+  echo "$written" >&2; exit 1
+fi
+echo "image:check: ok · image $size (base $base_size) · built in $((built - started)) s · start to /readyz 200 in ${ready_ms} ms · idle RSS $rss · SIGTERM to exit 0 in ${stop_ms} ms · nothing written outside /data"
