@@ -103,6 +103,15 @@ function seedHistory(store: OpenDatabase, shape: HistoryShape): void {
   });
 }
 
+/** One gate check as a pipeline sends it (a new commit each time, so every one is decided and recorded). */
+function askGate(t: TestBot, commit: string): Promise<ArrayBuffer> {
+  return fetch(`${t.baseUrl}/api/v1/gate/check`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${GATE}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues: [], commit }),
+  }).then((r) => r.arrayBuffer());
+}
+
 interface Figures {
   startupMs: number;
   status: LatencySummary;
@@ -156,17 +165,7 @@ async function measure(
       r.arrayBuffer(),
     );
   let commit = 0;
-  const gate = () =>
-    fetch(`${t.baseUrl}/api/v1/gate/check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${GATE}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        service: 'blog-service',
-        environment: 'preprod',
-        issues: [],
-        commit: `x${commit++}`,
-      }),
-    }).then((r) => r.arrayBuffer());
+  const gate = () => askGate(t, `x${commit++}`);
   return {
     t,
     figures: {
@@ -201,16 +200,7 @@ async function exportWhileGating(t: TestBot): Promise<string> {
   const gating = (async () => {
     for (let i = 0; exporting; i++) {
       const sent = performance.now();
-      await fetch(`${t.baseUrl}/api/v1/gate/check`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${GATE}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          service: 'blog-service',
-          environment: 'preprod',
-          issues: [],
-          commit: `e${i}`,
-        }),
-      }).then((r) => r.arrayBuffer());
+      await askGate(t, `e${i}`);
       gateLatencies.push(performance.now() - sent);
       await new Promise((r) => setTimeout(r, 10));
     }

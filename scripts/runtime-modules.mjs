@@ -11,7 +11,10 @@ import { dirname, join } from 'node:path';
  */
 export const RUNTIME_PACKAGES = ['better-sqlite3', 'prom-client', 'yaml', 'slack-markdown'];
 
-/** What a package needs at run time; build inputs (sources, object files) stay behind. */
+/**
+ * What a package needs at run time; build inputs (sources, object files) stay behind.
+ * @type {Record<string, string[]>}
+ */
 const SKIP = {
   'better-sqlite3': [
     'deps',
@@ -36,13 +39,15 @@ function resolvePackage(name, from) {
   }
 }
 
-/** @param {string} target */
+/** @param {string} target @returns {string[]} the packages copied, as paths below the project */
 export function copyRuntimeModules(target) {
   const root = process.cwd();
+  /** @type {Set<string>} */
   const seen = new Set();
+  /** @type {{ name: string, from: string }[]} */
   const queue = RUNTIME_PACKAGES.map((name) => ({ name, from: root }));
-  while (queue.length > 0) {
-    const { name, from } = queue.shift();
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const { name, from } = next;
     if (BUILD_ONLY.has(name)) continue;
     const dir = resolvePackage(name, from);
     if (seen.has(dir)) continue;
@@ -57,6 +62,7 @@ export function copyRuntimeModules(target) {
         // Nested node_modules are resolved (and copied) package by package, like the top level.
         !source.slice(dir.length).includes('/node_modules'),
     });
+    /** @type {{ dependencies?: Record<string, string>, optionalDependencies?: Record<string, string> }} */
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
       const optional = manifest.optionalDependencies?.[dependency] !== undefined;

@@ -89,6 +89,11 @@ export function containerChanges(
   return changes;
 }
 
+/** A workload gone from the cluster, as changes: every container removed. */
+export function removalChanges(workload: Pick<CandidateWorkload, 'containers'>): ImageChange[] {
+  return workload.containers.map((c) => ({ container: c.container, init: c.init, from: c.image, to: null }));
+}
+
 export interface WorkloadDiff {
   service: string;
   namespace: string;

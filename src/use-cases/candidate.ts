@@ -12,6 +12,7 @@ import {
   classifyChange,
   describeChange,
   diffCandidates,
+  removalChanges,
   workloadKey,
   type CandidateDiff,
   type CandidateWorkload,
@@ -161,13 +162,7 @@ export function observeRemoval(
         (w) => workloadKey(w) === workloadKey(removed),
       );
       if (!stored) continue;
-      const changes = stored.containers.map((c) => ({
-        container: c.container,
-        init: c.init,
-        from: c.image,
-        to: null,
-      }));
-      drifted(tx, deps, release, stored, changes, undefined, at, (revision) =>
+      drifted(tx, deps, release, stored, removalChanges(stored), undefined, at, (revision) =>
         removeCandidateWorkload(tx, release.id, revision, removed),
       );
     }
@@ -204,13 +199,7 @@ export function observeFullList(deps: WatchDeps, observed: readonly ObservedWork
       for (const stored of listCandidate(tx, release.id, release.revision)) {
         if (present.has(workloadKey(stored))) continue;
         const current = findRelease(tx, release.version) ?? release;
-        const changes = stored.containers.map((c) => ({
-          container: c.container,
-          init: c.init,
-          from: c.image,
-          to: null,
-        }));
-        drifted(tx, deps, current, stored, changes, undefined, at, (revision) =>
+        drifted(tx, deps, current, stored, removalChanges(stored), undefined, at, (revision) =>
           removeCandidateWorkload(tx, release.id, revision, stored),
         );
       }

@@ -417,6 +417,17 @@ describe('the freeze the cluster keeps', () => {
       const bot = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, databasePath);
       await freeze(bot);
       const core = admin.makeApiClient(k8s.CoreV1Api);
+      const setDbImage = async () =>
+        (
+          await patchWorkload(
+            admin,
+            enforced,
+            'StatefulSet',
+            'g-db',
+            setImage('reg.example.com/db:66'),
+            'kubectl-set',
+          )
+        ).status;
       await core.deleteNamespacedConfigMap({ namespace: enforced, name: 'release-bot-freeze' });
       expect(await bot.bot.services.freeze.reconcileOnce()).toBeGreaterThanOrEqual(1);
       const restored = await core.readNamespacedConfigMap({
@@ -428,19 +439,7 @@ describe('the freeze the cluster keeps', () => {
 
       await bot.stop();
       t = undefined;
-      await eventually(
-        async () =>
-          (
-            await patchWorkload(
-              admin,
-              enforced,
-              'StatefulSet',
-              'g-db',
-              setImage('reg.example.com/db:66'),
-              'kubectl-set',
-            )
-          ).status === 403,
-      );
+      await eventually(async () => (await setDbImage()) === 403);
 
       const again = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, databasePath);
       try {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { httpRouteName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createService, freshNamespace, kubeConfig, listNames } from '../support/kube.js';
+import { serviceAccountKubeconfig } from '../support/freeze-cluster.js';
 
 const DEV = 'UDEV00001';
 type KubeDoc = k8s.KubernetesObject & Record<string, unknown>;
@@ -30,26 +31,6 @@ function render(kustomize: string, namespace: string): KubeDoc[] {
     encoding: 'utf8',
   });
   return parseAllDocuments(yaml).map((d) => d.toJS() as KubeDoc);
-}
-
-/** A kubeconfig that authenticates as the ServiceAccount, with a token from the TokenRequest API. */
-async function serviceAccountKubeconfig(admin: k8s.KubeConfig, namespace: string): Promise<string> {
-  const request = await admin.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
-    name: 'release-bot',
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: 'release-bot', token: request.status!.token }],
-    contexts: [{ name: 'release-bot', cluster: cluster.name, user: 'release-bot' }],
-    currentContext: 'release-bot',
-  });
-  const file = join(mkdtempSync(join(tmpdir(), 'release-bot-sa-')), 'kubeconfig');
-  writeFileSync(file, kc.exportConfig());
-  return file;
 }
 
 describe('the kustomize base, applied to a real API server with RBAC, is exactly what the bot needs', () => {

@@ -1,4 +1,5 @@
-import type { AuditRow, ReleaseRow } from '../../db/releases.js';
+import type { AuditPage } from '../../use-cases/release-view.js';
+import type { ReleaseRow } from '../../db/releases.js';
 import { describeState, isFrozen } from '../../domain/release.js';
 import type { SignoffTally } from '../../domain/signoff.js';
 import type { ReleaseView } from '../../use-cases/release-view.js';
@@ -293,14 +294,7 @@ export function withShortLinks(text: string): string {
   return out + escapeText(text.slice(at));
 }
 
-export function auditLogReply(view: {
-  release: ReleaseRow;
-  rows: AuditRow[];
-  older: number;
-  olderAtLeast: boolean;
-  page: number | undefined;
-  totalPages: number | undefined;
-}): Reply {
+export function auditLogReply(view: AuditPage): Reply {
   const { release, rows, page, totalPages, older } = view;
   const olderText = `${older}${view.olderAtLeast ? '+' : ''}`;
   if (rows.length === 0)
