@@ -1,10 +1,15 @@
-import { setDevenvExpiry } from '../db/devenvs.js';
+import { findDevenv, setDevenvExpiry, toDevenv } from '../db/devenvs.js';
 import { appendAudit } from '../db/releases.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import type { Actor } from './ports.js';
-import { requireDevenvControl, type DevenvDeps } from './devenvs.js';
+import { hostsOf, requireDevenvControl, type DevenvDeps } from './devenvs.js';
 
+/**
+ * Moves an environment's expiry. It runs under the environment's host locks and re-reads the row in one
+ * transaction, so it cannot say "now lives until …" about an environment the reaper is taking down: either
+ * the extend commits first (and the reaper, re-reading, leaves it), or it finds the environment gone.
+ */
 export async function extendDevenv(
   deps: DevenvDeps,
   actor: Actor,
@@ -12,22 +17,35 @@ export async function extendDevenv(
   seconds: number,
 ): Promise<Date> {
   const row = await requireDevenvControl(deps, actor, name, 'extend');
-  const now = deps.clock.now().getTime();
-  const expiresAt = new Date(Math.max(row.expiresAt.getTime(), now) + seconds * 1000);
-  if (expiresAt.getTime() - now > deps.settings.ttlMaxSeconds * 1000) {
-    throw new AppError(
-      'invalid_input',
-      `That would keep \`${row.name}\` for longer than the maximum of ${formatDuration(deps.settings.ttlMaxSeconds)} from now.`,
-    );
-  }
-  setDevenvExpiry(deps.db, row.name, expiresAt);
-  appendAudit(deps.db, {
-    releaseId: null,
-    actor: actor.userId,
-    action: 'devenv_extended',
-    detail: `${row.name} until ${expiresAt.toISOString()}`,
-    commandText: actor.commandText,
-    at: new Date(now),
-  });
-  return expiresAt;
+  return deps.locks.withHosts(hostsOf(toDevenv(row)), () =>
+    Promise.resolve(
+      deps.db.transaction((tx) => {
+        const current = findDevenv(tx, name);
+        if (!current || current.state === 'deleting') {
+          throw new AppError(
+            'not_found',
+            `\`${name}\` is gone: it expired or was deleted. \`/devenv list\` shows what you have.`,
+          );
+        }
+        const now = deps.clock.now().getTime();
+        const expiresAt = new Date(Math.max(current.expiresAt.getTime(), now) + seconds * 1000);
+        if (expiresAt.getTime() - now > deps.settings.ttlMaxSeconds * 1000) {
+          throw new AppError(
+            'invalid_input',
+            `That would keep \`${current.name}\` for longer than the maximum of ${formatDuration(deps.settings.ttlMaxSeconds)} from now.`,
+          );
+        }
+        setDevenvExpiry(tx, current.name, expiresAt);
+        appendAudit(tx, {
+          releaseId: null,
+          actor: actor.userId,
+          action: 'devenv_extended',
+          detail: `${current.name} until ${expiresAt.toISOString()}`,
+          commandText: actor.commandText,
+          at: new Date(now),
+        });
+        return expiresAt;
+      }),
+    ),
+  );
 }

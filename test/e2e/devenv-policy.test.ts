@@ -219,26 +219,52 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     expect(replies.map(replyText).filter((r) => r.includes('the most one person may have'))).toHaveLength(5);
   });
 
-  it('lets an extend that commits first win over the reaper', async () => {
+  it('orders extend and the reaper on the host lock: the first decides, and extend never claims a removed environment', async () => {
     let now = Date.parse('2026-11-26T09:00:00Z');
     await start({}, { clock: { now: () => new Date(now) }, upkeep: 'manual' });
     await t.command('/devenv', 'blog-service name=ana ttl=1h', DEV);
     now += 2 * 3600_000;
     const deps = t.bot.services.devenv;
-    let release!: () => void;
-    const held = deps.locks.withHosts(['blog-service'], () => new Promise<void>((r) => (release = r)));
-    const reaping = reapExpiredDevenvs(deps, {
+    const notifier = {
       expiringSoon: async () => {},
       expired: async () => {},
       creationInterrupted: async () => {},
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    await extendDevenv(deps, { userId: DEV }, 'ana', 3600);
-    release();
-    await held;
+    };
+    const holdLock = () => {
+      let release!: () => void;
+      const held = deps.locks.withHosts(['blog-service'], () => new Promise<void>((r) => (release = r)));
+      return { held, release: () => release() };
+    };
+    const tick = () => new Promise((r) => setTimeout(r, 50));
+
+    // Extend queued first: it commits, and the reaper, re-reading under the lock, leaves the environment.
+    let lock = holdLock();
+    const extending = extendDevenv(deps, { userId: DEV }, 'ana', 3600);
+    await tick();
+    const reaping = reapExpiredDevenvs(deps, notifier);
+    await tick();
+    lock.release();
+    await lock.held;
+    expect(await extending).toEqual(new Date(now + 3600_000));
     expect(await reaping).toEqual([]);
     expect(envs()).toEqual(['ana']);
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([serviceVirtualServiceName('blog-service')]);
+
+    // The reaper queued first: the environment goes, and the extend after it says so instead of "now lives until".
+    now += 2 * 3600_000;
+    lock = holdLock();
+    const reapingFirst = reapExpiredDevenvs(deps, notifier);
+    await tick();
+    const late = extendDevenv(deps, { userId: DEV }, 'ana', 3600).then(
+      () => 'extended',
+      (error: Error) => error.message,
+    );
+    await tick();
+    lock.release();
+    await lock.held;
+    expect(await reapingFirst).toHaveLength(1);
+    expect(await late).toContain('`ana` is gone: it expired or was deleted');
+    expect(envs()).toEqual([]);
   });
 
   it('never runs two reconcile passes at once', async () => {

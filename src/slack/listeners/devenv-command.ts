@@ -18,21 +18,37 @@ import {
 import { targetStatuses } from '../../use-cases/devenvs.js';
 import { parseDevenvCommand, type DevenvCommand } from '../devenv-command.js';
 import { ActionIds } from '../ids.js';
-import { ephemeral, replyPath, respondEphemeral } from '../reply.js';
+import { commitThenAck, ephemeral, failureReply, replyPath, respondEphemeral } from '../reply.js';
 
 const EXTEND_BUTTON_SECONDS = 4 * 3600;
 
 export function registerDevenv({ commands, buttons }: SlackRoutes, services: Services): void {
   const logger = services.logger.child({ component: 'devenv' });
   commands.on('/devenv', async ({ command, ack, respond }) => {
-    await ack();
     const actor = {
       userId: command.user_id,
       userName: command.user_name,
       commandText: `/devenv ${command.text}`.trim(),
     };
-    await respondEphemeral(respond, logger, { user: command.user_id, text: command.text }, () =>
-      runDevenvCommand(services, actor, parseDevenvCommand(command.text), respond),
+    const context = { user: command.user_id, text: command.text };
+    let parsed: DevenvCommand;
+    try {
+      parsed = parseDevenvCommand(command.text);
+    } catch (error) {
+      await ack(ephemeral(failureReply(error, logger, context)));
+      return;
+    }
+    if (parsed.name === 'extend') {
+      // Our database only: committed before the ack, the reply rides on it.
+      const reply = await runDevenvCommand(services, actor, parsed).catch((error: unknown) =>
+        failureReply(error, logger, context),
+      );
+      await ack(ephemeral(reply));
+      return;
+    }
+    await ack();
+    await respondEphemeral(respond, logger, context, () =>
+      runDevenvCommand(services, actor, parsed, respond),
     );
   });
 
@@ -52,13 +68,29 @@ export function registerDevenv({ commands, buttons }: SlackRoutes, services: Ser
   button(ActionIds.devenvShowManifests, (actor, env) =>
     runDevenvCommand(services, { ...actor, userName: '' }, { name: 'show', env }),
   );
-  button(ActionIds.devenvExtend, (actor, env) =>
-    runDevenvCommand(
-      services,
-      { ...actor, userName: '' },
-      { name: 'extend', env, seconds: EXTEND_BUTTON_SECONDS },
+  // Extend commits, then acks: an acked press is an extended environment.
+  buttons.on(ActionIds.devenvExtend, ({ ack, body, action, respond, client }) =>
+    commitThenAck(
+      ack,
+      replyPath(respond, client, body.user.id),
+      logger,
+      { user: body.user.id, action: ActionIds.devenvExtend },
+      async () => {
+        const env = action.value ?? '';
+        const until = await extendDevenv(
+          services.devenv,
+          { userId: body.user.id, commandText: `${ActionIds.devenvExtend} button` },
+          env,
+          EXTEND_BUTTON_SECONDS,
+        );
+        return extendedLine(env, until, EXTEND_BUTTON_SECONDS);
+      },
     ),
   );
+}
+
+function extendedLine(env: string, until: Date, seconds: number): string {
+  return `:hourglass: *${env}* now lives until ${slackDate(until)} (+${formatDuration(seconds)}).`;
 }
 
 /** `respond`, when given, lets a new environment's reply be updated as its targets become ready. */
@@ -94,9 +126,7 @@ export async function runDevenvCommand(
     }
     case 'extend': {
       const until = await extendDevenv(devenv, actor, command.env, command.seconds);
-      return textReply(
-        `:hourglass: *${command.env}* now lives until ${slackDate(until)} (+${formatDuration(command.seconds)}).`,
-      );
+      return textReply(extendedLine(command.env, until, command.seconds));
     }
     case 'status':
       return devenvStatusReply(listDevenvs(devenv), services.upkeep.lastReconcile(), devenv.dryRunReason);

@@ -100,6 +100,8 @@ const DATABASE_ONLY = new Set<ReleaseCommand['name']>([
   'calendar',
   'candidate',
   'diff',
+  // Sends nothing itself: the DMs are queued in the outbox in the transaction that records the round.
+  'remind',
 ]);
 
 /** Changes that also talk to the cluster when the freeze is kept there (FREEZE_NAMESPACES). */

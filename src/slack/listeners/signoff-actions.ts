@@ -7,10 +7,10 @@ import { checkVotable, recordVote, REJECT_REASON_MAX, withdrawVote } from '../..
 import { freezeRelease, shipReleaseById } from '../../use-cases/release-lifecycle.js';
 import { remindNow } from '../../use-cases/release-calendar.js';
 import { releaseById } from '../../use-cases/release-view.js';
-import { mention, textReply } from '../blocks/kit.js';
+import { mention } from '../blocks/kit.js';
 import { rejectModal } from '../blocks/signoff.js';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../ids.js';
-import { commitThenAck, ephemeral, failureReply, replyPath, respondEphemeral } from '../reply.js';
+import { commitThenAck, ephemeral, failureReply, replyPath } from '../reply.js';
 
 /** `releaseId:revision` as the sign-off buttons carry it: a vote counts only for the revision it was given on. */
 const signoffButtonValue = z
@@ -101,22 +101,19 @@ export function registerSignoffActions(routes: SlackRoutes, services: Services):
     }),
   );
 
-  buttons.on(ActionIds.remind, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    await respondEphemeral(replyPath(respond, client, body.user.id), logger, context(body), async () => {
+  buttons.on(ActionIds.remind, ({ ack, body, action, respond, client }) =>
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
       const release = releaseOfButton(services, action.value);
       const { reminded } = await remindNow(
         services,
         { userId: body.user.id, commandText: 'Remind button' },
         release,
       );
-      return textReply(
-        reminded.length > 0
-          ? `:bell: Reminding ${reminded.map(mention).join(', ')} by DM to sign off *${release.version}*.`
-          : `Nobody to remind for *${release.version}*.`,
-      );
-    });
-  });
+      return reminded.length > 0
+        ? `:bell: Reminding ${reminded.map(mention).join(', ')} by DM to sign off *${release.version}*.`
+        : `Nobody to remind for *${release.version}*.`;
+    }),
+  );
 
   views.on(CallbackIds.rejectModal, async ({ ack, body, view }) => {
     const field = BlockIds.rejectReason;
