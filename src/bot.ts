@@ -58,7 +58,7 @@ import { observeFullList, observeRemoval, observeWorkload } from './use-cases/ca
 import { countReleasesByState, listReleases } from './db/releases.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
-import { syncTracker } from './use-cases/release-lifecycle.js';
+import { markReleasedInTracker } from './use-cases/release-lifecycle.js';
 import { pruneHistory } from './use-cases/retention.js';
 import { GateWarmth } from './use-cases/gate-warmth.js';
 import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
@@ -164,15 +164,17 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
             release.announcementPermalink ?? `/release notes ${release.version} in Slack`,
           )
       : undefined;
-  // The Jira write-back after a ship: one attempt (markReleased retries itself); the outcome is a notice.
+  // The Jira write-back after a ship: one step (markReleased retries itself). Its outcome (and the thread
+  // line's notice) commits with the step, so a restart after it never writes back or tells twice.
   const trackerDelivery: NoticeDeliverer = {
-    deliver: async (notice: Notice) => {
-      if (notice.kind !== 'tracker_sync_requested') return;
-      await syncTracker(
+    deliver: async (notice: Notice, steps) => {
+      if (notice.kind !== 'tracker_sync_requested' || steps.done > 0) return;
+      const outcome = await markReleasedInTracker(
         { db, clock, outbox: relay, tracker: jira, trackerDescription },
         { userId: notice.actor },
         notice.release.id,
       );
+      steps.complete(outcome?.record);
     },
     classify: (error) => ({ kind: 'transient', reason: `unexpected: ${(error as Error).message}` }),
     deliveryFailed: () => Promise.resolve(),
@@ -233,7 +235,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   lease.elector = elector;
   // The first round before anything runs: a standby must not reconcile or deliver even once.
   if (elector) await elector.tryAcquireOrRenew();
-  const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(devenv, relay), {
+  const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(relay), {
     reconcileIntervalMs: config.devenv.reconcileIntervalSeconds * 1000,
     expiryTickMs: 60_000,
     logger: logger.child({ component: 'devenv-upkeep' }),

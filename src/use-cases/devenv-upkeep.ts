@@ -9,15 +9,19 @@ import {
 import { appendAudit } from '../db/releases.js';
 import type { Devenv } from '../domain/devenv/model.js';
 import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
+import type { Tx } from '../db/database.js';
 import type { DevenvDeps } from './devenvs.js';
 import { removeDevenv } from './remove-devenv.js';
 import type { Notice, Outbox } from './ports.js';
 
-/** Tells environment owners what happened to their environments (DMs in Slack). */
+/**
+ * Tells environment owners what happened to their environments (DMs in Slack), written inside the
+ * transaction of the change it tells of: the warning with its `warned` mark, the DM with the removal.
+ */
 export interface DevenvOwnerNotifier {
-  expiringSoon(env: Devenv): Promise<void>;
-  expired(env: Devenv): Promise<void>;
-  creationInterrupted(env: Devenv): Promise<void>;
+  expiringSoon(tx: Tx, env: Devenv): void;
+  expired(tx: Tx, env: Devenv): void;
+  creationInterrupted(tx: Tx, env: Devenv): void;
 }
 
 export const WARN_BEFORE_EXPIRY_MS = 30 * 60 * 1000;
@@ -65,10 +69,9 @@ export async function reconcileDevenvs(
           detail: row.name,
           at,
         });
+        if (row.state === 'applying') notifier.creationInterrupted(tx, toDevenv(row));
       }
     });
-    for (const row of interrupted.filter((r) => r.state === 'applying'))
-      await notifier.creationInterrupted(toDevenv(row));
     if (writesIn(report) > 0 || interrupted.length > 0) {
       deps.logger.info(
         {
@@ -89,10 +92,12 @@ export async function reapExpiredDevenvs(deps: DevenvDeps, notifier: DevenvOwner
   const reaped: string[] = [];
   for (const row of listExpiredDevenvs(deps.db, deps.clock.now()).filter((r) => r.state === 'live')) {
     try {
-      const env = await removeDevenv(deps, { userId: 'reaper' }, row.name, 'expired');
+      // The owner's DM is queued in the transaction that deletes the record: both, or neither.
+      const env = await removeDevenv(deps, { userId: 'reaper' }, row.name, 'expired', (tx, removed) =>
+        notifier.expired(tx, removed),
+      );
       if (!env) continue;
       reaped.push(env.name);
-      await notifier.expired(env);
     } catch (error) {
       deps.logger.error(
         { err: error, env: row.name },
@@ -117,34 +122,33 @@ export async function warnExpiringDevenvs(
       r.expiresAt > now,
   );
   for (const row of due) {
-    markWarned(deps.db, row.name, now);
-    await notifier.expiringSoon(toDevenv(row));
+    deps.db.transaction((tx) => {
+      markWarned(tx, row.name, now);
+      notifier.expiringSoon(tx, toDevenv(row));
+    });
   }
-  return due.map((r) => r.name);
+  return Promise.resolve(due.map((r) => r.name));
 }
 
 /** Owner notices through the outbox: a DM that Slack refuses now still goes out later. */
-export function outboxOwnerNotifier(deps: Pick<DevenvDeps, 'db'>, outbox: Outbox): DevenvOwnerNotifier {
-  const send = (notice: Notice): Promise<void> => {
-    deps.db.transaction((tx) => outbox.enqueue(tx, notice));
-    return Promise.resolve();
-  };
+export function outboxOwnerNotifier(outbox: Outbox): DevenvOwnerNotifier {
+  const send = (tx: Tx, notice: Notice): void => outbox.enqueue(tx, notice);
   return {
-    expiringSoon: (env) =>
-      send({
+    expiringSoon: (tx, env) =>
+      send(tx, {
         kind: 'devenv_expiring',
         owner: env.owner,
         env: env.name,
         expiresAt: env.expiresAt.toISOString(),
       }),
-    expired: (env) =>
-      send({
+    expired: (tx, env) =>
+      send(tx, {
         kind: 'devenv_expired',
         owner: env.owner,
         env: env.name,
         services: env.overrides.map((o) => o.service),
       }),
-    creationInterrupted: (env) =>
-      send({ kind: 'devenv_creation_interrupted', owner: env.owner, env: env.name }),
+    creationInterrupted: (tx, env) =>
+      send(tx, { kind: 'devenv_creation_interrupted', owner: env.owner, env: env.name }),
   };
 }

@@ -412,41 +412,58 @@ export async function shipReleaseById(
   return shipRelease(deps, actor, { version: release.version });
 }
 
+type TrackerSyncDeps = Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'> & {
+  /** The version description to write (JIRA_RELEASE_NOTES=description); undefined leaves it alone. */
+  trackerDescription?: (release: ReleaseRow) => Promise<string | undefined>;
+};
+
 /**
- * Marks the release released in the tracker and records the outcome, which goes to the thread. Runs from
- * the outbox after a ship, and from `/release jira-sync`. Resolves to the problem in words, if any.
+ * Marks the release released in the tracker. Resolves to the problem in words (if any) and the write that
+ * records the outcome (sync state, audit entry, the thread line's notice): the caller commits it in the
+ * transaction that also marks its own step done, so a retry after a crash never tells the thread twice.
  */
-export async function syncTracker(
-  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'> & {
-    /** The version description to write (JIRA_RELEASE_NOTES=description); undefined leaves it alone. */
-    trackerDescription?: (release: ReleaseRow) => Promise<string | undefined>;
-  },
+export async function markReleasedInTracker(
+  deps: TrackerSyncDeps,
   actor: Actor,
   releaseId: number,
-): Promise<string | undefined> {
+): Promise<{ problem: string | undefined; record: (tx: Tx) => void } | undefined> {
   if (!deps.tracker) return undefined;
   const release = getReleaseById(deps.db, releaseId);
   if (!release) return undefined;
   const description = await deps.trackerDescription?.(release);
   const problem = await deps.tracker.markReleased(release.version, deps.clock.now(), description);
   const told = problem ? `${problem} Retry with \`/release jira-sync ${release.version}\`.` : undefined;
-  deps.db.transaction((tx) => {
-    setJiraSync(tx, release.id, problem ? 'failed' : 'done');
-    appendAudit(tx, {
-      releaseId: release.id,
-      actor: actor.userId,
-      action: problem ? 'jira_sync_failed' : 'jira_synced',
-      detail: problem,
-      at: deps.clock.now(),
-    });
-    deps.outbox.enqueue(tx, {
-      kind: 'tracker_synced',
-      release: releaseRef(release),
-      actor: actor.userId,
-      problem: told ?? null,
-    });
-  });
-  return told;
+  return {
+    problem: told,
+    record: (tx) => {
+      setJiraSync(tx, release.id, problem ? 'failed' : 'done');
+      appendAudit(tx, {
+        releaseId: release.id,
+        actor: actor.userId,
+        action: problem ? 'jira_sync_failed' : 'jira_synced',
+        detail: problem,
+        at: deps.clock.now(),
+      });
+      deps.outbox.enqueue(tx, {
+        kind: 'tracker_synced',
+        release: releaseRef(release),
+        actor: actor.userId,
+        problem: told ?? null,
+      });
+    },
+  };
+}
+
+/** `/release jira-sync`: the same, recorded in a transaction of its own. Resolves to the problem, if any. */
+export async function syncTracker(
+  deps: TrackerSyncDeps,
+  actor: Actor,
+  releaseId: number,
+): Promise<string | undefined> {
+  const outcome = await markReleasedInTracker(deps, actor, releaseId);
+  if (!outcome) return undefined;
+  deps.db.transaction((tx) => outcome.record(tx));
+  return outcome.problem;
 }
 
 export async function retryTrackerSync(

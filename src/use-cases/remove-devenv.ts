@@ -1,5 +1,6 @@
 import { deleteDevenvRow, findDevenv, listRoutedDevenvs, setDevenvState, toDevenv } from '../db/devenvs.js';
 import { appendAudit } from '../db/releases.js';
+import type { Tx } from '../db/database.js';
 import { type Devenv } from '../domain/devenv/model.js';
 import { AppError } from '../domain/errors.js';
 import type { Actor } from './ports.js';
@@ -11,6 +12,8 @@ export async function removeDevenv(
   actor: Actor,
   name: string,
   reason: 'deleted' | 'expired',
+  /** What else the removal writes in its transaction (the owner's DM). */
+  alsoInTransaction?: (tx: Tx, env: Devenv) => void,
 ): Promise<Devenv | undefined> {
   const row = findDevenv(deps.db, name);
   if (!row) throw new AppError('not_found', `There is no environment \`${name}\`.`);
@@ -37,6 +40,7 @@ export async function removeDevenv(
         commandText: actor.commandText,
         at,
       });
+      alsoInTransaction?.(tx, env);
     });
     return env;
   });

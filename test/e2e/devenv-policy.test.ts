@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { httpRouteName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import type { KubeCluster } from '../../src/kube/cluster.js';
 import { extendDevenv } from '../../src/use-cases/extend-devenv.js';
-import { reapExpiredDevenvs } from '../../src/use-cases/devenv-upkeep.js';
+import { outboxOwnerNotifier, reapExpiredDevenvs } from '../../src/use-cases/devenv-upkeep.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import {
@@ -225,11 +225,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     await t.command('/devenv', 'blog-service name=ana ttl=1h', DEV);
     now += 2 * 3600_000;
     const deps = t.bot.services.devenv;
-    const notifier = {
-      expiringSoon: async () => {},
-      expired: async () => {},
-      creationInterrupted: async () => {},
-    };
+    const notifier = outboxOwnerNotifier(t.bot.services.outbox);
     const holdLock = () => {
       let release!: () => void;
       const held = deps.locks.withHosts(['blog-service'], () => new Promise<void>((r) => (release = r)));

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
@@ -204,6 +205,27 @@ describe('Jira scope and write-back', () => {
       expect(jira.version(project, '2.4')).toMatchObject({ released: true, releaseDate: '2026-12-10' });
     }
     expect(queryRows(t.databasePath, 'select jira_sync from releases')).toEqual([{ jira_sync: 'done' }]);
+
+    // A crash after the write-back's step committed but before its row was marked delivered: the row is
+    // pending again at the next start. Its step is done, so Jira is not written again and nobody is told twice.
+    await t.slack.waitFor(
+      () => queryRows(t.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+    );
+    const writesBefore = jira.requestsTo('PUT', '/rest/api/3/version/');
+    const linesBefore = t.slack.callsOf('chat.postMessage').length;
+    const db = new Database(t.databasePath);
+    db.prepare(
+      "update outbox set state = 'pending', settled_at = null where kind = 'tracker_sync_requested'",
+    ).run();
+    db.close();
+    t.bot.services.relay.wake();
+    await t.slack.waitFor(
+      () =>
+        queryRows(t.databasePath, "select state from outbox where kind = 'tracker_sync_requested'")[0]!
+          .state === 'delivered',
+    );
+    expect(jira.requestsTo('PUT', '/rest/api/3/version/')).toBe(writesBefore);
+    expect(t.slack.callsOf('chat.postMessage')).toHaveLength(linesBefore);
   });
 
   it('gives up on a Jira that does not answer within JIRA_TIMEOUT and says so', async () => {
