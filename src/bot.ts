@@ -385,7 +385,28 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
   if (metricsServer && config.http.metricsPort)
     await listen(metricsServer, config.http.metricsPort, config.http.host);
-  if (slack.socketReceiver) await slack.socketReceiver.start();
+  // Slack spreads Socket Mode events over every open socket: only the Lease holder opens one, so a standby
+  // never receives (and refuses) half of the interactions. It opens when it takes the Lease, closes on loss.
+  const socket = slack.socketReceiver;
+  let socketOpen = false;
+  let socketTurn: Promise<void> = Promise.resolve();
+  const syncSocket = (leader: boolean): Promise<void> => {
+    socketTurn = socketTurn.then(async () => {
+      if (!socket || leader === socketOpen) return;
+      socketOpen = leader;
+      if (leader) await socket.start();
+      else await socket.stop();
+      logger.info(
+        { open: leader },
+        leader ? 'Socket Mode connected (Lease holder)' : 'Socket Mode closed (standby)',
+      );
+    });
+    return socketTurn.catch((error: unknown) =>
+      logger.error({ err: error }, 'Socket Mode could not follow the Lease'),
+    );
+  };
+  await syncSocket(isActive());
+  elector?.onChange((leader) => void syncSocket(leader));
   slackToken.start();
   elector?.start();
   started = true;
@@ -424,7 +445,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clearInterval(pruning);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    if (slack.socketReceiver) await slack.socketReceiver.stop();
+    await syncSocket(false);
     const finished = await listeners.settled(deadline);
     await Promise.race([closed, sleepUntil(deadline)]);
     const left = await relay.drain(deadline);

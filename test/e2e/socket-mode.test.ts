@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freshNamespace, kubeConfig } from '../support/kube.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { RELEASE_CHANNEL, TEAM_ID } from '../support/slack-payloads.js';
@@ -44,5 +45,34 @@ describe('Socket Mode', () => {
     ]);
     expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${t.baseUrl}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
+  });
+});
+
+describe('Socket Mode with two replicas and one Lease', () => {
+  it('opens a socket on the Lease holder only, and on the standby once it takes over', async () => {
+    const kc = kubeConfig(inject('kubeconfigPath'));
+    const ns = await freshNamespace(kc, 'sock');
+    const env = {
+      SLACK_APP_TOKEN: 'xapp-1-A0RELEASEBOT-test',
+      SLACK_SIGNING_SECRET: '',
+      KUBECONFIG: inject('kubeconfigPath'),
+      LEADER_ELECTION: 'on',
+      LEASE_NAMESPACE: ns,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      LEASE_DURATION: '2s',
+    };
+    const holder = await startTestBot(env);
+    const standby = await startTestBot(env);
+    try {
+      await holder.slack.waitFor(() => holder.slack.socketConnected);
+      // A standby that opened a socket would get about half of all events, and refuse them.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(standby.slack.callsOf('apps.connections.open')).toEqual([]);
+      await holder.stop();
+      await standby.slack.waitFor(() => standby.slack.socketConnected, 10_000);
+      expect(standby.slack.callsOf('apps.connections.open')).toHaveLength(1);
+    } finally {
+      await standby.stop();
+    }
   });
 });
