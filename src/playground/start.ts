@@ -34,8 +34,10 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   const signingSecret = randomBytes(32).toString('hex');
   const config = loadConfig({
     ...SEEDED_SETTINGS,
-    ...(env.KUBECONFIG ? {} : { DEVENV_MODE: 'dry-run', LEADER_ELECTION: 'off' }),
+    ...(env.KUBECONFIG ? {} : { DEVENV_MODE: 'dry-run' }),
     ...withoutSlack(env),
+    // Never a candidate for the real bot's Lease: winning it during a rollout would stop the real bot.
+    LEADER_ELECTION: 'off',
     DATABASE_PATH: databasePath,
     SLACK_BOT_TOKEN: emulator.botToken,
     SLACK_SIGNING_SECRET: signingSecret,
@@ -45,9 +47,17 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   });
   let eventsUrl = '';
   const platform = new SlackPlatform(emulator, signingSecret, () => eventsUrl);
+  const realCluster = Boolean(env.KUBECONFIG) && env.DEVENV_MODE !== 'dry-run';
+  if (realCluster) {
+    // Its database is not the real bot's: a reconcile would take every real environment for an orphan.
+    logger.warn(
+      'playground with a real cluster: /devenv applies routes, but the playground never reconciles, reaps or collects orphans there',
+    );
+  }
   const bot = await startBot(config, {
     logger,
     extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' })),
+    ...(realCluster ? { upkeep: 'manual' as const } : {}),
   });
   const url = `http://127.0.0.1:${bot.port}/`;
   eventsUrl = `${url}slack/events`;

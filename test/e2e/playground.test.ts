@@ -2,7 +2,10 @@ import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as k8s from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { freshNamespace, kubeConfig, listNames } from '../support/kube.js';
+import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { createLogger } from '../../src/logger.js';
 import { SlackEmulator } from '../../src/playground/slack-emulator.js';
 import { startPlayground, type RunningPlayground } from '../../src/playground/start.js';
@@ -241,3 +244,51 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('the playground next to a real cluster', () => {
+  it('never joins the Lease and never reconciles there: another installation’s routes are left alone', async () => {
+    const kc = kubeConfig(inject('kubeconfigPath'));
+    const ns = await freshNamespace(kc, 'pg');
+    // A route of ours that the playground's (empty) database does not know: a reconcile would delete it.
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      group: 'networking.istio.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'virtualservices',
+      body: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: {
+          name: serviceVirtualServiceName('blog-service'),
+          labels: { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/service': 'blog-service' },
+        },
+        spec: {
+          hosts: [`blog-service.${ns}.svc.cluster.local`],
+          http: [{ name: 'default', route: [{ destination: { host: 'blog-service' } }] }],
+        },
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'release-bot-playground-'));
+    const playground = await startPlayground({
+      PATH: process.env.PATH,
+      DATABASE_PATH: join(dir, 'bot.sqlite'),
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      RELEASE_BOT_PLAYGROUND: '1',
+      KUBECONFIG: inject('kubeconfigPath'),
+      DEVENV_PREPROD_NAMESPACE: ns,
+      LEADER_ELECTION: 'on',
+      DEVENV_RECONCILE_INTERVAL: '1s',
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 2_500));
+      const leases = await kc.makeApiClient(k8s.CoordinationV1Api).listNamespacedLease({ namespace: ns });
+      expect(leases.items).toEqual([]);
+      expect(await listNames(kc, ns, 'virtualservices')).toEqual([serviceVirtualServiceName('blog-service')]);
+    } finally {
+      await playground.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
