@@ -195,11 +195,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     classify: (error) => slackDelivery.classify(error),
     deliveryFailed: (notice, reason, replyTo) => slackDelivery.deliveryFailed(notice, reason, replyTo),
   };
+  // Assigned once the token check exists (below): a refused token pauses the relay and names it in /readyz.
+  const refusedToken: { report: (reason: string) => void } = { report: () => undefined };
   const relay: OutboxRelay = new OutboxRelay(
     db,
     (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackThenHomes),
     logger.child({ component: 'outbox' }),
-    { mayRun: () => isActive(), onSettled: (outcome) => metrics.outboxSettled(outcome), ...options.relay },
+    {
+      mayRun: () => isActive(),
+      onSettled: (outcome) => metrics.outboxSettled(outcome),
+      onAuthRefused: (reason) => refusedToken.report(reason),
+      ...options.relay,
+    },
   );
 
   const routing: RoutingSettings = {
@@ -355,7 +362,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
   let started = false;
   let stopping: Promise<void> | undefined;
-  const slackToken = new SlackTokenCheck(() => slack.whoAmI(), logger);
+  const slackToken = new SlackTokenCheck(
+    () => slack.checkToken(),
+    logger,
+    () => relay.resume(),
+  );
+  refusedToken.report = (reason) => slackToken.refused(reason);
   const lag = new EventLoopLag();
   const scrape = async () => ({
     contentType: metrics.registry.contentType,

@@ -16,16 +16,33 @@ export class SlackTokenCheck {
   private problem: string | undefined = 'the Slack token has not been checked yet';
   private timer: NodeJS.Timeout | undefined;
 
+  private checking = false;
+
   constructor(
     private readonly whoAmI: () => Promise<unknown>,
     private readonly logger: Logger,
+    /** Told when the token works again after it was refused (the outbox resumes). */
+    private readonly recovered: () => void = () => undefined,
   ) {}
 
+  /**
+   * A call was refused for the token (it was rotated or revoked): `/readyz` names it, and the token is
+   * checked again until it works.
+   */
+  refused(reason: string): void {
+    this.problem = `Slack refused the token (${reason.replace(/^slack:/, '')}): set a valid SLACK_BOT_TOKEN; pending notices wait for it`;
+    if (!this.checking) this.start();
+  }
+
   start(): void {
+    this.checking = true;
     const attempt = async () => {
       try {
         await this.whoAmI();
+        const wasRefused = this.problem !== undefined;
         this.problem = undefined;
+        this.checking = false;
+        if (wasRefused) this.recovered();
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error;
         this.problem = `Slack refused auth.test${code ? ` (${code})` : ''}: check SLACK_BOT_TOKEN`;

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from '../vendor/drizzle.js';
+import { and, asc, desc, eq, gt, inArray, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 
@@ -138,5 +138,40 @@ export function pruneSettled(db: Reader, before: Date, limit = 1_000): number {
           .limit(limit),
       ),
     )
+    .run().changes;
+}
+
+export function countFailed(db: Reader): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(outbox)
+      .where(eq(outbox.state, 'failed'))
+      .get()?.n ?? 0
+  );
+}
+
+/** The oldest pending row: how long the outbox has been waiting. */
+export function oldestPending(db: Reader): OutboxRow | undefined {
+  return db.select().from(outbox).where(eq(outbox.state, 'pending')).orderBy(asc(outbox.id)).limit(1).get();
+}
+
+/** The newest failed rows, for on-call. */
+export function listFailed(db: Reader, limit: number): OutboxRow[] {
+  return db
+    .select()
+    .from(outbox)
+    .where(eq(outbox.state, 'failed'))
+    .orderBy(desc(outbox.id))
+    .limit(limit)
+    .all();
+}
+
+/** Puts every failed row back in the queue, due now, resuming after the steps it had carried out. */
+export function requeueFailed(tx: Tx, now: Date): number {
+  return tx
+    .update(outbox)
+    .set({ state: 'pending', attempts: 0, notBefore: now, settledAt: null, createdAt: now })
+    .where(eq(outbox.state, 'failed'))
     .run().changes;
 }

@@ -19,6 +19,11 @@ export type DeliveryFailure =
   | { kind: 'transient'; reason: string }
   /** The whole relay waits: Slack's rate limits are per workspace and method. */
   | { kind: 'rate_limited'; reason: string; retryAfterMs: number }
+  /**
+   * The token itself was refused (rotated, revoked): every notice would fail alike, so the whole relay
+   * pauses and nothing is given up on; delivery resumes once the token works again.
+   */
+  | { kind: 'auth'; reason: string }
   | { kind: 'permanent'; reason: string };
 
 /** Progress through a notice's steps, so a retry resumes after the last step that went out. */
@@ -55,6 +60,10 @@ export interface RelaySettings {
   maxUnexpectedAttempts: number;
   now: () => number;
   random: () => number;
+  /** How long the relay pauses after the token was refused, before it tries again. */
+  authPauseMs: number;
+  /** Told when the token was refused (readiness names it and re-checks the token). */
+  onAuthRefused: (reason: string) => void;
   /** Only the active instance delivers (false on a standby). */
   mayRun: () => boolean;
   onSettled: (outcome: 'delivered' | 'failed') => void;
@@ -68,6 +77,8 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   maxUnexpectedAttempts: 5,
   now: Date.now,
   random: Math.random,
+  authPauseMs: 30_000,
+  onAuthRefused: () => undefined,
   mayRun: () => true,
   onSettled: () => undefined,
 };
@@ -256,6 +267,14 @@ export class OutboxRelay implements Outbox {
       this.logger.warn({ ...context, retryAfterMs: failure.retryAfterMs }, 'rate limited; the outbox waits');
       return;
     }
+    if (failure.kind === 'auth') {
+      this.pausedUntil = Math.max(this.pausedUntil, now + this.settings.authPauseMs);
+      // Due at once: the pause holds it, and ends early when the token works again (resume).
+      scheduleRetry(this.db, row.id, row.attempts, new Date(now), failure.reason);
+      this.logger.error({ ...context }, 'Slack refused the token; the outbox waits until it works again');
+      this.settings.onAuthRefused(failure.reason);
+      return;
+    }
     const tooOld = now - row.createdAt.getTime() > this.settings.maxAgeMs;
     const unexpected = failure.kind === 'transient' && failure.reason.startsWith('unexpected');
     if (
@@ -276,7 +295,11 @@ export class OutboxRelay implements Outbox {
     this.logger.warn({ ...context, retryInMs: Math.round(backoff) }, 'notice delivery failed; retrying');
   }
 
-  /** Drops delivered rows older than a week; failed ones stay for inspection. */
+  /** Delivers again at once (the token works again): any pause for a refused token ends. */
+  resume(): void {
+    this.pausedUntil = 0;
+    this.wake();
+  }
 }
 
 function sleep(ms: number): Promise<void> {

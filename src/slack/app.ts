@@ -15,6 +15,8 @@ export interface SlackApp {
   outboxClient: webApi.WebClient;
   /** `auth.test`, cached once it succeeds and asked again after a failure. */
   whoAmI(): Promise<{ botId: string; botUserId: string }>;
+  /** `auth.test` asked now, never cached: whether the token works at this moment. */
+  checkToken(): Promise<unknown>;
   /** Present in HTTP mode: mounted on our server at /slack/events. */
   httpReceiver?: HTTPReceiver;
   /** Present in Socket Mode: connects out to Slack instead. */
@@ -63,7 +65,7 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
       installerOptions: { clientOptions },
     });
     const app = new App({ ...appOptions, receiver: socketReceiver });
-    return { app, client, outboxClient, whoAmI, socketReceiver };
+    return { app, client, outboxClient, whoAmI, checkToken: () => client.auth.test(), socketReceiver };
   }
   const httpReceiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
@@ -73,5 +75,5 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
     processBeforeResponse: false,
   });
   const app = new App({ ...appOptions, receiver: httpReceiver });
-  return { app, client, outboxClient, whoAmI, httpReceiver };
+  return { app, client, outboxClient, whoAmI, checkToken: () => client.auth.test(), httpReceiver };
 }

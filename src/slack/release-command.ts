@@ -32,6 +32,7 @@ export type ReleaseCommand =
       reason: string;
       images: string[];
     }
+  | { name: 'outbox'; retry: boolean }
   | { name: 'candidate'; ref: string }
   | { name: 'diff'; from: string; to: string }
   | { name: 'allow'; version?: string; service: string; image: string; reason: string }
@@ -272,6 +273,11 @@ const SUBCOMMANDS: Record<string, (args: string[]) => ReleaseCommand> = {
     return { name: 'diff', from: args[0]!, to: args[1]! };
   },
   allow: parseAllow,
+  outbox: (args) => {
+    if (args.length === 0) return { name: 'outbox', retry: false };
+    if (args.length === 1 && args[0] === 'retry') return { name: 'outbox', retry: true };
+    throw usage('outbox [retry]');
+  },
 };
 
 export function parseReleaseCommand(text: string): ReleaseCommand {

@@ -1,5 +1,14 @@
 import type { DeliveryFailure } from '../outbox/relay.js';
 
+/** The token was refused: a rotated or revoked token, which every call would meet alike. */
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'token_revoked',
+  'token_expired',
+  'not_authed',
+  'account_inactive',
+]);
+
 /** Platform errors that say "try again later" rather than "this will never work". */
 const TRANSIENT_PLATFORM_ERRORS = new Set([
   'internal_error',
@@ -46,6 +55,7 @@ export function classifySlackError(error: unknown): DeliveryFailure {
       const code = slackPlatformError(error) ?? 'unknown';
       if (code === 'ratelimited')
         return { kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 30_000 };
+      if (AUTH_ERRORS.has(code)) return { kind: 'auth', reason: `slack:${code}` };
       return TRANSIENT_PLATFORM_ERRORS.has(code)
         ? { kind: 'transient', reason: `slack:${code}` }
         : { kind: 'permanent', reason: `slack:${code}` };

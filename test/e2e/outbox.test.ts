@@ -162,4 +162,35 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     expect(rows('select state from releases')).toEqual([{ state: 'planned' }]);
     expect(rows('select count(*) n from outbox')).toEqual([{ n: 0 }]);
   });
+
+  it('waits out a refused token instead of failing the notice, and delivers it once the token works', async () => {
+    t.slack.inject('chat.postMessage', { kind: 'error', error: 'invalid_auth' }, 1);
+    const checksBefore = t.slack.callsOf('auth.test').length;
+    await t.command('/release', 'freeze 2.4');
+    await announced();
+    expect(
+      t.slack.deliveredOf('chat.postMessage').filter((c) => c.args.channel === RELEASE_CHANNEL),
+    ).toHaveLength(1);
+    // The refusal made the bot check its token again (auth.test), which worked: delivery resumed.
+    expect(t.slack.callsOf('auth.test').length).toBeGreaterThan(checksBefore);
+    expect(rows("select count(*) n from outbox where state = 'failed'")).toEqual([{ n: 0 }]);
+  });
+
+  it('shows failed notices to managers in /release outbox, and /release outbox retry sends them', async () => {
+    t.slack.inject('chat.postMessage', { kind: 'error', error: 'channel_not_found' }, 1);
+    await t.command('/release', 'freeze 2.4');
+    await t.slack.waitFor(() => rows("select count(*) n from outbox where state = 'failed'")[0]!.n === 1);
+    expect(replyText(await t.command('/release', 'outbox', 'UDEV00001'))).toContain('Only release managers');
+    const overview = replyText(await t.command('/release', 'outbox'));
+    expect(overview).toContain('1 failed');
+    expect(overview).toContain('release_frozen (release:1)');
+    expect(overview).toContain('slack:channel_not_found');
+    expect(replyText(await t.command('/release', 'outbox retry'))).toContain(
+      '1 failed notice is queued again',
+    );
+    await announced();
+    expect(rows("select state from outbox where kind = 'release_frozen'")).toEqual([{ state: 'delivered' }]);
+    expect(replyText(await t.command('/release', 'outbox retry'))).toContain('No failed notices to retry');
+    expect(rows("select count(*) n from audit_events where action = 'outbox_requeued'")).toEqual([{ n: 1 }]);
+  });
 });

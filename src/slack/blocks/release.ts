@@ -60,6 +60,7 @@ export const RELEASE_HELP: readonly [string, string][] = [
     'ask to let a change (and its images) through the freeze',
   ],
   ['allow [<version>] <service> <image> <reason>', 'admit one image into the frozen release by hand'],
+  ['outbox [retry]', 'what waits to reach Slack or Jira, what failed and why; retry queues the failed again'],
   ['exceptions <version>', 'freeze exceptions of a release'],
   ['help', 'this list'],
 ];

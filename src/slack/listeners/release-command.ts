@@ -31,6 +31,8 @@ import { notesReply } from '../blocks/notes.js';
 import { candidateDiffReply, candidateReply } from '../blocks/candidate.js';
 import { loadCandidate, loadCandidateDiff } from '../../use-cases/candidate.js';
 import { allowImage } from '../../use-cases/freeze-enforcement.js';
+import { outboxOverview, retryFailedNotices } from '../../use-cases/outbox-admin.js';
+import { outboxReply } from '../blocks/outbox.js';
 import { remindNow, upcomingCalendar } from '../../use-cases/release-calendar.js';
 import { lateChangesOf, releaseNotes } from '../../use-cases/release-notes.js';
 import {
@@ -102,6 +104,7 @@ const DATABASE_ONLY = new Set<ReleaseCommand['name']>([
   'diff',
   // Sends nothing itself: the DMs are queued in the outbox in the transaction that records the round.
   'remind',
+  'outbox',
 ]);
 
 /** Changes that also talk to the cluster when the freeze is kept there (FREEZE_NAMESPACES). */
@@ -233,6 +236,16 @@ export async function runReleaseCommand(
         'every ticket',
       );
       return scopeListReply(release.version, view, command.page, services.clock.now());
+    }
+    case 'outbox': {
+      if (!command.retry) return outboxReply(await outboxOverview(services, actor));
+      const requeued = await retryFailedNotices(services, actor);
+      services.relay.wake();
+      return textReply(
+        requeued > 0
+          ? `:arrows_counterclockwise: ${requeued} failed notice${requeued === 1 ? ' is' : 's are'} queued again; each resumes after the steps it had carried out.`
+          : 'No failed notices to retry.',
+      );
     }
     case 'candidate':
       return candidateReply(loadCandidate(services.db, command.ref));

@@ -432,4 +432,28 @@ describe('the outbox relay', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(deliverer.calls).toHaveLength(2);
   });
+
+  it('pauses on a refused token instead of failing anything, says so, and delivers once resumed', async () => {
+    const refused: string[] = [];
+    const r = relay({ authPauseMs: 60_000, onAuthRefused: (reason) => refused.push(reason) });
+    deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
+    enqueue(r, unfrozen(1, 'a'));
+    enqueue(r, unfrozen(1, 'b'));
+    await drain(r);
+    expect(refused).toEqual(['slack:token_revoked']);
+    // Another stream's notice waits too: every call would meet the same refused token.
+    enqueue(r, unfrozen(2, 'c'));
+    await drain(r);
+    expect(settled).toEqual([]);
+    expect(rows().map((row) => [row.state, row.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    expect(deliverer.calls).toHaveLength(1);
+    r.resume();
+    await drain(r);
+    expect(rows().map((row) => row.state)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(deliverer.calls).toHaveLength(4);
+  });
 });
