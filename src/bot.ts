@@ -363,9 +363,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   let started = false;
   let stopping: Promise<void> | undefined;
   const slackToken = new SlackTokenCheck(
-    () => slack.checkToken(),
+    () => slack.whoAmI(),
     logger,
     () => relay.resume(),
+    () => slack.checkToken(),
   );
   refusedToken.report = (reason) => slackToken.refused(reason);
   const lag = new EventLoopLag();

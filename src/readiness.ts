@@ -17,12 +17,15 @@ export class SlackTokenCheck {
   private timer: NodeJS.Timeout | undefined;
 
   private checking = false;
+  private wasRefused = false;
 
   constructor(
     private readonly whoAmI: () => Promise<unknown>,
     private readonly logger: Logger,
     /** Told when the token works again after it was refused (the outbox resumes). */
     private readonly recovered: () => void = () => undefined,
+    /** Asks Slack now, past any cache: used once a call was refused for the token. */
+    private readonly askAgain: () => Promise<unknown> = whoAmI,
   ) {}
 
   /**
@@ -31,6 +34,7 @@ export class SlackTokenCheck {
    */
   refused(reason: string): void {
     this.problem = `Slack refused the token (${reason.replace(/^slack:/, '')}): set a valid SLACK_BOT_TOKEN; pending notices wait for it`;
+    this.wasRefused = true;
     if (!this.checking) this.start();
   }
 
@@ -38,11 +42,13 @@ export class SlackTokenCheck {
     this.checking = true;
     const attempt = async () => {
       try {
-        await this.whoAmI();
-        const wasRefused = this.problem !== undefined;
+        await (this.wasRefused ? this.askAgain() : this.whoAmI());
         this.problem = undefined;
         this.checking = false;
-        if (wasRefused) this.recovered();
+        if (this.wasRefused) {
+          this.wasRefused = false;
+          this.recovered();
+        }
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error;
         this.problem = `Slack refused auth.test${code ? ` (${code})` : ''}: check SLACK_BOT_TOKEN`;
