@@ -108,8 +108,13 @@ export interface CandidateDiff {
   changed: WorkloadDiff[];
 }
 
+/** Code-unit order: the same on every machine, whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byService(a: Pick<CandidateWorkload, 'service' | 'namespace' | 'kind' | 'name'>, b: typeof a) {
-  return a.service.localeCompare(b.service) || workloadKey(a).localeCompare(workloadKey(b));
+  return compareText(a.service, b.service) || compareText(workloadKey(a), workloadKey(b));
 }
 
 /** Workloads added, removed, and whose images changed, from one candidate to another. */

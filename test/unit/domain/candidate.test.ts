@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   classifyChange,
   containerChanges,
+  countServices,
+  imagesOf,
   describeChange,
   diffCandidates,
   isImageReference,
@@ -40,6 +42,13 @@ describe('image references', () => {
     expect(isImageReference(ref)).toBe(true);
   });
 
+  it('accepts up to 512 characters and no more', () => {
+    const of = (length: number) => `reg/${'a'.repeat(length - 6)}:1`;
+    expect(of(512)).toHaveLength(512);
+    expect(isImageReference(of(512))).toBe(true);
+    expect(isImageReference(of(513))).toBe(false);
+  });
+
   it.each([
     '',
     'Reg/Blog:1',
@@ -62,11 +71,23 @@ describe('the candidate', () => {
     );
   });
 
+  it('lists a workload’s images once each, sorted, and counts services not workloads', () => {
+    expect(imagesOf({ containers: [app('b:1'), init('a:1'), app('b:1', 'two')] })).toEqual(['a:1', 'b:1']);
+    expect(
+      countServices([
+        workload('blog', []),
+        workload('blog-worker', [], { service: 'blog' }),
+        workload('tag', []),
+      ]),
+    ).toBe(2);
+  });
+
   it('compares pod templates by container, init containers apart, in any order', () => {
     expect(sameContainers([app('a:1'), app('b:1', 'side')], [app('b:1', 'side'), app('a:1')])).toBe(true);
     expect(sameContainers([app('a:1')], [app('a:2')])).toBe(false);
     expect(sameContainers([app('a:1')], [init('a:1', 'app')])).toBe(false);
     expect(sameContainers([app('a:1')], [app('a:1'), app('a:1', 'two')])).toBe(false);
+    expect(sameContainers([app('a:1'), app('s:1', 'side')], [app('a:1')])).toBe(false);
   });
 
   it('lists each container change: changed, new and removed', () => {
@@ -105,6 +126,31 @@ describe('the candidate', () => {
         changes: [{ container: 'app', init: false, from: 'blog:1', to: 'blog:2' }],
       },
     ]);
+  });
+
+  it('lists added, removed and changed workloads by service, then by where they run', () => {
+    const diff = diffCandidates(
+      [
+        workload('zeta', [app('z:1')]),
+        workload('alpha', [app('a:1')]),
+        workload('old-b', []),
+        workload('old-a', []),
+      ],
+      [
+        workload('zeta', [app('z:2')]),
+        workload('alpha', [app('a:2')]),
+        workload('new-b', []),
+        workload('new-a', [], { namespace: 'preprod-b' }),
+        workload('new-a', []),
+      ],
+    );
+    expect(diff.added.map((w) => `${w.namespace}/${w.name}`)).toEqual([
+      'preprod-b/new-a',
+      'preprod/new-a',
+      'preprod/new-b',
+    ]);
+    expect(diff.removed.map((w) => w.name)).toEqual(['old-a', 'old-b']);
+    expect(diff.changed.map((w) => w.name)).toEqual(['alpha', 'zeta']);
   });
 
   it('keys workloads by namespace and kind too: the same name elsewhere is another workload', () => {
@@ -152,6 +198,15 @@ describe('a change seen during a freeze', () => {
     });
   });
 
+  it('names each unapproved image once, sorted', () => {
+    const verdict = classifyChange(
+      stored,
+      { containers: [app('z:9'), init('a:9'), app('z:9', 'copy')] },
+      new Set(),
+    );
+    expect(verdict).toMatchObject({ kind: 'unapproved', unapprovedImages: ['a:9', 'z:9'] });
+  });
+
   it('counts a workload new to the candidate as all new images', () => {
     expect(classifyChange(undefined, { containers: [app('x:1')] }, new Set()).kind).toBe('unapproved');
     expect(classifyChange(undefined, { containers: [app('x:1')] }, new Set(['x:1'])).kind).toBe('admitted');
@@ -189,6 +244,8 @@ describe('freeze namespaces', () => {
     ['preprodx', ['preprod?'], true],
     ['team.a', ['team*'], false],
     ['other', ['preprod', 'pre*'], false],
+    ['preprod', ['other', 'preprod'], true],
+    ['teamxa', ['team.a'], false],
   ])('%s matches %j: %s', (ns, patterns, expected) => {
     expect(matchesNamespaceGlob(ns, patterns)).toBe(expected);
   });
@@ -210,7 +267,10 @@ describe('the admission parameter', () => {
       frozenVersions: ['2.5', '2.4'],
       admittedImages: ['reg/b:2', 'reg/a:1', 'reg/b:2'],
     })!;
-    expect(parameter.labels['release-bot.io/freeze-mode']).toBe('deny');
+    expect(parameter.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'release-bot',
+      'release-bot.io/freeze-mode': 'deny',
+    });
     expect(parameter.data).toMatchObject({ release: '2.4, 2.5', mode: 'deny', images: 'reg/a:1 reg/b:2' });
     expect(parameter.data.digest).toMatch(/^[0-9a-f]{16}$/);
   });
