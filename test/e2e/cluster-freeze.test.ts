@@ -447,19 +447,7 @@ describe('the freeze the cluster keeps', () => {
         await expect(
           core.readNamespacedConfigMap({ namespace: enforced, name: 'release-bot-freeze' }),
         ).rejects.toThrow();
-        await eventually(
-          async () =>
-            (
-              await patchWorkload(
-                admin,
-                enforced,
-                'StatefulSet',
-                'g-db',
-                setImage('reg.example.com/db:66'),
-                'kubectl-set',
-              )
-            ).status === 200,
-        );
+        await eventually(async () => (await setDbImage()) === 200);
       } finally {
         await again.stop();
         t = undefined;

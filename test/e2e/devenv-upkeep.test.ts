@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { slashCommandBody } from '../support/slack-payloads.js';
 import {
   createService,
   createVirtualService,
@@ -246,15 +245,7 @@ describe.each([istio, gatewayApi])(
         'longer than the maximum of 3d',
       );
       // Commit, then ack: the reply rides on the acknowledgement itself, so an acked extend is stored.
-      const acked = await t.post(
-        slashCommandBody({
-          command: '/devenv',
-          text: 'extend ana 1h',
-          userId: DEV,
-          responseUrl: t.slack.newResponseUrl().url,
-        }),
-      );
-      expect(await acked.text()).toContain('*ana* now lives until');
+      expect(await t.ackBody('/devenv', 'extend ana 1h', DEV)).toContain('*ana* now lives until');
     });
 
     it('repairs drift and removes orphans, and says so in /devenv status', async () => {

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/use-cases/ports.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { slashCommandBody } from '../support/slack-payloads.js';
 import { outboxSettled } from '../support/gate-client.js';
 import { SlackStandIn, type RecordedCall } from '../support/slack-stand-in.js';
 
@@ -329,15 +328,7 @@ describe('sign-off reminders', () => {
     await t.command('/release', 'freeze 2.4');
     expect(replyText(await t.command('/release', 'remind 2.4', QA1))).toContain('Only release managers');
     // Commit, then ack: the round is recorded (its DMs queued) before the acknowledgement carries the reply.
-    const acked = await t.post(
-      slashCommandBody({
-        command: '/release',
-        text: 'remind 2.4',
-        userId: MANAGER,
-        responseUrl: t.slack.newResponseUrl().url,
-      }),
-    );
-    const reply = replyText(JSON.parse(await acked.text()) as Record<string, unknown>);
+    const reply = replyText(JSON.parse(await t.ackBody('/release', 'remind 2.4')) as Record<string, unknown>);
     expect(reply).toContain(`<@${QA1}>`);
     expect(replyText(await t.command('/release', 'remind 2.4'))).toContain('less than a minute ago');
     await outboxSettled(t);

@@ -32,6 +32,8 @@ export interface TestBot {
   post(body: string, headers?: Record<string, string>): Promise<Response>;
   /** Runs a slash command and returns its reply: from the ack, or else from response_url. */
   command(command: string, text: string, userId?: string): Promise<Record<string, unknown>>;
+  /** Runs a slash command and returns the text of the ack's own body ('' when the reply comes later). */
+  ackBody(command: string, text: string, userId?: string): Promise<string>;
   /** Presses a button; resolves to the response_url reply id, whose reply may never come. */
   click(
     actionId: string,
@@ -108,6 +110,12 @@ export async function startTestBot(
       // A quick reply rides on the ack (the HTTP response); a slow one comes on response_url.
       const body = await res.text();
       return body ? (JSON.parse(body) as Record<string, unknown>) : slack.waitForResponse(id);
+    },
+    async ackBody(command, text, userId = MANAGER) {
+      const res = await post(
+        slashCommandBody({ command, text, userId, responseUrl: slack.newResponseUrl().url }),
+      );
+      return res.text();
     },
     async click(actionId, value, userId) {
       const { id, url } = slack.newResponseUrl();

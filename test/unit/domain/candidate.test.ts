@@ -153,6 +153,14 @@ describe('the candidate', () => {
     expect(diff.changed.map((w) => w.name)).toEqual(['alpha', 'zeta']);
   });
 
+  it('orders by service first, whatever the workloads are called', () => {
+    const diff = diffCandidates(
+      [],
+      [workload('aa', [], { service: 'omega' }), workload('zz', [], { service: 'alpha' })],
+    );
+    expect(diff.added.map((w) => w.service)).toEqual(['alpha', 'omega']);
+  });
+
   it('keys workloads by namespace and kind too: the same name elsewhere is another workload', () => {
     const diff = diffCandidates(
       [workload('blog', [app('blog:1')])],
@@ -246,6 +254,7 @@ describe('freeze namespaces', () => {
     ['other', ['preprod', 'pre*'], false],
     ['preprod', ['other', 'preprod'], true],
     ['teamxa', ['team.a'], false],
+    ['teama', ['team.a'], false],
   ])('%s matches %j: %s', (ns, patterns, expected) => {
     expect(matchesNamespaceGlob(ns, patterns)).toBe(expected);
   });
