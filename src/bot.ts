@@ -10,6 +10,10 @@ import { ConfigError, type Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
 import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
+import { currentFence, raiseFence, runFenced } from './db/fencing.js';
+import { installationId } from './db/installation.js';
+import { DnsHostResolver } from './dns/resolver.js';
+import { laterPendingOfKinds } from './db/outbox.js';
 import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
 import { responseUrlPoster, type PostToResponseUrl } from './slack/response-url.js';
@@ -104,6 +108,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.databasePath);
   const { db } = database;
+  const instance = installationId(db, clock.now());
+  // Who this process is, in the Lease and in outbox claims.
+  const identity = `${config.leaderElection.podName ?? hostname()}-${randomBytes(4).toString('hex')}`;
 
   // Read at scrape time; `relay` and `elector` are assigned below.
   const metrics = new Metrics({
@@ -115,10 +122,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   const lease: { elector?: LeaseElector } = {};
   const isActive = () => lease.elector?.isLeader() ?? true;
+  /** Background work under this term's epoch: its writes are refused once a later holder leads. */
+  const fenced = <T>(work: () => T): T => runFenced(lease.elector?.epoch(), work);
   const slackTransport = createHttpTransport({ timeoutMs: config.slack.timeoutSeconds * 1000 });
   const slackFetch: typeof fetch = (input, init) => metrics.timeSlack(() => slackTransport(input, init));
   const postToResponseUrl = responseUrlPoster(slackFetch);
-  const slack = createSlackApp(config, logger, slackFetch);
+  // The outbox's calls end with the leadership term (or the shutdown deadline): never a post from a
+  // former leader.
+  const outboxFetch: typeof fetch = (input, init = {}) =>
+    slackFetch(input, {
+      ...init,
+      signal: init.signal ? AbortSignal.any([init.signal, relay.signal()]) : relay.signal(),
+    });
+  const slack = createSlackApp(config, logger, slackFetch, outboxFetch);
   const groups = new SlackGroupDirectory(slack.client);
   const access = new AccessControl(config.releaseManagers, groups);
   // The Jira adapter loads only when Jira is configured, and jira.js itself with its first request.
@@ -138,6 +154,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     config.slack.releaseChannel,
     logger.child({ component: 'notices' }),
     postToResponseUrl,
+    () => instance,
   );
   slackDelivery.addSection(async (release) => {
     const view = await withinBudget(loadScopeView(jira, release.version, logger), SCOPE_SECTION_BUDGET_MS);
@@ -169,6 +186,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const trackerDelivery: NoticeDeliverer = {
     deliver: async (notice: Notice, steps) => {
       if (notice.kind !== 'tracker_sync_requested' || steps.done > 0) return;
+      // The description links the announcement: while it is still on its way, the write-back waits for it.
+      if (
+        trackerDescription &&
+        laterPendingOfKinds(db, { id: 0, stream: `release:${notice.release.id}` }, [
+          'release_frozen',
+          'announcement_reposted',
+        ])
+      )
+        throw new AnnouncementPending();
       const outcome = await markReleasedInTracker(
         { db, clock, outbox: relay, tracker: jira, trackerDescription },
         { userId: notice.actor },
@@ -176,7 +202,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       );
       steps.complete(outcome?.record);
     },
-    classify: (error) => ({ kind: 'transient', reason: `unexpected: ${(error as Error).message}` }),
+    classify: (error) =>
+      error instanceof AnnouncementPending
+        ? { kind: 'transient', reason: 'waiting for the announcement' }
+        : { kind: 'transient', reason: `unexpected: ${(error as Error).message}` },
     deliveryFailed: () => Promise.resolve(),
   };
   const homes = new HomePublisher(
@@ -205,6 +234,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       mayRun: () => isActive(),
       onSettled: (outcome) => metrics.outboxSettled(outcome),
       onAuthRefused: (reason) => refusedToken.report(reason),
+      identity,
+      epoch: () => lease.elector?.epoch(),
+      term: () => lease.elector?.term(),
+      // Longer than a step's calls can take: each has the Slack deadline, and a step makes a few.
+      claimTimeoutMs: (4 * config.slack.timeoutSeconds + 2) * 1000,
       ...options.relay,
     },
   );
@@ -238,8 +272,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger: logger.child({ component: 'freeze' }),
     mayRun: () => isActive(),
   });
-  const elector = await leaseElectorFor(config, devenv.kubeConfig, logger);
+  const elector = await leaseElectorFor(config, devenv.kubeConfig, logger, identity, () => {
+    const fence = currentFence(db);
+    return fence === undefined ? 0 : fence + 1;
+  });
   lease.elector = elector;
+  // First of all listeners: a new term raises the fence before any of its work runs, so from then on a
+  // former holder's writes are refused.
+  elector?.onChange((leader) => {
+    const epoch = elector.epoch();
+    if (!leader || epoch === undefined) return;
+    const raised = db.transaction((tx) => raiseFence(tx, epoch, identity, clock.now()));
+    if (!raised) logger.error({ epoch }, 'a later leadership epoch is already in the database');
+  });
   // The first round before anything runs: a standby must not reconcile or deliver even once.
   if (elector) await elector.tryAcquireOrRenew();
   const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(relay), {
@@ -248,6 +293,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     logger: logger.child({ component: 'devenv-upkeep' }),
     autostart: options.upkeep !== 'manual',
     mayRun: () => isActive(),
+    fenced,
     observe: {
       reconciled: (seconds, repairs) => metrics.reconciled(seconds, repairs),
       reaped: (count) => metrics.reapedEnvironments(count),
@@ -264,7 +310,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     workingHours: config.calendar.workingHours,
   };
   const scheduler = startScheduler({
-    pass: () => runDueSchedule(services),
+    pass: () => fenced(() => runDueSchedule(services)),
     intervalMs: SCHEDULER_INTERVAL_MS,
     logger: logger.child({ component: 'calendar' }),
     mayRun: () => isActive(),
@@ -355,6 +401,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const api: Record<string, RouteHandler> = {
     'POST /api/v1/gate/check': gateCheckHandler(gate, config.gate.tokens, {
       active: isActive,
+      fenced,
       decided: (answer) => metrics.gateDecided(answer.allowed, answer.repeated),
     }),
     [RELEASE_EXPORTS_ROUTE]: releaseExportsHandler(notesDeps, config.gate.tokens),
@@ -387,8 +434,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         cluster: devenv.cluster && !devenv.dryRunReason ? devenv.kube : undefined,
         preprodNamespace: config.devenv.preprodNamespace,
         elector,
+        slackHistory: () => slackDelivery.historyProblem(),
       }),
       metrics: config.http.metricsPort ? undefined : scrape,
+      accepting: () => !stopping,
     },
     logger,
   );
@@ -445,24 +494,28 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
 
+  /**
+   * The handover order: intake stops at once (idle keep-alive connections close, what still arrives gets
+   * 503 + Connection: close), the requests in flight finish, the background work stops and its calls in
+   * flight end, and only then is the Lease given up, so the next holder starts on a quiet database.
+   * Pending notices are the next holder's (or, with one instance, go out within the grace period).
+   */
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
-    upkeep.stop();
-    scheduler.stop();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    metricsServer?.close();
+    await syncSocket(false);
+    const finished = await listeners.settled(deadline);
+    await Promise.race([closed, sleepUntil(deadline)]);
+    const left = elector ? relay.depth() : await relay.drain(deadline);
+    await Promise.all([relay.stop(deadline), upkeep.stop(), scheduler.stop()]);
     freeze.stop();
     gateWarmth?.stop();
     homes.stop();
     slackToken.stop();
     lag.stop();
-    metricsServer?.close();
     clearInterval(pruning);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await syncSocket(false);
-    const finished = await listeners.settled(deadline);
-    await Promise.race([closed, sleepUntil(deadline)]);
-    const left = await relay.drain(deadline);
-    relay.stop();
     await elector?.release();
     lifecycle.abort();
     server.closeAllConnections();
@@ -668,10 +721,15 @@ async function wireDevenv(
       targetNamespaces: config.devenv.targetNamespaces,
       externalHosts: config.devenv.externalHosts,
       clusterDomain: config.devenv.clusterDomain,
+      clusterCidrs: config.devenv.clusterCidrs,
     },
+    resolver: new DnsHostResolver(config.devenv.dnsServers, DNS_TIMEOUT_MS),
     kube,
   };
 }
+
+/** Each DNS look-up of an outside host (two tries of this at most). */
+const DNS_TIMEOUT_MS = 2_000;
 
 /** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, README "Retention"). */
 const RETENTION_BATCH = 1_000;
@@ -729,8 +787,10 @@ async function leaseElectorFor(
   config: Config,
   kubeConfig: k8s.KubeConfig | undefined,
   logger: Logger,
+  identity: string,
+  minimumEpoch: () => number,
 ): Promise<LeaseElector | undefined> {
-  const { mode, leaseName, leaseNamespace, leaseDurationSeconds, podName } = config.leaderElection;
+  const { mode, leaseName, leaseNamespace } = config.leaderElection;
   if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;
   if (!kubeConfig) {
     throw new ConfigError(['LEADER_ELECTION: "on" needs a cluster: set KUBECONFIG or run in a pod']);
@@ -742,11 +802,21 @@ async function leaseElectorFor(
     {
       namespace: leaseNamespace,
       name: leaseName,
-      identity: `${podName ?? hostname()}-${randomBytes(4).toString('hex')}`,
-      leaseDurationSeconds,
+      identity,
+      leaseDurationSeconds: config.leaderElection.leaseDurationSeconds,
+      renewDeadlineSeconds: config.leaderElection.renewDeadlineSeconds,
+      retryPeriodSeconds: config.leaderElection.retryPeriodSeconds,
+      minimumEpoch,
     },
     logger.child({ component: 'lease' }),
   );
+}
+
+/** The Jira write-back waits for the announcement whose link it writes. */
+class AnnouncementPending extends Error {
+  constructor() {
+    super('the announcement is not posted yet');
+  }
 }
 
 function sleepUntil(deadline: number): Promise<void> {

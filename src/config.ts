@@ -1,4 +1,5 @@
 import { z } from './vendor/zod.js';
+import { parseCidr } from './domain/devenv/addresses.js';
 import { parseDurationSeconds } from './domain/duration.js';
 import { isTimeZone, parseTimeOfDay, parseWorkingHours, type WorkingHours } from './domain/calendar.js';
 import { parseRoleSeed } from './domain/signoff.js';
@@ -31,6 +32,21 @@ const commaList = z.string().transform((raw) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+/** A duration that may be left unset (its default then follows another setting). */
+const optionalDuration = () =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      const seconds = parseDurationSeconds(raw);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration like 10s or 2s` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
 
 const duration = (fallback: string) =>
   z
@@ -94,6 +110,8 @@ const envSchema = z
       .default('release-bot'),
     LEASE_NAMESPACE: optionalString,
     LEASE_DURATION: duration('15s'),
+    LEASE_RENEW_DEADLINE: optionalDuration(),
+    LEASE_RETRY_PERIOD: optionalDuration(),
     POD_NAME: optionalString,
     POD_NAMESPACE: optionalString,
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
@@ -205,6 +223,27 @@ const envSchema = z
             ),
         ),
       ),
+    DEVENV_CLUSTER_CIDRS: commaList
+      .default([])
+      .pipe(
+        z.array(
+          z
+            .string()
+            .refine((c) => parseCidr(c) !== undefined, 'CIDR ranges like 10.96.0.0/12 or fd00:10::/108'),
+        ),
+      ),
+    DEVENV_DNS_SERVERS: commaList
+      .default([])
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:]+\](:\d{1,5})?|[0-9a-f:]+)$/i,
+              'DNS server addresses like 10.96.0.10 or 127.0.0.1:5353',
+            ),
+        ),
+      ),
     FREEZE_NAMESPACES: commaList
       .default([])
       .pipe(
@@ -228,6 +267,16 @@ const envSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message: HTTP_MODE_SECRET,
+      });
+    }
+    const lease = leaseTiming(env);
+    if (!(
+      lease.retryPeriodSeconds < lease.renewDeadlineSeconds && lease.renewDeadlineSeconds < env.LEASE_DURATION
+    )) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEASE_RENEW_DEADLINE'],
+        message: `must be shorter than LEASE_DURATION (${env.LEASE_DURATION}s) and longer than LEASE_RETRY_PERIOD (${lease.retryPeriodSeconds}s)`,
       });
     }
     const jira = [env.JIRA_BASE_URL, env.JIRA_EMAIL, env.JIRA_API_TOKEN];
@@ -326,6 +375,9 @@ export interface Config {
     /** Unset: POD_NAMESPACE, then the pre-prod namespace. */
     leaseNamespace: string;
     leaseDurationSeconds: number;
+    /** A holder that could not renew for this long stops all work: shorter than the lease duration. */
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
     podName: string | undefined;
   };
   databasePath: string;
@@ -385,6 +437,10 @@ export interface Config {
     users: { everyone: boolean; ids: string[] };
     targetNamespaces: string[];
     externalHosts: string[];
+    /** The cluster's service and pod ranges: an outside host resolving into them is refused. */
+    clusterCidrs: string[];
+    /** DNS servers outside hosts are resolved with; empty: the system's. */
+    dnsServers: string[];
   };
   freeze: {
     /** Empty: the candidate is not read from the cluster, and nothing below runs. */
@@ -447,6 +503,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       leaseName: e.LEASE_NAME,
       leaseNamespace: e.LEASE_NAMESPACE ?? e.POD_NAMESPACE ?? e.DEVENV_PREPROD_NAMESPACE,
       leaseDurationSeconds: e.LEASE_DURATION,
+      ...leaseTiming(e),
       podName: e.POD_NAME,
     },
     databasePath: e.DATABASE_PATH,
@@ -504,6 +561,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       users: e.DEVENV_USERS ?? { everyone: true, ids: [] },
       targetNamespaces: e.DEVENV_TARGET_NAMESPACES,
       externalHosts: e.DEVENV_EXTERNAL_HOSTS,
+      clusterCidrs: e.DEVENV_CLUSTER_CIDRS,
+      dnsServers: e.DEVENV_DNS_SERVERS,
     },
     freeze: {
       namespaces: e.FREEZE_NAMESPACES,
@@ -511,5 +570,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       enforcement: e.FREEZE_ENFORCEMENT,
       reconcileIntervalSeconds: e.FREEZE_RECONCILE_INTERVAL,
     },
+  };
+}
+
+/**
+ * client-go's timing: 15 s lease, 10 s renew deadline, 2 s retry period. Left unset, the deadline and the
+ * period keep those proportions to LEASE_DURATION.
+ */
+function leaseTiming(env: {
+  LEASE_DURATION: number;
+  LEASE_RENEW_DEADLINE: number | undefined;
+  LEASE_RETRY_PERIOD: number | undefined;
+}): { renewDeadlineSeconds: number; retryPeriodSeconds: number } {
+  return {
+    renewDeadlineSeconds: env.LEASE_RENEW_DEADLINE ?? (env.LEASE_DURATION * 2) / 3,
+    retryPeriodSeconds: env.LEASE_RETRY_PERIOD ?? (env.LEASE_DURATION * 2) / 15,
   };
 }

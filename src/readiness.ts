@@ -76,6 +76,8 @@ export function readinessChecks(parts: {
   cluster: KubeCluster | undefined;
   preprodNamespace: string;
   elector: LeaseElector | undefined;
+  /** Why posts cannot be checked against Slack's history (a scope not granted), if they cannot. */
+  slackHistory?: () => string | undefined;
 }): ReadinessCheck[] {
   let clusterCheckedAt = 0;
   let clusterProblem: Promise<string | undefined> = Promise.resolve(undefined);
@@ -85,6 +87,8 @@ export function readinessChecks(parts: {
     { name: 'migrations', problem: () => parts.database.migrationProblem() },
     { name: 'slack', problem: () => parts.slackToken.current() },
   ];
+  const history = parts.slackHistory;
+  if (history) checks.push({ name: 'slack_history', problem: () => history(), advisory: true });
   const cluster = parts.cluster;
   if (cluster) {
     checks.push({

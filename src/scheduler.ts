@@ -5,7 +5,8 @@ export interface Scheduler {
   runOnce(): Promise<void>;
   /** A pass now (catching up on whatever came due while the bot was down), then one every interval. */
   start(): void;
-  stop(): void;
+  /** No new pass starts; resolves once the pass in flight has finished. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -20,8 +21,9 @@ export function startScheduler(options: {
   mayRun: () => boolean;
 }): Scheduler {
   let running: Promise<void> | undefined;
+  let stopped = false;
   const runOnce = () => {
-    if (!options.mayRun()) return Promise.resolve();
+    if (stopped || !options.mayRun()) return Promise.resolve();
     running ??= options
       .pass()
       .then(() => undefined)
@@ -38,8 +40,10 @@ export function startScheduler(options: {
       timer ??= setInterval(() => void runOnce(), options.intervalMs).unref();
       void runOnce();
     },
-    stop() {
+    async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
+      await running;
     },
   };
 }

@@ -16,7 +16,8 @@ export interface DevenvUpkeep {
   reconcileNow(): Promise<void>;
   /** One pass of everything: expiry warnings, reaping, reconcile. Timers call it; tests may too. */
   runOnce(): Promise<void>;
-  stop(): void;
+  /** No new pass starts; resolves once the passes in flight have finished. */
+  stop(): Promise<void>;
 }
 
 /** Timers for the controller side of /devenv: reconcile at start and every interval; expiry every minute. */
@@ -30,6 +31,8 @@ export function startDevenvUpkeep(
     autostart: boolean;
     /** Only the active instance reconciles and reaps (false on a standby). */
     mayRun?: () => boolean;
+    /** Runs a pass under the current leadership epoch: its writes are refused once another holder leads. */
+    fenced?: <T>(work: () => Promise<T>) => Promise<T>;
     observe?: {
       reconciled(seconds: number, repairs: number): void;
       reaped(count: number): void;
@@ -40,11 +43,15 @@ export function startDevenvUpkeep(
   // A pass still running makes the next tick a no-op: passes never overlap.
   let reconciling: Promise<void> | undefined;
   let expiring: Promise<void> | undefined;
-  const mayRun = options.mayRun ?? (() => true);
+  let stopped = false;
+  const mayRun = () => !stopped && (options.mayRun?.() ?? true);
+  const fenced = options.fenced ?? ((work) => work());
   const reconcile = () =>
-    mayRun() ? (reconciling ??= reconcileOnce().finally(() => (reconciling = undefined))) : Promise.resolve();
+    mayRun()
+      ? (reconciling ??= fenced(reconcileOnce).finally(() => (reconciling = undefined)))
+      : Promise.resolve();
   const expiry = () =>
-    mayRun() ? (expiring ??= expiryOnce().finally(() => (expiring = undefined))) : Promise.resolve();
+    mayRun() ? (expiring ??= fenced(expiryOnce).finally(() => (expiring = undefined))) : Promise.resolve();
   const reconcileOnce = async () => {
     const started = performance.now();
     try {
@@ -84,8 +91,10 @@ export function startDevenvUpkeep(
       await expiry();
       await reconcile();
     },
-    stop() {
+    async stop() {
+      stopped = true;
       for (const timer of timers) clearInterval(timer);
+      await Promise.all([reconciling, expiring]);
     },
   };
 }

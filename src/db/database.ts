@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { drizzle, migrate } from '../vendor/drizzle.js';
 import * as schema from './schema.js';
+import { assertFence } from './fencing.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 /** What a use case writes through inside `db.transaction(...)`. */
@@ -50,6 +51,13 @@ export function openDatabase(path: string, options: { trace?: (sql: string) => v
   sqlite.pragma('synchronous = FULL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // Every transaction of fenced work (runFenced) checks the fence before it writes anything.
+  const transaction = db.transaction.bind(db);
+  db.transaction = (run, config) =>
+    transaction((tx) => {
+      assertFence(tx);
+      return run(tx);
+    }, config);
   const expected = expectedMigrations();
   return {
     db,

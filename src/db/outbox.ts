@@ -34,18 +34,24 @@ export function insertOutboxRow(
  * The oldest pending row of each stream, if it is due: a stream's later rows wait for its head, so a
  * release's messages go out in the order its changes happened.
  */
-export function dueHeads(db: Reader, now: Date, limit: number, skipStreams: readonly string[]): OutboxRow[] {
+export function dueHeads(
+  db: Reader,
+  now: Date,
+  limit: number,
+  skipStreams: readonly string[],
+  claimsBefore: Date = now,
+): OutboxRow[] {
   const heads = prepared(db, 'outboxDueHeads', () =>
     db
       .select()
       .from(outbox)
       .where(
-        sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')}`,
+        sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')} and (${outbox.claimedAt} is null or ${outbox.claimedAt} < ${sql.placeholder('claimsBefore')})`,
       )
       .orderBy(asc(outbox.id))
       .limit(sql.placeholder('limit'))
       .prepare(),
-  ).all({ now: now.getTime(), limit: limit + skipStreams.length });
+  ).all({ now: now.getTime(), limit: limit + skipStreams.length, claimsBefore: claimsBefore.getTime() });
   return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
 }
 
@@ -69,32 +75,121 @@ export function countPending(db: Reader): number {
   );
 }
 
-export function setStepsDone(tx: Tx, id: number, stepsDone: number, memo?: unknown): void {
-  tx.update(outbox)
-    .set(memo === undefined ? { stepsDone } : { stepsDone, memo })
-    .where(eq(outbox.id, id))
-    .run();
+/** Who delivers a row: the process and the leadership epoch it runs under. */
+export interface Claimant {
+  by: string;
+  epoch: number | null;
 }
 
-export function markDelivered(db: Reader, id: number, at: Date): void {
-  db.update(outbox)
-    .set({ state: 'delivered', settledAt: at, lastError: null })
-    .where(eq(outbox.id, id))
-    .run();
-}
-
-export function markFailed(db: Reader, id: number, at: Date, error: string): void {
-  db.update(outbox).set({ state: 'failed', settledAt: at, lastError: error }).where(eq(outbox.id, id)).run();
-}
-
-export function scheduleRetry(
-  db: Reader,
+/**
+ * Claims a pending row for one delivery, unless another claim younger than `claimsBefore` holds it.
+ * Resolves to the row as claimed (its `claims` counts this one), or undefined when someone else has it.
+ */
+export function claimRow(
+  tx: Tx,
   id: number,
+  claimant: Claimant,
+  at: Date,
+  claimsBefore: Date,
+): OutboxRow | undefined {
+  return tx
+    .update(outbox)
+    .set({
+      claimedBy: claimant.by,
+      claimEpoch: claimant.epoch,
+      claimedAt: at,
+      claims: sql`${outbox.claims} + 1`,
+    })
+    .where(
+      and(
+        eq(outbox.id, id),
+        eq(outbox.state, 'pending'),
+        sql`(${outbox.claimedAt} is null or ${outbox.claimedAt} < ${claimsBefore.getTime()})`,
+      ),
+    )
+    .returning()
+    .get();
+}
+
+/** Thrown when a row's claim passed to someone else while this delivery was away (its claim aged out). */
+export class ClaimLost extends Error {
+  constructor(id: number) {
+    super(`outbox row ${id} was claimed by another delivery meanwhile`);
+    this.name = 'ClaimLost';
+  }
+}
+
+function ours(id: number, claimant: Claimant) {
+  return and(eq(outbox.id, id), eq(outbox.claimedBy, claimant.by));
+}
+
+function runOurs(id: number, result: { changes: number }): void {
+  if (result.changes === 0) throw new ClaimLost(id);
+}
+
+/** Records a step carried out, and renews the claim (each step is one call, under one call deadline). */
+export function setStepsDone(
+  tx: Tx,
+  id: number,
+  claimant: Claimant,
+  at: Date,
+  stepsDone: number,
+  memo?: unknown,
+): void {
+  runOurs(
+    id,
+    tx
+      .update(outbox)
+      .set(memo === undefined ? { stepsDone, claimedAt: at } : { stepsDone, memo, claimedAt: at })
+      .where(ours(id, claimant))
+      .run(),
+  );
+}
+
+export function markDelivered(tx: Reader, id: number, at: Date, claimant?: Claimant): void {
+  const result = tx
+    .update(outbox)
+    .set({ state: 'delivered', settledAt: at, lastError: null, claimedAt: null })
+    .where(claimant ? ours(id, claimant) : eq(outbox.id, id))
+    .run();
+  if (claimant) runOurs(id, result);
+}
+
+export function markFailed(tx: Reader, id: number, at: Date, error: string, claimant?: Claimant): void {
+  const result = tx
+    .update(outbox)
+    .set({ state: 'failed', settledAt: at, lastError: error, claimedAt: null })
+    .where(claimant ? ours(id, claimant) : eq(outbox.id, id))
+    .run();
+  if (claimant) runOurs(id, result);
+}
+
+/** Gives the row back, due at `notBefore`: the next delivery (here or on the next holder) resumes it. */
+export function scheduleRetry(
+  tx: Reader,
+  id: number,
+  claimant: Claimant,
   attempts: number,
   notBefore: Date,
   error: string,
 ): void {
-  db.update(outbox).set({ attempts, notBefore, lastError: error }).where(eq(outbox.id, id)).run();
+  runOurs(
+    id,
+    tx
+      .update(outbox)
+      .set({ attempts, notBefore, lastError: error, claimedAt: null })
+      .where(ours(id, claimant))
+      .run(),
+  );
+}
+
+/** Gives back every row this process still claims (a clean stop): the next holder need not wait them out. */
+export function releaseClaims(db: Reader, by: string): number {
+  return db
+    .update(outbox)
+    .set({ claimedAt: null })
+    .where(and(eq(outbox.claimedBy, by), eq(outbox.state, 'pending'), sql`${outbox.claimedAt} is not null`))
+    .run().changes;
 }
 
 /** Whether a later pending row of the same stream is one of `kinds` (so this one's refresh can be skipped). */
@@ -171,7 +266,7 @@ export function listFailed(db: Reader, limit: number): OutboxRow[] {
 export function requeueFailed(tx: Tx, now: Date): number {
   return tx
     .update(outbox)
-    .set({ state: 'pending', attempts: 0, notBefore: now, settledAt: null, createdAt: now })
+    .set({ state: 'pending', attempts: 0, notBefore: now, settledAt: null, createdAt: now, claimedAt: null })
     .where(eq(outbox.state, 'failed'))
     .run().changes;
 }

@@ -170,6 +170,18 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     settledAt: integer('settled_at', { mode: 'timestamp_ms' }),
+    /**
+     * Who is delivering the row right now (process identity and leadership epoch) and since when: a claim
+     * younger than the call deadline keeps every other instance off the row.
+     */
+    claimedBy: text('claimed_by'),
+    claimEpoch: integer('claim_epoch'),
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
+    /**
+     * How many deliveries have started on the row. From the second on, the step it stopped at may have
+     * reached Slack (a timeout, a crash), so that step looks for its message before posting it again.
+     */
+    claims: integer('claims').notNull().default(0),
   },
   (t) => [index('outbox_pending_idx').on(t.state, t.stream, t.id)],
 );
@@ -236,3 +248,24 @@ export const admittedImages = sqliteTable(
   },
   (t) => [uniqueIndex('admitted_images_key').on(t.releaseId, t.service, t.image)],
 );
+
+/**
+ * The fencing token: the highest leadership epoch (the Lease's `leaseTransitions`) any holder has claimed.
+ * Background writes carry the epoch they run under and are refused once a later holder raised it.
+ */
+export const leadership = sqliteTable('leadership', {
+  id: integer('id').primaryKey(),
+  epoch: integer('epoch').notNull(),
+  holder: text('holder').notNull(),
+  since: integer('since', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * This installation's id, made at first start: the label `release-bot.io/instance` on every object it
+ * creates, so reconcile and orphan collection never touch another installation's objects.
+ */
+export const installation = sqliteTable('installation', {
+  id: integer('id').primaryKey(),
+  instanceId: text('instance_id').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});

@@ -1,3 +1,4 @@
+import { FencedOut } from '../db/fencing.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from '../vendor/zod.js';
@@ -64,6 +65,11 @@ export function tokenAccepted(header: string | undefined, tokens: readonly strin
 export interface GateApiOptions {
   /** False on a standby instance: it answers 503 and changes nothing. */
   active: () => boolean;
+  /**
+   * Runs the check under this term's leadership epoch: a holder that lost the Lease mid-check (a slow
+   * Jira) cannot write its decision, and answers 503 like a standby.
+   */
+  fenced?: <T>(work: () => T) => T;
   decided: (answer: { allowed: boolean; repeated: boolean }) => void;
 }
 
@@ -102,16 +108,23 @@ export function gateCheckHandler(
     }
     const body = parsed.data;
     let decision: Awaited<ReturnType<typeof checkGate>>;
+    const fenced = options.fenced ?? ((work) => work());
     try {
-      decision = await checkGate(deps, {
-        service: body.service,
-        environment: body.environment,
-        issues: [...new Set(body.issues)],
-        commit: body.commit,
-        pipelineUrl: body.pipeline_url,
-        images: [...new Set(body.images)],
-      });
+      decision = await fenced(() =>
+        checkGate(deps, {
+          service: body.service,
+          environment: body.environment,
+          issues: [...new Set(body.issues)],
+          commit: body.commit,
+          pipelineUrl: body.pipeline_url,
+          images: [...new Set(body.images)],
+        }),
+      );
     } catch (error) {
+      if (error instanceof FencedOut) {
+        sendJson(res, 503, { error: 'standby', reason: 'this release-bot instance lost the Lease; retry' });
+        return;
+      }
       if (!isAppError(error) || error.reason !== 'unavailable') throw error;
       sendJson(res, 503, { error: 'enforcement_unavailable', reason: error.message });
       return;

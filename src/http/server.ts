@@ -14,6 +14,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 export interface ReadinessCheck {
   name: string;
   problem(): Promise<string | undefined> | string | undefined;
+  /** Reported, but the instance stays ready: it works, with less than it should (a scope not granted). */
+  advisory?: boolean;
 }
 
 export interface HttpRoutes {
@@ -26,6 +28,11 @@ export interface HttpRoutes {
   readiness: readonly ReadinessCheck[];
   /** Prometheus text; absent when METRICS_PORT serves it elsewhere. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * False once shutdown began: what still arrives (on a kept-alive connection) gets 503 with
+   * `Connection: close`, so a load balancer retries it on another replica instead of this stopping one.
+   */
+  accepting?: () => boolean;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -44,13 +51,16 @@ export async function readinessReport(
   const results = await Promise.all(
     checks.map(async (c) => {
       try {
-        return [c.name, (await c.problem()) ?? 'ok'] as const;
+        return [c.name, (await c.problem()) ?? 'ok', c.advisory === true] as const;
       } catch (error) {
-        return [c.name, `check failed: ${(error as Error).message}`] as const;
+        return [c.name, `check failed: ${(error as Error).message}`, c.advisory === true] as const;
       }
     }),
   );
-  return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
+  return {
+    ready: results.every(([, r, advisory]) => advisory || r === 'ok'),
+    checks: Object.fromEntries(results.map(([name, r]) => [name, r])),
+  };
 }
 
 export function metricsHandler(
@@ -105,6 +115,12 @@ export function createHttpServer(
   const log = logger.child({ component: 'http' });
   const serveMetrics = routes.metrics ? metricsHandler(routes.metrics) : undefined;
   return createServer(serverOptions(limits), (req, res) => {
+    if (routes.accepting && !routes.accepting()) {
+      res.shouldKeepAlive = false;
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, { error: 'shutting_down', reason: 'this release-bot instance is stopping; retry' });
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/slack/events' && routes.slackEvents && req.method === 'POST') {

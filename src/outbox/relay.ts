@@ -1,7 +1,11 @@
 import type { Db, Tx } from '../db/database.js';
+import { FencedOut, runFenced } from '../db/fencing.js';
 import {
+  ClaimLost,
+  claimRow,
   countPending,
   dueHeads,
+  releaseClaims,
   insertOutboxRow,
   laterPendingOfKinds,
   markDelivered,
@@ -9,6 +13,7 @@ import {
   nextDueAt,
   scheduleRetry,
   setStepsDone,
+  type Claimant,
   type OutboxRow,
 } from '../db/outbox.js';
 import type { Logger } from '../logger.js';
@@ -28,7 +33,18 @@ export type DeliveryFailure =
 
 /** Progress through a notice's steps, so a retry resumes after the last step that went out. */
 export interface DeliverySteps {
+  /** The outbox row's id: what a posted message carries in its metadata, to be found again. */
+  readonly id: number;
+  /** When the notice was queued: nothing of it can be in Slack from before. */
+  readonly queuedAt: Date;
   readonly done: number;
+  /**
+   * Whether the next step may already have reached Slack: an earlier delivery of this row started it and
+   * never recorded the outcome (a timeout, a reset, a crash, a handover). Such a step looks before it posts.
+   */
+  readonly inDoubt: boolean;
+  /** Aborted when this instance stops leading or stops: calls in flight give up, no later step starts. */
+  readonly signal: AbortSignal;
   /** What an earlier step of this notice decided for the later ones (see `complete`). */
   readonly memo: unknown;
   /**
@@ -67,6 +83,17 @@ export interface RelaySettings {
   /** Only the active instance delivers (false on a standby). */
   mayRun: () => boolean;
   onSettled: (outcome: 'delivered' | 'failed') => void;
+  /** Who claims rows: unique per process. */
+  identity: string;
+  /** The leadership epoch deliveries run under (fenced), or undefined without leader election. */
+  epoch: () => number | undefined;
+  /** Aborted when this instance's term as leader ends: deliveries in flight stop at once. */
+  term: () => AbortSignal | undefined;
+  /**
+   * A claim older than this is taken over: longer than any step's calls can take (each has a deadline),
+   * so the claimant has given up on its call before another instance looks for its message.
+   */
+  claimTimeoutMs: number;
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
@@ -81,6 +108,10 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   onAuthRefused: () => undefined,
   mayRun: () => true,
   onSettled: () => undefined,
+  identity: `relay-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+  epoch: () => undefined,
+  term: () => undefined,
+  claimTimeoutMs: 30_000,
 };
 
 /** The stream a notice is ordered within. */
@@ -89,6 +120,7 @@ export function streamOf(notice: Notice): string {
     case 'devenv_expiring':
     case 'devenv_expired':
     case 'devenv_creation_interrupted':
+    case 'devenv_unsafe_target':
       return `user:${notice.owner}`;
     case 'signoff_reminder':
       return `user:${notice.user}`;
@@ -111,7 +143,10 @@ export class OutboxRelay implements Outbox {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pausedUntil = 0;
+  private kick: (() => void) | undefined;
   private readonly settings: RelaySettings;
+  /** Aborted by stop(): deliveries still in flight at the shutdown deadline give up. */
+  private readonly halt = new AbortController();
 
   constructor(
     private readonly db: Db,
@@ -139,6 +174,8 @@ export class OutboxRelay implements Outbox {
     if (this.stopped || !this.settings.mayRun()) return;
     if (this.pumping) {
       this.again = true;
+      // A pump waiting on slow deliveries looks for new heads now: another stream's notice must not wait.
+      this.kick?.();
       return;
     }
     this.pumping = this.pump().finally(() => {
@@ -171,9 +208,21 @@ export class OutboxRelay implements Outbox {
     }
   }
 
-  stop(): void {
+  /**
+   * Stops delivering: no new step starts; calls in flight get until `deadline` (then they are aborted), and
+   * the rows still claimed are given back, so the next holder takes them at once.
+   */
+  async stop(deadline = this.settings.now()): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    const running = this.pumping;
+    if (running) {
+      const left = deadline - this.settings.now();
+      if (left > 0) await Promise.race([running, sleep(left)]);
+      this.halt.abort(new Error('release-bot is stopping'));
+      await running;
+    }
+    releaseClaims(this.db, this.settings.identity);
   }
 
   private schedule(atMs: number): void {
@@ -193,7 +242,9 @@ export class OutboxRelay implements Outbox {
           break;
         }
         const free = this.settings.concurrency - inFlight.size;
-        const heads = free > 0 ? dueHeads(this.db, new Date(now), free, [...inFlight.keys()]) : [];
+        const claimsBefore = new Date(now - this.settings.claimTimeoutMs);
+        const heads =
+          free > 0 ? dueHeads(this.db, new Date(now), free, [...inFlight.keys()], claimsBefore) : [];
         if (heads.length === 0 && inFlight.size === 0) {
           const next = nextDueAt(this.db);
           if (next) this.schedule(next.getTime());
@@ -203,50 +254,104 @@ export class OutboxRelay implements Outbox {
           const work = this.deliverOne(head).finally(() => inFlight.delete(head.stream));
           inFlight.set(head.stream, work);
         }
-        // Start the next head of a stream as soon as its previous one settles.
-        await Promise.race(inFlight.values());
+        // Start the next head of a stream as soon as its previous one settles, or as soon as new work
+        // arrives (wake), so a stream stuck on a slow Slack never delays another.
+        await Promise.race([...inFlight.values(), new Promise<void>((resolve) => (this.kick = resolve))]);
+        this.kick = undefined;
       }
       await Promise.all(inFlight.values());
     } while (this.again && !this.stopped);
   }
 
-  private async deliverOne(row: OutboxRow): Promise<void> {
+  private async deliverOne(head: OutboxRow): Promise<void> {
+    const epoch = this.settings.epoch();
+    const claimant: Claimant = { by: this.settings.identity, epoch: epoch ?? null };
+    const now = () => new Date(this.settings.now());
+    await runFenced(epoch, async () => {
+      try {
+        const row = this.db.transaction((tx) =>
+          claimRow(
+            tx,
+            head.id,
+            claimant,
+            now(),
+            new Date(this.settings.now() - this.settings.claimTimeoutMs),
+          ),
+        );
+        if (!row) return;
+        await this.deliverClaimed(row, claimant, now);
+      } catch (error) {
+        if (!(error instanceof FencedOut || error instanceof ClaimLost)) throw error;
+        // Someone else delivers this row now: whatever this delivery did not record is theirs to redo.
+        this.logger.warn({ outboxId: head.id, reason: error.message }, 'outbox delivery handed over');
+      }
+    });
+  }
+
+  /**
+   * Aborted when deliveries must stop at once: the term as leader ended, or stop() ran out of time. The
+   * outbox's Slack client passes it to every call, so a call in flight is cancelled, not just its step.
+   */
+  signal(): AbortSignal {
+    const term = this.settings.term();
+    return term ? AbortSignal.any([term, this.halt.signal]) : this.halt.signal;
+  }
+
+  private async deliverClaimed(row: OutboxRow, claimant: Claimant, now: () => Date): Promise<void> {
     const notice = row.payload as Notice;
     const deliverer = this.route(notice);
+    const signal = this.signal();
+    const startedAt = row.stepsDone;
     let done = row.stepsDone;
     let memo = row.memo;
     const steps: DeliverySteps = {
+      id: row.id,
+      queuedAt: row.createdAt,
       get done() {
         return done;
       },
+      get inDoubt() {
+        return row.claims > 1 && done === startedAt;
+      },
+      signal,
       get memo() {
         return memo;
       },
       complete: (write, nextMemo) => {
+        signal.throwIfAborted();
         this.db.transaction((tx) => {
           write?.(tx);
-          setStepsDone(tx, row.id, done + 1, nextMemo);
+          setStepsDone(tx, row.id, claimant, now(), done + 1, nextMemo);
         });
         done += 1;
         if (nextMemo !== undefined) memo = nextMemo;
       },
       remember: (nextMemo) => {
-        this.db.transaction((tx) => setStepsDone(tx, row.id, done, nextMemo));
+        this.db.transaction((tx) => setStepsDone(tx, row.id, claimant, now(), done, nextMemo));
         memo = nextMemo;
       },
       supersededBy: (kinds) => laterPendingOfKinds(this.db, row, [...kinds]),
     };
     try {
+      signal.throwIfAborted();
       await deliverer.deliver(notice, steps);
-      markDelivered(this.db, row.id, new Date(this.settings.now()));
+      this.db.transaction((tx) => markDelivered(tx, row.id, now(), claimant));
       this.settings.onSettled('delivered');
     } catch (error) {
-      await this.failed(row, notice, deliverer, error);
+      if (error instanceof FencedOut || error instanceof ClaimLost) throw error;
+      if (signal.aborted) {
+        // Stopped or no longer leading: not a failure of the notice. A stop gives the claim back; a lost
+        // term leaves it to age out, since the call may still land in Slack (the next holder looks first).
+        this.logger.info({ outboxId: row.id, reason: String(signal.reason) }, 'outbox delivery interrupted');
+        return;
+      }
+      await this.failed(row, claimant, notice, deliverer, error);
     }
   }
 
   private async failed(
     row: OutboxRow,
+    claimant: Claimant,
     notice: Notice,
     deliverer: NoticeDeliverer,
     error: unknown,
@@ -263,14 +368,18 @@ export class OutboxRelay implements Outbox {
     };
     if (failure.kind === 'rate_limited') {
       this.pausedUntil = Math.max(this.pausedUntil, now + failure.retryAfterMs);
-      scheduleRetry(this.db, row.id, attempts, new Date(now + failure.retryAfterMs), failure.reason);
+      this.db.transaction((tx) =>
+        scheduleRetry(tx, row.id, claimant, attempts, new Date(now + failure.retryAfterMs), failure.reason),
+      );
       this.logger.warn({ ...context, retryAfterMs: failure.retryAfterMs }, 'rate limited; the outbox waits');
       return;
     }
     if (failure.kind === 'auth') {
       this.pausedUntil = Math.max(this.pausedUntil, now + this.settings.authPauseMs);
       // Due at once: the pause holds it, and ends early when the token works again (resume).
-      scheduleRetry(this.db, row.id, row.attempts, new Date(now), failure.reason);
+      this.db.transaction((tx) =>
+        scheduleRetry(tx, row.id, claimant, row.attempts, new Date(now), failure.reason),
+      );
       this.logger.error({ ...context }, 'Slack refused the token; the outbox waits until it works again');
       this.settings.onAuthRefused(failure.reason);
       return;
@@ -282,7 +391,7 @@ export class OutboxRelay implements Outbox {
       tooOld ||
       (unexpected && attempts >= this.settings.maxUnexpectedAttempts)
     ) {
-      markFailed(this.db, row.id, new Date(now), failure.reason);
+      this.db.transaction((tx) => markFailed(tx, row.id, new Date(now), failure.reason, claimant));
       this.settings.onSettled('failed');
       this.logger.error({ ...context, err: error }, 'notice given up on');
       await deliverer.deliveryFailed(notice, failure.reason, row.replyTo);
@@ -291,7 +400,9 @@ export class OutboxRelay implements Outbox {
     const backoff =
       Math.min(this.settings.maxBackoffMs, this.settings.baseBackoffMs * 2 ** (attempts - 1)) *
       (0.5 + this.settings.random() / 2);
-    scheduleRetry(this.db, row.id, attempts, new Date(now + backoff), failure.reason);
+    this.db.transaction((tx) =>
+      scheduleRetry(tx, row.id, claimant, attempts, new Date(now + backoff), failure.reason),
+    );
     this.logger.warn({ ...context, retryInMs: Math.round(backoff) }, 'notice delivery failed; retrying');
   }
 

@@ -23,6 +23,8 @@ export interface StoredMessage {
   ephemeralFor?: string;
   edited?: boolean;
   at: number;
+  /** Message metadata, as the bot posted it (the outbox's key, read back by a retry). */
+  metadata?: unknown;
 }
 
 export interface StoredView {
@@ -259,6 +261,9 @@ export class SlackEmulator {
           ? { ok: true, channel: { id: `D${user}` } }
           : { ok: false, error: 'user_not_found' };
       }
+      case 'conversations.history':
+      case 'conversations.replies':
+        return this.history(args, method === 'conversations.replies');
       case 'users.info': {
         const user = userById(String(args.user));
         return user
@@ -303,8 +308,40 @@ export class SlackEmulator {
       ...(threadTs
         ? { threadTs, broadcast: args.reply_broadcast === true || args.reply_broadcast === 'true' }
         : {}),
+      ...(args.metadata
+        ? { metadata: typeof args.metadata === 'string' ? parseJson(args.metadata) : args.metadata }
+        : {}),
     });
     return { ok: true, channel, ts: message.ts, message: { text: message.text, ts: message.ts } };
+  }
+
+  /** conversations.history (top level, newest first) or .replies (parent, then replies), with metadata. */
+  private history(args: Json, replies: boolean): Json {
+    const channel = this.channelOf(args.channel);
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const oldest = Number(args.oldest ?? 0);
+    const found = this.messages.filter(
+      (m) =>
+        m.channel === channel &&
+        !m.ephemeralFor &&
+        Number(m.ts) > oldest &&
+        (replies ? m.ts === args.ts || m.threadTs === args.ts : !m.threadTs),
+    );
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const limit = Math.min(Number(args.limit ?? 100), 1000);
+    const page = (replies ? found : found.reverse()).slice(0, limit);
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: false,
+      response_metadata: { next_cursor: '' },
+    };
   }
 
   private openView(args: Json, push: boolean): Json {

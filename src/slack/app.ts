@@ -26,7 +26,13 @@ export interface SlackApp {
 /** `fetch` for the Web API client, wrapped so every Slack call is timed and counted. */
 export type SlackFetch = typeof fetch;
 
-export function createSlackApp(config: Config, logger: Logger, slackFetch: SlackFetch = fetch): SlackApp {
+export function createSlackApp(
+  config: Config,
+  logger: Logger,
+  slackFetch: SlackFetch = fetch,
+  /** The outbox's calls: the composition root adds the signal that cancels them when leadership ends. */
+  outboxFetch: SlackFetch = slackFetch,
+): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -41,6 +47,7 @@ export function createSlackApp(config: Config, logger: Logger, slackFetch: Slack
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: boltLogger });
   const outboxClient = new webApi.WebClient(config.slack.botToken, {
     ...clientOptions,
+    fetch: outboxFetch,
     retryConfig: { retries: 0 },
     logger: boltLogger,
   });

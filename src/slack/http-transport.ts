@@ -59,6 +59,7 @@ export function createHttpTransport(options: HttpTransportOptions): typeof fetch
         headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     const secure = url.protocol === 'https:';
+    const idempotent = ['GET', 'HEAD', 'OPTIONS'].includes((init.method ?? 'GET').toUpperCase());
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
       const open = () =>
@@ -75,7 +76,9 @@ export function createHttpTransport(options: HttpTransportOptions): typeof fetch
         clearTimeout(timer);
         init.signal?.removeEventListener('abort', onAbort);
       };
+      let stopped = false;
       function stop(reason: unknown) {
+        stopped = true;
         settle();
         req.destroy();
         // As fetch does: the signal's reason, which callers tell a timeout from an abort by.
@@ -90,9 +93,17 @@ export function createHttpTransport(options: HttpTransportOptions): typeof fetch
       let answered = false;
       const wire = (retried: boolean) => {
         req.once('error', (error: NodeJS.ErrnoException) => {
-          // A kept-alive connection the server closed just as we reused it: the request never reached it
-          // (Node's documented case for req.reusedSocket), so it goes once more on a new connection.
-          if (!retried && !answered && req.reusedSocket && error.code === 'ECONNRESET') {
+          // A kept-alive connection the server closed just as we reused it (Node's documented case for
+          // req.reusedSocket): sent once more on a new connection, but only a read. A POST may have reached
+          // the server before the reset (Slack may have stored the message), so its caller decides.
+          if (
+            !retried &&
+            !answered &&
+            !stopped &&
+            idempotent &&
+            req.reusedSocket &&
+            error.code === 'ECONNRESET'
+          ) {
             req = open();
             wire(true);
             return;

@@ -30,6 +30,7 @@ import { ActionIds } from './ids.js';
 import type { PostToResponseUrl } from './response-url.js';
 import { channelRemedy, classifySlackError, refusedForSize, slackPlatformError } from './slack-errors.js';
 import { reducedPart } from './blocks/notes.js';
+import { NoticePoster } from './notice-poster.js';
 
 /** Extra blocks other features contribute to the announcement (e.g. the Jira scope). */
 export type AnnouncementSection = (release: ReleaseRow) => Promise<Block[]>;
@@ -81,13 +82,23 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   private publicUrl: string | undefined;
   private managers: (releaseId: number) => Promise<string[]> = () => Promise.resolve([]);
 
+  private readonly poster: NoticePoster;
+
   constructor(
     private readonly client: webApi.WebClient,
     private readonly db: Db,
     private readonly channel: string,
     private readonly logger: Logger,
     private readonly postToResponseUrl: PostToResponseUrl,
-  ) {}
+    instance: () => string = () => 'default',
+  ) {
+    this.poster = new NoticePoster(client, instance, logger);
+  }
+
+  /** Why posts cannot be checked against Slack's history, if they cannot (readiness names it). */
+  historyProblem(): string | undefined {
+    return this.poster.historyProblem();
+  }
 
   addSection(section: AnnouncementSection): void {
     this.sections.push(section);
@@ -157,12 +168,16 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
         this.refresh(ref, steps);
     switch (notice.kind) {
       case 'release_frozen':
-        return [() => this.postAnnouncement(notice.release), () => this.storePermalink(notice.release)];
+        return [
+          () => this.postAnnouncement(steps, notice.release),
+          () => this.storePermalink(notice.release),
+        ];
       case 'announcement_reposted':
-        return this.repost(notice.release, notice.previous);
+        return this.repost(steps, notice.release, notice.previous);
       case 'release_unfrozen':
         return [
           this.thread(
+            steps,
             notice.release,
             `:sunny: ${mention(notice.actor)} unfroze *${escapeText(notice.release.version)}*${notice.reason ? `: ${escapeText(notice.reason)}` : ''}. Services may take changes again.`,
           ),
@@ -171,16 +186,21 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'release_cancelled':
         return [
           this.thread(
+            steps,
             notice.release,
             `:no_entry_sign: ${mention(notice.actor)} cancelled *${escapeText(notice.release.version)}*: ${escapeText(notice.reason)}`,
           ),
           refresh(notice.release),
         ];
       case 'vote_recorded':
-        return [this.thread(notice.release, voteLine(notice.actor, notice.vote)), refresh(notice.release)];
+        return [
+          this.thread(steps, notice.release, voteLine(notice.actor, notice.vote)),
+          refresh(notice.release),
+        ];
       case 'release_signed_off':
         return [
           this.thread(
+            steps,
             notice.release,
             `:white_check_mark: *${escapeText(notice.release.version)} is ready for production.* Release managers can ship it.`,
             true,
@@ -190,6 +210,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'release_sign_off_revoked':
         return [
           this.thread(
+            steps,
             notice.release,
             `:leftwards_arrow_with_hook: *${escapeText(notice.release.version)}* is no longer signed off.`,
           ),
@@ -198,6 +219,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'release_shipped':
         return [
           this.thread(
+            steps,
             notice.release,
             `:rocket: ${mention(notice.actor)} shipped *${escapeText(notice.release.version)}*. The freeze is lifted.` +
               (notice.trackerSync ? ' Marking the Jira versions released…' : ''),
@@ -213,6 +235,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
         ].filter(Boolean);
         return [
           this.thread(
+            steps,
             notice.release,
             `:spiral_calendar_pad: ${mention(notice.actor)} rescheduled *${escapeText(notice.release.version)}*: it now ${changes.join(' and ')}.`,
           ),
@@ -222,17 +245,19 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'scheduled_freeze_failed':
         return [
           this.dm(
+            steps,
             notice.manager,
             `:warning: The scheduled freeze of *${escapeText(notice.release.version)}* (due ${slackDate(new Date(notice.dueAt))}) did not happen: ${notice.reason} Fix that, then run \`/release freeze ${notice.release.version}\`.`,
           ),
         ];
       case 'freeze_reminder':
-        return [() => this.postFreezeReminder(notice.release, new Date(notice.freezeAt))];
+        return [() => this.postFreezeReminder(steps, notice.release, new Date(notice.freezeAt))];
       case 'signoff_reminder':
-        return [() => this.dmSignoffReminder(notice)];
+        return [() => this.dmSignoffReminder(steps, notice)];
       case 'revision_bumped':
         return [
           this.thread(
+            steps,
             notice.release,
             `:arrows_counterclockwise: *${escapeText(notice.release.version)}* moved to revision ${notice.release.revision}: ${escapeText(notice.cause)}.` +
               (notice.staleVoters.length > 0
@@ -244,16 +269,18 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'candidate_drifted': {
         const line = driftLine(notice);
         return [
-          this.thread(notice.release, line, true),
+          this.thread(steps, notice.release, line, true),
           async () => {
-            for (const manager of await this.managers(notice.release.id))
-              await this.client.chat.postMessage({ channel: manager, text: line });
+            const managers = await this.managers(notice.release.id);
+            for (const [part, manager] of managers.entries())
+              await this.poster.post(steps, { channel: manager, text: line }, part);
           },
         ];
       }
       case 'tracker_synced':
         return [
           this.thread(
+            steps,
             notice.release,
             notice.problem
               ? `:warning: ${notice.problem}`
@@ -261,16 +288,16 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
           ),
         ];
       case 'exception_requested':
-        return [() => this.postException(notice.exceptionId)];
+        return [() => this.postException(steps, notice.exceptionId)];
       case 'exception_decided':
         return [
-          () => this.dmExceptionOutcome(notice.exceptionId),
+          () => this.dmExceptionOutcome(steps, notice.exceptionId),
           () => this.updateException(notice.exceptionId),
         ];
       case 'devenv_expiring': {
         const text = `:hourglass_flowing_sand: Your environment *${notice.env}* expires ${slackDate(new Date(notice.expiresAt))}. Extend it if you still need it.`;
         return [
-          this.dm(notice.owner, text, [
+          this.dm(steps, notice.owner, text, [
             section(text),
             actions(`devenv-expiry:${notice.env}`, [
               { text: 'Extend 4h', actionId: ActionIds.devenvExtend, value: notice.env, style: 'primary' },
@@ -281,6 +308,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'devenv_expired':
         return [
           this.dm(
+            steps,
             notice.owner,
             `:wastebasket: Your environment *${notice.env}* expired; its routes are removed. \`/devenv ${notice.services.join(' ')}\` makes a new one.`,
           ),
@@ -288,8 +316,17 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       case 'devenv_creation_interrupted':
         return [
           this.dm(
+            steps,
             notice.owner,
             `:warning: Creating your environment *${notice.env}* was interrupted (release-bot restarted). Nothing of it is left in the cluster; run \`/devenv\` again.`,
+          ),
+        ];
+      case 'devenv_unsafe_target':
+        return [
+          this.dm(
+            steps,
+            notice.owner,
+            `:no_entry: Your environment *${escapeText(notice.env)}* is removed: \`${escapeText(notice.host)}\` now resolves to ${escapeText(notice.reason)}, where pre-prod traffic must not go. Point it at a public address, then run \`/devenv\` again.`,
           ),
         ];
       case 'tracker_sync_requested':
@@ -343,7 +380,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     const release = this.requireRelease(ref);
     const part = memo.notesParts[index]!;
     try {
-      await this.client.chat.postMessage({
+      await this.poster.post(steps, {
         channel: release.announcementChannel ?? this.channel,
         ...(release.announcementTs ? { thread_ts: release.announcementTs } : {}),
         text: part.text,
@@ -368,23 +405,27 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       const text =
         `:warning: Slack refused part ${index + 1} of the release notes of *${escapeText(release.version)}* (${reason}), even in its smallest form. ` +
         `\`/release notes ${release.version}\` shows them; the rest of the notes went to the thread.`;
-      for (const manager of await this.managers(release.id))
-        await this.client.chat.postMessage({ channel: manager, text });
+      const managers = await this.managers(release.id);
+      for (const [i, manager] of managers.entries())
+        await this.poster.post(steps, { channel: manager, text }, 1 + i);
       return undefined;
     }
   }
 
-  private async postFreezeReminder(ref: ReleaseRef, freezeAt: Date): Promise<void> {
+  private async postFreezeReminder(steps: DeliverySteps, ref: ReleaseRef, freezeAt: Date): Promise<void> {
     const release = this.requireRelease(ref);
     // Moved or frozen meanwhile: the reminder would tell of a time that no longer holds.
     if (release.state !== 'planned' || release.freezeAt?.getTime() !== freezeAt.getTime()) return;
     const text = `:alarm_clock: *${escapeText(release.version)}* freezes ${slackDate(freezeAt)}. After that only bug fixes that belong to it may change services in pre-prod; land what must be in it before then.`;
     const extra: Block[] = [];
     for (const section of this.sections) extra.push(...(await section(release)));
-    await this.client.chat.postMessage({ channel: this.channel, text, blocks: [section(text), ...extra] });
+    await this.poster.post(steps, { channel: this.channel, text, blocks: [section(text), ...extra] });
   }
 
-  private async dmSignoffReminder(notice: Notice & { kind: 'signoff_reminder' }): Promise<void> {
+  private async dmSignoffReminder(
+    steps: DeliverySteps,
+    notice: Notice & { kind: 'signoff_reminder' },
+  ): Promise<void> {
     if (!reminderStillWanted({ db: this.db }, notice)) return;
     const release = this.requireRelease(notice.release);
     const message = signoffReminderMessage({
@@ -393,7 +434,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       cause: notice.cause,
       shipAt: notice.shipAt ? new Date(notice.shipAt) : null,
     });
-    await this.client.chat.postMessage({ channel: notice.user, text: message.text, blocks: message.blocks });
+    await this.poster.post(steps, { channel: notice.user, text: message.text, blocks: message.blocks });
   }
 
   /**
@@ -440,11 +481,11 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     return release;
   }
 
-  private async postAnnouncement(ref: ReleaseRef) {
+  private async postAnnouncement(steps: DeliverySteps, ref: ReleaseRef) {
     const release = this.requireRelease(ref);
     const posted = await this.sendReducible(
       (message) =>
-        this.client.chat.postMessage({
+        this.poster.post(steps, {
           channel: this.channel,
           text: `${release.version} is frozen. ${freezeRule(release.version).replace(/\*/g, '')}`,
           blocks: message.blocks,
@@ -470,9 +511,13 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   /** A new announcement with live buttons; the old one (if any) says where it moved. */
-  private repost(ref: ReleaseRef, previous: { channel: string; ts: string } | null): Step[] {
+  private repost(
+    steps: DeliverySteps,
+    ref: ReleaseRef,
+    previous: { channel: string; ts: string } | null,
+  ): Step[] {
     return [
-      () => this.postAnnouncement(ref),
+      () => this.postAnnouncement(steps, ref),
       () => this.storePermalink(ref),
       async () => {
         if (!previous) return;
@@ -483,14 +528,14 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     ];
   }
 
-  private thread(ref: ReleaseRef, line: string, broadcast = false): Step {
+  private thread(steps: DeliverySteps, ref: ReleaseRef, line: string, broadcast = false): Step {
     return async () => {
       const release = this.requireRelease(ref);
       if (!release.announcementChannel || !release.announcementTs) {
-        await this.client.chat.postMessage({ channel: this.channel, text: line });
+        await this.poster.post(steps, { channel: this.channel, text: line });
         return;
       }
-      await this.client.chat.postMessage({
+      await this.poster.post(steps, {
         channel: release.announcementChannel,
         thread_ts: release.announcementTs,
         text: line,
@@ -511,9 +556,9 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     );
   }
 
-  private dm(user: string, text: string, blocks?: Block[]): Step {
+  private dm(steps: DeliverySteps, user: string, text: string, blocks?: Block[]): Step {
     return async () => {
-      await this.client.chat.postMessage({ channel: user, text, ...(blocks ? { blocks } : {}) });
+      await this.poster.post(steps, { channel: user, text, ...(blocks ? { blocks } : {}) });
     };
   }
 
@@ -525,10 +570,10 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     return { exception, release };
   }
 
-  private async postException(id: number) {
+  private async postException(steps: DeliverySteps, id: number) {
     const { exception, release } = this.exceptionAndRelease(id);
     const message = exceptionRequestMessage(exception, release);
-    const posted = await this.client.chat.postMessage({
+    const posted = await this.poster.post(steps, {
       channel: this.channel,
       text: message.text,
       blocks: message.blocks,
@@ -539,9 +584,9 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     };
   }
 
-  private async dmExceptionOutcome(id: number): Promise<void> {
+  private async dmExceptionOutcome(steps: DeliverySteps, id: number): Promise<void> {
     const { exception, release } = this.exceptionAndRelease(id);
-    await this.client.chat.postMessage({
+    await this.poster.post(steps, {
       channel: exception.requestedBy,
       text: exceptionOutcomeLine(exception, release),
     });

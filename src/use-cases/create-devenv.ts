@@ -31,6 +31,7 @@ import {
   objectsOf,
   scopeOf,
   targetStatuses,
+  unsafeTargets,
   type DevenvCluster,
   type DevenvDeps,
   type DevenvSettings,
@@ -129,6 +130,19 @@ export async function createDevenv(
     throw new AppError(
       'invalid_input',
       `\`${external.service}\` points outside the cluster, which needs DEVENV_MESH=istio (a ServiceEntry); with Gateway API use an in-cluster Service.`,
+    );
+  }
+  const unsafe = await unsafeTargets(deps, overrides);
+  if (unsafe.length > 0) {
+    throw new AppError(
+      'forbidden',
+      unsafe
+        .map((u) =>
+          u.unresolved
+            ? `\`${u.host}\` ${u.reason}: an outside target must resolve to a public address.`
+            : `\`${u.host}\` resolves to ${u.reason}: pre-prod traffic may only go to public addresses.`,
+        )
+        .join('\n'),
     );
   }
   const ttl = resolveTtl(deps.settings, request.ttlSeconds);

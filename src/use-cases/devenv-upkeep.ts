@@ -10,7 +10,7 @@ import { appendAudit } from '../db/releases.js';
 import type { Devenv } from '../domain/devenv/model.js';
 import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
 import type { Tx } from '../db/database.js';
-import type { DevenvDeps } from './devenvs.js';
+import { unsafeTargets, type DevenvDeps } from './devenvs.js';
 import { removeDevenv } from './remove-devenv.js';
 import type { Notice, Outbox } from './ports.js';
 
@@ -22,6 +22,7 @@ export interface DevenvOwnerNotifier {
   expiringSoon(tx: Tx, env: Devenv): void;
   expired(tx: Tx, env: Devenv): void;
   creationInterrupted(tx: Tx, env: Devenv): void;
+  unsafeTarget(tx: Tx, env: Devenv, host: string, reason: string): void;
 }
 
 export const WARN_BEFORE_EXPIRY_MS = 30 * 60 * 1000;
@@ -53,6 +54,7 @@ export async function reconcileDevenvs(
     };
   }
   const cluster = deps.cluster;
+  await removeUnsafeEnvironments(deps, notifier);
   return deps.locks.withAll(async () => {
     const interrupted = listAllDevenvs(deps.db).filter((r) => r.state !== 'live');
     const live = listRoutedDevenvs(deps.db)
@@ -85,6 +87,34 @@ export async function reconcileDevenvs(
     }
     return { at, report, recovered: interrupted.map((r) => r.name), error: undefined };
   });
+}
+
+/**
+ * Takes down every environment whose outside target now resolves where pre-prod traffic must not go (a
+ * record changed after the create: DNS rebinding), and tells its owner. A name that does not resolve right
+ * now is left alone: a DNS outage is not a reason to delete anyone's environment.
+ */
+async function removeUnsafeEnvironments(deps: DevenvDeps, notifier: DevenvOwnerNotifier): Promise<void> {
+  for (const row of listRoutedDevenvs(deps.db).filter((r) => r.state === 'live')) {
+    const env = toDevenv(row);
+    if (!env.overrides.some((o) => o.target.kind === 'external')) continue;
+    try {
+      const unsafe = (await unsafeTargets(deps, env.overrides)).find((u) => !u.unresolved);
+      if (!unsafe) continue;
+      await removeDevenv(deps, { userId: 'reconciler' }, env.name, 'unsafe_target', (tx, removed) =>
+        notifier.unsafeTarget(tx, removed, unsafe.host, unsafe.reason),
+      );
+      deps.logger.warn(
+        { env: env.name, host: unsafe.host, reason: unsafe.reason },
+        'an outside target resolves to a forbidden address; the environment was removed',
+      );
+    } catch (error) {
+      deps.logger.error(
+        { err: error, env: env.name },
+        'could not check an outside target; the next pass retries',
+      );
+    }
+  }
 }
 
 /** Removes expired environments (routes first, then the record) and tells their owners. */
@@ -150,5 +180,7 @@ export function outboxOwnerNotifier(outbox: Outbox): DevenvOwnerNotifier {
       }),
     creationInterrupted: (tx, env) =>
       send(tx, { kind: 'devenv_creation_interrupted', owner: env.owner, env: env.name }),
+    unsafeTarget: (tx, env, host, reason) =>
+      send(tx, { kind: 'devenv_unsafe_target', owner: env.owner, env: env.name, host, reason }),
   };
 }

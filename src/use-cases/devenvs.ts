@@ -7,7 +7,8 @@ import type { Logger } from '../logger.js';
 import type { ConvergeScope, RouteApplier } from '../kube/route-applier.js';
 import type { HostLocks } from '../support/host-locks.js';
 import { type DevenvPolicy } from '../domain/devenv/policy.js';
-import type { Access } from './ports.js';
+import { unsafeAddress } from '../domain/devenv/addresses.js';
+import type { Access, HostResolver } from './ports.js';
 import type { Actor, Clock } from './ports.js';
 
 export interface DevenvSettings {
@@ -48,6 +49,8 @@ export interface DevenvDeps {
   logger: Logger;
   /** Who may create and where routes may point. */
   policy: DevenvPolicy;
+  /** Where outside targets resolve: each must be a public address (checked at create and at reconcile). */
+  resolver: HostResolver;
   /** Cluster changes per host: two environments touching one VirtualService must not interleave. */
   locks: HostLocks;
   /** Test seam: simulates a crash between the cluster write and the database commit. */
@@ -106,4 +109,49 @@ export function targetStatuses(
       ...(await cluster.targetStatus(env.name, override)),
     })),
   );
+}
+
+/** An outside target that may not receive pre-prod traffic, and why. */
+export interface UnsafeTarget {
+  service: string;
+  host: string;
+  reason: string;
+  /** True when the name did not resolve at all (as opposed to resolving somewhere forbidden). */
+  unresolved: boolean;
+}
+
+/**
+ * Resolves every outside target (A and AAAA, asked anew each time) and names those with any address that
+ * is loopback, link-local, private, unique-local or inside the cluster's ranges. The name alone proves
+ * nothing: a record under an allowed suffix may point anywhere, and may change after the check.
+ */
+export async function unsafeTargets(
+  deps: Pick<DevenvDeps, 'resolver' | 'policy'>,
+  overrides: readonly Override[],
+): Promise<UnsafeTarget[]> {
+  const found: UnsafeTarget[] = [];
+  for (const override of overrides) {
+    if (override.target.kind !== 'external') continue;
+    const host = override.target.host.toLowerCase();
+    let addresses: string[];
+    try {
+      addresses = await deps.resolver.addresses(host);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      found.push({
+        service: override.service,
+        host,
+        reason: `could not be resolved (${code})`,
+        unresolved: true,
+      });
+      continue;
+    }
+    if (addresses.length === 0) {
+      found.push({ service: override.service, host, reason: 'has no A or AAAA record', unresolved: true });
+      continue;
+    }
+    const why = addresses.map((a) => unsafeAddress(a, deps.policy.clusterCidrs)).find(Boolean);
+    if (why) found.push({ service: override.service, host, reason: why, unresolved: false });
+  }
+  return found;
 }

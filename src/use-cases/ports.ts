@@ -101,9 +101,16 @@ export type Notice =
     }
   | { kind: 'devenv_expiring'; owner: string; env: string; expiresAt: string }
   | { kind: 'devenv_expired'; owner: string; env: string; services: string[] }
-  | { kind: 'devenv_creation_interrupted'; owner: string; env: string };
+  | { kind: 'devenv_creation_interrupted'; owner: string; env: string }
+  /** An outside target started resolving where pre-prod traffic must not go: the environment was removed. */
+  | { kind: 'devenv_unsafe_target'; owner: string; env: string; host: string; reason: string };
 
 export type NoticeKind = Notice['kind'];
+
+/** A and AAAA records of a host name (an IP literal answers itself); [] when it has none. */
+export interface HostResolver {
+  addresses(host: string): Promise<string[]>;
+}
 
 /** The durable path from a state change to the people who must hear of it. */
 export interface Outbox {

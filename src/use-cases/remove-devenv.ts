@@ -11,7 +11,7 @@ export async function removeDevenv(
   deps: DevenvDeps,
   actor: Actor,
   name: string,
-  reason: 'deleted' | 'expired',
+  reason: 'deleted' | 'expired' | 'unsafe_target',
   /** What else the removal writes in its transaction (the owner's DM). */
   alsoInTransaction?: (tx: Tx, env: Devenv) => void,
 ): Promise<Devenv | undefined> {
@@ -35,7 +35,7 @@ export async function removeDevenv(
       appendAudit(tx, {
         releaseId: null,
         actor: actor.userId,
-        action: reason === 'expired' ? 'devenv_expired' : 'devenv_deleted',
+        action: reason === 'deleted' ? 'devenv_deleted' : `devenv_${reason}`,
         detail: describeEnv(env),
         commandText: actor.commandText,
         at,

@@ -1,3 +1,4 @@
+import { DnsStandIn } from '../support/dns-stand-in.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { linkName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { createServer } from 'node:net';
@@ -35,7 +36,11 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
   const routeNames = async (svc: string) =>
     (await getVirtualService(kc, ns, serviceVirtualServiceName(svc))).spec.http.map((r) => r.name);
 
+  let dns: DnsStandIn;
+
   beforeEach(async () => {
+    dns = await new DnsStandIn().start();
+    dns.set('laptop.dev.example.com', ['203.0.113.10']);
     ns = await freshNamespace(kc, 'preprod');
     for (const svc of ['blog-service', 'tag-service', 'user-service', 'web-frontend'])
       await createService(kc, ns, svc);
@@ -45,10 +50,65 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       DEVENV_NAMESPACE_TEMPLATE: `${ns}-{env}`,
       DEVENV_TARGET_NAMESPACES: 'team-*',
       DEVENV_EXTERNAL_HOSTS: '.dev.example.com',
+      DEVENV_DNS_SERVERS: dns.server,
+      DEVENV_CLUSTER_CIDRS: '10.96.0.0/12,fd00:10::/108',
     });
   });
   afterEach(async () => {
     await t.stop();
+    await dns.stop();
+  });
+
+  it('checks outside hosts where they resolve: private, unique-local and cluster answers are refused', async () => {
+    dns.set('ten.dev.example.com', ['10.1.2.3']);
+    dns.set('six.dev.example.com', ['203.0.113.7', 'fd00::1']);
+    dns.set('svc.dev.example.com', ['::ffff:10.96.0.5']);
+    const refused = async (target: string) =>
+      replyText(await t.command('/devenv', `blog-service@${target}:8080 name=x`, DEV));
+    expect(await refused('ten.dev.example.com')).toContain(
+      '`ten.dev.example.com` resolves to 10.1.2.3, a private address: pre-prod traffic may only go to public addresses.',
+    );
+    expect(await refused('six.dev.example.com')).toContain('fd00::1, a unique-local address');
+    expect(await refused('SVC.dev.example.com')).toContain('10.96.0.5, a private address');
+    expect(await refused('gone.dev.example.com')).toContain(
+      '`gone.dev.example.com` has no A or AAAA record: an outside target must resolve to a public address.',
+    );
+    expect(dns.queries).toContainEqual({ name: 'svc.dev.example.com', type: 'AAAA' });
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
+  });
+
+  it('takes a route down, and tells its owner, when its outside host turns to the metadata address', async () => {
+    dns.set('flip.dev.example.com', ['203.0.113.20']);
+    const reply = replyText(
+      await t.command('/devenv', 'blog-service@flip.dev.example.com:8080 name=flip', DEV),
+    );
+    expect(reply).toContain('Environment *flip* is live');
+    await t.bot.services.upkeep.reconcileNow();
+    expect(queryRows(t.databasePath, 'select name from devenvs')).toEqual([{ name: 'flip' }]);
+    // The record changes after the check (DNS rebinding): the next reconcile sees it.
+    dns.set('flip.dev.example.com', ['169.254.169.254']);
+    await t.bot.services.upkeep.reconcileNow();
+    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
+    expect(
+      JSON.stringify(
+        (
+          await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service')).catch(() => ({
+            spec: {},
+          }))
+        ).spec,
+      ),
+    ).not.toContain('flip.dev.example.com');
+    const dm = await t.slack.waitFor(() =>
+      t.slack
+        .deliveredOf('chat.postMessage')
+        .find((c) => c.args.channel === DEV && String(c.args.text).includes('169.254.169.254')),
+    );
+    expect(String(dm.args.text)).toContain('Your environment *flip* is removed');
+    expect(
+      queryRows(t.databasePath, "select action from audit_events where action like 'devenv_unsafe%'"),
+    ).toEqual([{ action: 'devenv_unsafe_target' }]);
   });
 
   it('builds one VirtualService per overridden service, with the routing key route before the default', async () => {

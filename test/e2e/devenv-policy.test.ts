@@ -1,5 +1,6 @@
+import { DnsStandIn } from '../support/dns-stand-in.js';
 import * as k8s from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { httpRouteName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import type { KubeCluster } from '../../src/kube/cluster.js';
 import { extendDevenv } from '../../src/use-cases/extend-devenv.js';
@@ -24,6 +25,20 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   let t: TestBot;
   let ns: string;
+  let dns: DnsStandIn;
+  beforeAll(async () => {
+    dns = await new DnsStandIn().start();
+    for (const [name, address] of [
+      ['box.dev.acme.test', '203.0.113.1'],
+      ['one.dev.acme.test', '203.0.113.2'],
+      ['two.dev.acme.test', '203.0.113.3'],
+      ['x.dev.acme.test', '203.0.113.4'],
+    ] as const)
+      dns.set(name, [address]);
+  });
+  afterAll(async () => {
+    await dns.stop();
+  });
   const start = async (
     extra: Record<string, string> = {},
     options: Parameters<typeof startTestBot>[1] = {},
@@ -33,6 +48,8 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
         KUBECONFIG: kubeconfigPath,
         DEVENV_PREPROD_NAMESPACE: ns,
         DEVENV_NAMESPACE_TEMPLATE: `${ns}-{env}`,
+        // Outside hosts are resolved before they are routed to: the test names answer public addresses.
+        DEVENV_DNS_SERVERS: dns.server,
         ...extra,
       },
       options,

@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
-import { MANAGER, replyText, startTestBot } from '../support/bot-harness.js';
+import { KubeCluster } from '../../src/kube/cluster.js';
+import { LeaseElector } from '../../src/kube/lease.js';
+import { createLogger } from '../../src/logger.js';
+import { MANAGER, replyText, SIGNING_SECRET, startTestBot } from '../support/bot-harness.js';
+import { slackSignatureHeaders } from '../support/slack-signer.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { queryRows } from '../support/db.js';
 import {
@@ -13,7 +18,7 @@ import {
   kubeconfigWithContext,
   listNames,
 } from '../support/kube.js';
-import { slashCommandBody } from '../support/slack-payloads.js';
+import { RELEASE_CHANNEL, slashCommandBody } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
 const LEASE_SECONDS = 3;
@@ -143,4 +148,217 @@ describe('one active instance, enforced with a Lease (real kube-apiserver, two p
       { name: 'ana', state: 'live' },
     ]);
   }, 60_000);
+});
+
+describe('a former holder writes nothing (real kube-apiserver, two processes, one database)', () => {
+  const kubeconfigPath = inject('kubeconfigPath');
+  const kc = kubeConfig(kubeconfigPath);
+  let slack: SlackStandIn;
+  let dir: string;
+  let bots: BotProcess[] = [];
+
+  beforeEach(async () => {
+    slack = await new SlackStandIn().start();
+    dir = mkdtempSync(join(tmpdir(), 'release-bot-fence-'));
+  });
+  afterEach(async () => {
+    for (const bot of bots) {
+      bot.signal('SIGCONT');
+      await bot.kill('SIGKILL');
+    }
+    bots = [];
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a holder paused mid-post past the lease and then resumed posts nothing more, and its writes are refused', async () => {
+    const ns = await freshNamespace(kc, 'fence');
+    const env = {
+      KUBECONFIG: kubeconfigPath,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      LEASE_DURATION: `${LEASE_SECONDS}s`,
+      SLACK_TIMEOUT: '1s',
+    };
+    const databasePath = join(dir, 'bot.sqlite');
+    const holder = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
+    bots.push(holder);
+    await until(async () => (await ready(holder)).status === 200, 10_000);
+    const standby = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' });
+    bots.push(standby);
+    const command = (text: string) =>
+      holder.post(
+        slashCommandBody({
+          command: '/release',
+          text,
+          userId: MANAGER,
+          responseUrl: `${slack.url}/response/x`,
+        }),
+      );
+    await command('create 2.4');
+    // Slack stores the announcement at once and answers long after every deadline.
+    slack.inject('chat.postMessage', { kind: 'slow', delayMs: 30_000 }, 1);
+    await command('freeze 2.4');
+    await slack.waitFor(() => slack.postsIn(RELEASE_CHANNEL).length === 1, 5_000);
+    holder.signal('SIGSTOP');
+    const pausedAt = Date.now();
+    // The standby takes over after the lease duration, waits out the holder's claim, finds the post.
+    await until(
+      () =>
+        Promise.resolve(
+          queryRows(databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+        ),
+      20_000,
+    );
+    expect(slack.postsIn(RELEASE_CHANNEL)).toHaveLength(1);
+    const before = queryRows(databasePath, 'select * from outbox');
+    // Resumed: its timers fire late, its call times out; nothing of it may reach Slack or the database.
+    holder.signal('SIGCONT');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(Date.now() - pausedAt).toBeGreaterThan(LEASE_SECONDS * 1000);
+    expect(slack.postsIn(RELEASE_CHANNEL)).toHaveLength(1);
+    expect(slack.callsOf('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(1);
+    expect(queryRows(databasePath, 'select * from outbox')).toEqual(before);
+    expect(before[0]).toMatchObject({ state: 'delivered', last_error: null });
+    expect(String(before[0]!.claimed_by)).toMatch(/^pod-b-/);
+    expect(queryRows(databasePath, 'select announcement_ts ts from releases')[0]!.ts).toBe(
+      slack.postsIn(RELEASE_CHANNEL)[0]!.ts,
+    );
+    // Whichever came first on resume, the renew deadline's timer or the call's: the delivery stopped there.
+    expect(holder.output()).toMatch(/outbox delivery (handed over|interrupted)/);
+  }, 60_000);
+  it('hands over within 2 s of SIGTERM under keep-alive traffic: what still arrives gets 503 and Connection: close', async () => {
+    const ns = await freshNamespace(kc, 'handover');
+    // The standby looks at the Lease every retry period: the handover is the holder's shutdown plus at most
+    // one period (client-go's 2 s by default; 1 s here).
+    const env = {
+      KUBECONFIG: kubeconfigPath,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      SHUTDOWN_GRACE: '10s',
+      LEASE_RETRY_PERIOD: '1s',
+    };
+    const databasePath = join(dir, 'bot.sqlite');
+    const holder = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
+    bots.push(holder);
+    await until(async () => (await ready(holder)).status === 200, 10_000);
+    const standby = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' });
+    bots.push(standby);
+    // An ingress-style client: one kept-alive connection, a signed command every 50 ms.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const answers: { status: number; connection: string | undefined; at: number }[] = [];
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        const body = slashCommandBody({
+          command: '/release',
+          text: 'help',
+          userId: MANAGER,
+          responseUrl: `${slack.url}/response/k`,
+        });
+        const answer = await new Promise<{ status: number; connection: string | undefined } | undefined>(
+          (resolve) => {
+            const req = request(
+              `${holder.baseUrl}/slack/events`,
+              { method: 'POST', agent, headers: slackSignatureHeaders(SIGNING_SECRET, body) },
+              (res) => {
+                res.resume();
+                res.on('end', () =>
+                  resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }),
+                );
+              },
+            );
+            req.on('error', () => resolve(undefined));
+            req.end(body);
+          },
+        );
+        if (answer) answers.push({ ...answer, at: Date.now() });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const signalled = Date.now();
+    const exited = holder.kill('SIGTERM');
+    const tookOver = await until(async () => (await ready(standby)).status === 200, 10_000);
+    sending = false;
+    await traffic;
+    agent.destroy();
+    expect(await exited).toBe(0);
+    console.log(`standby ready ${tookOver} ms after SIGTERM to the holder under keep-alive traffic`);
+    expect(tookOver).toBeLessThan(2_000);
+    const after = answers.filter((a) => a.at > signalled);
+    // Whatever the stopping holder still answered on the kept-alive connection, it answered 503 and closed it.
+    for (const answer of after) expect(answer).toMatchObject({ status: 503, connection: 'close' });
+    expect(answers.filter((a) => a.at <= signalled).every((a) => a.status === 200)).toBe(true);
+  }, 40_000);
+});
+
+describe('the Lease by client-go’s rules (real kube-apiserver)', () => {
+  const kubeconfigPath = inject('kubeconfigPath');
+  const kc = kubeConfig(kubeconfigPath);
+  const electors: LeaseElector[] = [];
+  const elector = (namespace: string, identity: string, now: () => number = Date.now) => {
+    const e = new LeaseElector(
+      new KubeCluster(kc, 5_000),
+      {
+        namespace,
+        name: 'release-bot',
+        identity,
+        leaseDurationSeconds: 3,
+        renewDeadlineSeconds: 2,
+        retryPeriodSeconds: 0.4,
+      },
+      createLogger('silent'),
+      now,
+    );
+    electors.push(e);
+    return e;
+  };
+  afterEach(async () => {
+    for (const e of electors.splice(0)) await e.release();
+  });
+
+  it('a standby whose clock runs 30 s ahead never takes the Lease from a healthy holder', async () => {
+    const ns = await freshNamespace(kc, 'skew');
+    const holder = elector(ns, 'holder');
+    expect(await holder.tryAcquireOrRenew()).toBe(true);
+    holder.start();
+    const skewed = elector(ns, 'skewed', () => Date.now() + 30_000);
+    skewed.start();
+    const changes: boolean[] = [];
+    skewed.onChange((leader) => changes.push(leader));
+    // Two lease durations: long enough for the old rule (renewTime + duration < its clock) to take it.
+    for (let i = 0; i < 12; i += 1) {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(holder.isLeader()).toBe(true);
+      expect(skewed.isLeader()).toBe(false);
+    }
+    expect(changes).toEqual([]);
+    // Once the holder lets go, the skewed one takes it at once (a released Lease has no holder).
+    await holder.release();
+    expect(await skewed.tryAcquireOrRenew()).toBe(true);
+    expect(skewed.epoch()).toBe(1);
+  }, 20_000);
+
+  it('a holder that cannot renew stops at its renew deadline, before anyone may take over', async () => {
+    const ns = await freshNamespace(kc, 'deadline');
+    let skip = 0;
+    const holder = elector(ns, 'holder', () => Date.now() + skip);
+    expect(await holder.tryAcquireOrRenew()).toBe(true);
+    const term = holder.term();
+    const other = elector(ns, 'other');
+    expect(await other.tryAcquireOrRenew()).toBe(false);
+    // The holder's renewals stop (a partition, a pause): by its own clock, 2 s pass.
+    skip = 2_001;
+    expect(holder.isLeader()).toBe(false);
+    expect(holder.epoch()).toBeUndefined();
+    expect(term.aborted).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    // The deadline's own timer ends the term without waiting for the next round.
+    expect(holder.term().aborted).toBe(true);
+    expect(term.aborted).toBe(true);
+    // The other candidate still waits the whole lease duration from when it saw the last change.
+    expect(await other.tryAcquireOrRenew()).toBe(false);
+    await new Promise((r) => setTimeout(r, 3_100));
+    expect(await other.tryAcquireOrRenew()).toBe(true);
+    expect(other.epoch()).toBe(1);
+  }, 20_000);
 });

@@ -16,6 +16,8 @@ export interface BotProcess {
   send(body: string): Promise<{ status: number; text: string }>;
   /** Resolves with the exit code (or signal) once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<number | string>;
+  /** Sends a signal without waiting for an exit (SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
   output(): string;
 }
 
@@ -82,6 +84,9 @@ export async function startBotProcess(
     kill(signal) {
       child.kill(signal);
       return exited;
+    },
+    signal(signal) {
+      child.kill(signal);
     },
     output: () => output,
   };

@@ -18,7 +18,25 @@ export type SlackFault =
   /** HTTP 429 with Retry-After, as Slack answers a rate-limited method. */
   | { kind: 'ratelimited'; retryAfterSeconds: number }
   /** HTTP 200 with `{ ok: false, error }`. */
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string }
+  /** Carries the call out at once, but answers only after `delayMs` (a slow Slack behind a deadline). */
+  | { kind: 'slow'; delayMs: number }
+  /** Carries the call out, then drops the connection without an answer (a reset after Slack stored it). */
+  | { kind: 'reset' };
+
+/** A message as Slack keeps it: what conversations.history and conversations.replies answer with. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: unknown;
+  threadTs: string | undefined;
+  metadata: { event_type: string; event_payload: Record<string, unknown> } | undefined;
+  /**
+   * When it was posted, in epoch seconds: what `oldest` compares with. (Slack's ts is that time; the
+   * stand-in's ts count up from a fixed start, which the payload fixtures name.)
+   */
+  postedAt: number;
+}
 
 export interface ResponseUrlPost {
   id: string;
@@ -75,6 +93,10 @@ export class SlackStandIn {
   }[] = [];
   private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
   readonly userGroups = new Map<string, string[]>();
+  /** Every message posted, per conversation (a DM to U1 lives in D-channel `DU1`, as conversations.open says). */
+  readonly messages: StoredMessage[] = [];
+  /** Scopes the workspace did not grant: methods that need them answer `missing_scope`. */
+  readonly missingScopes = new Set<string>();
   readonly socketAcks: Record<string, unknown>[] = [];
   /** Messages and views refused for breaking Slack's limits: a test bot fails its test on any, unless told. */
   readonly refusals: { method: string; error: string; why: string }[] = [];
@@ -99,7 +121,11 @@ export class SlackStandIn {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        ({ status, body, headers, hang }) => {
+        ({ status, body, headers, hang, reset }) => {
+          if (reset) {
+            res.destroy();
+            return;
+          }
           if (hang) {
             const drop = () => res.destroy();
             this.hung.add(drop);
@@ -251,9 +277,13 @@ export class SlackStandIn {
     for (const listener of listeners) listener();
   }
 
-  private async handle(
-    req: IncomingMessage,
-  ): Promise<{ status: number; body: unknown; headers?: Record<string, string>; hang?: boolean }> {
+  private async handle(req: IncomingMessage): Promise<{
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+    hang?: boolean;
+    reset?: boolean;
+  }> {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const raw = await readAll(req);
     if (path.startsWith('/response/')) {
@@ -324,7 +354,54 @@ export class SlackStandIn {
       this.delivered.push(call);
       this.notify();
     }
+    if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.kind === 'reset') return { status: 0, body: '', hang: true, reset: true };
     return { status: 200, body: answer };
+  }
+
+  private historyScope(channel: string): string {
+    if (channel.startsWith('D')) return 'im:history';
+    return channel.startsWith('G') ? 'groups:history' : 'channels:history';
+  }
+
+  /**
+   * conversations.history (the channel's top-level messages, newest first) and conversations.replies (the
+   * parent, then its replies, oldest first), after `oldest`, `limit` a page with a cursor, as Slack pages
+   * them; metadata only with `include_all_metadata`.
+   */
+  private history(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(args.channel);
+    const oldest = Number(args.oldest ?? 0);
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const inChannel = this.messages.filter((m) => m.channel === channel && m.postedAt > oldest);
+    const selected =
+      method === 'conversations.history'
+        ? inChannel.filter((m) => !m.threadTs).reverse()
+        : inChannel.filter((m) => m.ts === args.ts || m.threadTs === args.ts);
+    if (method === 'conversations.replies' && !this.messages.some((m) => m.ts === args.ts))
+      return { ok: false, error: 'thread_not_found' };
+    const limit = Math.min(Number(args.limit ?? 100), 1000);
+    const start = Number(typeof args.cursor === 'string' ? args.cursor : 0);
+    const page = selected.slice(start, start + limit);
+    const more = start + limit < selected.length;
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        bot_id: 'BBOT',
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? String(start + limit) : '' },
+    };
+  }
+
+  /** Top-level messages of a conversation (not thread replies), oldest first. */
+  postsIn(channel: string): StoredMessage[] {
+    return this.messages.filter((m) => m.channel === channel && !m.threadTs);
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -341,12 +418,25 @@ export class SlackStandIn {
         };
       case 'chat.postMessage': {
         const ts = `${++this.tsCounter}.000100`;
+        // A post to a user goes to the DM channel with them, and Slack answers with that channel.
+        const channel = /^[UW]/.test(String(args.channel))
+          ? `D${String(args.channel)}`
+          : String(args.channel);
+        const metadata = args.metadata as StoredMessage['metadata'];
+        const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+        this.messages.push({ channel, ts, text: args.text, threadTs, metadata, postedAt: Date.now() / 1000 });
         return {
           ok: true,
-          channel: args.channel,
+          channel: /^[UW]/.test(String(args.channel)) ? channel : args.channel,
           ts,
           message: { type: 'message', text: args.text, ts, bot_id: 'BBOT' },
         };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const scope = this.historyScope(String(args.channel));
+        if (this.missingScopes.has(scope)) return { ok: false, error: 'missing_scope', needed: scope };
+        return this.history(method, args);
       }
       case 'chat.getPermalink':
         return {

@@ -25,9 +25,12 @@ describe('manifest.yml', () => {
     ).toBe(true);
     expect(manifest.features.bot_user.display_name).not.toMatch(/\s/);
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+      'channels:history',
       'chat:write',
       'commands',
       'files:write',
+      'groups:history',
+      'im:history',
       'im:write',
       'usergroups:read',
     ]);

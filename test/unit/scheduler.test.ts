@@ -29,7 +29,7 @@ describe('the calendar scheduler', () => {
     expect(passes).toBe(2);
     release();
     await third;
-    scheduler.stop();
+    await scheduler.stop();
   });
 
   it('survives a failing pass: the next one runs', async () => {

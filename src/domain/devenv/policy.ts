@@ -9,6 +9,8 @@ export interface DevenvPolicy {
   /** `DEVENV_EXTERNAL_HOSTS`: exact names, or `.suffix` entries; empty means outside targets are off. */
   externalHosts: string[];
   clusterDomain: string;
+  /** `DEVENV_CLUSTER_CIDRS`: the cluster's service and pod ranges, where an outside host may not resolve. */
+  clusterCidrs: string[];
 }
 
 function globToRegExp(glob: string): RegExp {

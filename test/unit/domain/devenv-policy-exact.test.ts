@@ -10,6 +10,7 @@ import {
 
 const policy = (over: Partial<DevenvPolicy> = {}): DevenvPolicy => ({
   creators: { everyone: true, ids: [] },
+  clusterCidrs: [],
   targetNamespaces: ['team-*', 'qa?', 'a.b', 'x+'],
   externalHosts: ['.dev.example.com', 'box.example.org'],
   clusterDomain: 'cluster.local',

@@ -16,6 +16,7 @@ import {
 
 const policy = (extra: Partial<DevenvPolicy> = {}): DevenvPolicy => ({
   creators: { everyone: true, ids: [] },
+  clusterCidrs: [],
   targetNamespaces: [],
   externalHosts: [],
   clusterDomain: 'cluster.local',

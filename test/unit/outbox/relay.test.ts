@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { raiseFence } from '../../../src/db/fencing.js';
 import { createLogger } from '../../../src/logger.js';
 import {
   OutboxRelay,
@@ -95,8 +96,8 @@ describe('the outbox relay', () => {
     skipped = 0;
     settled = [];
   });
-  afterEach(() => {
-    for (const r of relays.splice(0)) r.stop();
+  afterEach(async () => {
+    for (const r of relays.splice(0)) await r.stop();
     store.close();
   });
 
@@ -268,7 +269,7 @@ describe('the outbox relay', () => {
     active = true;
     expect(await drain(r)).toBe(0);
     expect(deliverer.calls).toHaveLength(1);
-    r.stop();
+    await r.stop();
     enqueue(r, unfrozen(1, 'b'));
     expect(await drain(r)).toBe(1);
     expect(deliverer.calls).toHaveLength(1);
@@ -455,5 +456,102 @@ describe('the outbox relay', () => {
     await drain(r);
     expect(rows().map((row) => row.state)).toEqual(['delivered', 'delivered', 'delivered']);
     expect(deliverer.calls).toHaveLength(4);
+  });
+  it('delivers another stream’s notice while one stream waits on a slow Slack', async () => {
+    let answer = () => undefined as void;
+    deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
+    const r = relay();
+    enqueue(r, unfrozen(1, 'slow'));
+    r.wake();
+    await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+    enqueue(r, unfrozen(2, 'quick'));
+    await vi.waitFor(() => expect(settled).toEqual(['delivered']), { timeout: 1_000 });
+    expect(rows().map((row) => row.state)).toEqual(['pending', 'delivered']);
+    answer();
+    await vi.waitFor(() => expect(settled).toEqual(['delivered', 'delivered']));
+  });
+
+  describe('claims and fencing: one delivery of a row at a time, and none from a former leader', () => {
+    it('leaves a row another instance claimed alone until the claim is older than the call deadline', async () => {
+      let answer = () => undefined as void;
+      deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
+      const first = relay({ identity: 'pod-a', claimTimeoutMs: 10_000 });
+      enqueue(first, expired('UANA'));
+      first.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      const second = relay({ identity: 'pod-b', claimTimeoutMs: 10_000 });
+      expect(await drain(second)).toBe(1);
+      expect(deliverer.calls).toHaveLength(1);
+      skip(10_001);
+      expect(await drain(second)).toBe(0);
+      expect(deliverer.calls).toHaveLength(2);
+      answer();
+      // The first delivery comes back after the takeover: its outcome is not recorded over the second's.
+      await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'delivered' }));
+      expect(settled).toEqual(['delivered']);
+    });
+
+    it('tells the step an earlier delivery started but never recorded that it is in doubt, and only that step', async () => {
+      const seen: [number, boolean][] = [];
+      const record = (_n: Notice, steps: DeliverySteps) => {
+        seen.push([steps.done, steps.inDoubt]);
+        return Promise.resolve();
+      };
+      deliverer.script.push(async (n, steps) => {
+        await record(n, steps);
+        steps.complete();
+        await record(n, steps);
+        throw Object.assign(new Error('timeout'), {
+          failure: { kind: 'transient', reason: 'slack:timeout' },
+        });
+      });
+      deliverer.script.push(async (n, steps) => {
+        await record(n, steps);
+        steps.complete();
+        await record(n, steps);
+      });
+      const r = relay({ baseBackoffMs: 1 });
+      enqueue(r, expired('UANA'));
+      await drain(r);
+      skip(10);
+      await drain(r);
+      expect(seen).toEqual([
+        [0, false],
+        [1, false],
+        [1, true],
+        [2, false],
+      ]);
+    });
+
+    it('refuses every write of a delivery once a later leader raised the fence', async () => {
+      const r = relay({ identity: 'pod-a', epoch: () => 3 });
+      deliverer.script.push((_n, steps) => {
+        store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
+        steps.complete();
+        return Promise.resolve();
+      });
+      enqueue(r, expired('UANA'));
+      await drain(r);
+      expect(rows()[0]).toMatchObject({ state: 'pending', steps_done: 0, attempts: 0 });
+      expect(settled).toEqual([]);
+    });
+
+    it('gives its claims back when it stops, so the next holder delivers at once', async () => {
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      const first = relay({ identity: 'pod-a' });
+      enqueue(first, expired('UANA'));
+      first.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      await first.stop(now() + 20);
+      expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0 });
+      const second = relay({ identity: 'pod-b' });
+      expect(await drain(second)).toBe(0);
+      expect(deliverer.calls).toHaveLength(2);
+    });
   });
 });

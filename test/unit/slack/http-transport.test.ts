@@ -110,15 +110,26 @@ describe('the Slack HTTP transport', () => {
     expect(origin.connections).toBe(2);
   });
 
-  it('sends a request once more on a new connection when the server reset the kept-alive one it went on', async () => {
+  it('sends a read once more on a new connection when the server reset the kept-alive one it went on', async () => {
+    origin.answer = (req, res) => {
+      if (origin.received.length === 2) res.socket?.resetAndDestroy();
+      else res.end(req.url);
+    };
+    expect(await (await transport(`${origin.url}/first`)).text()).toBe('/first');
+    expect(await (await transport(`${origin.url}/second`)).text()).toBe('/second');
+    expect(origin.received).toHaveLength(3);
+    expect(origin.connections).toBe(2);
+  });
+
+  it('never sends a POST again after a reset: the server may have carried it out (Slack stored the message)', async () => {
     origin.answer = (req, res) => {
       if (origin.received.length === 2) res.socket?.resetAndDestroy();
       else res.end(req.body);
     };
     expect(await (await transport(origin.url, { method: 'POST', body: 'first' })).text()).toBe('first');
-    expect(await (await transport(origin.url, { method: 'POST', body: 'second' })).text()).toBe('second');
-    expect(origin.received.map((r) => r.body)).toEqual(['first', 'second', 'second']);
-    expect(origin.connections).toBe(2);
+    const error = await transport(origin.url, { method: 'POST', body: 'second' }).catch((e: unknown) => e);
+    expect((error as TypeError).cause).toMatchObject({ code: 'ECONNRESET' });
+    expect(origin.received.map((r) => r.body)).toEqual(['first', 'second']);
   });
 
   it('does not send a request again when a fresh connection is reset', async () => {
