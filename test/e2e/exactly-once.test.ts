@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
-import { DEFAULT_QA, MANAGER, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { DEFAULT_QA, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { releaseCommandTo, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { queryRows } from '../support/db.js';
-import { RELEASE_CHANNEL, slashCommandBody } from '../support/slack-payloads.js';
+import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
 /**
@@ -108,15 +108,7 @@ describe('one message per notice across a restart', () => {
     const databasePath = join(dir, 'bot.sqlite');
     const env = { SLACK_TIMEOUT: '5s', SHUTDOWN_GRACE: '1s' };
     bot = await startBotProcess(slack, databasePath, env);
-    const command = (text: string) =>
-      bot!.post(
-        slashCommandBody({
-          command: '/release',
-          text,
-          userId: MANAGER,
-          responseUrl: `${slack.url}/response/x`,
-        }),
-      );
+    const command = releaseCommandTo(() => bot!, slack);
     await command('create 2.4');
     slack.inject('chat.postMessage', { kind: 'slow', delayMs: 20_000 }, 1);
     await command('freeze 2.4');

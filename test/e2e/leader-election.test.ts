@@ -9,7 +9,7 @@ import { LeaseElector } from '../../src/kube/lease.js';
 import { createLogger } from '../../src/logger.js';
 import { MANAGER, replyText, SIGNING_SECRET, startTestBot } from '../support/bot-harness.js';
 import { slackSignatureHeaders } from '../support/slack-signer.js';
-import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { releaseCommandTo, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { queryRows } from '../support/db.js';
 import {
   createService,
@@ -32,6 +32,22 @@ async function metric(bot: BotProcess, name: string): Promise<number> {
   const text = await (await fetch(`${bot.baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : 0;
+}
+
+/** Two processes on one database and one Lease: the first holds it (ready), the second stands by. */
+async function holderAndStandby(
+  slack: SlackStandIn,
+  databasePath: string,
+  env: Record<string, string>,
+): Promise<[BotProcess, BotProcess]> {
+  const holder = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
+  try {
+    await until(async () => (await ready(holder)).status === 200, 10_000);
+    return [holder, await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' })];
+  } catch (error) {
+    await holder.kill('SIGKILL');
+    throw error;
+  }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -94,11 +110,8 @@ describe('one active instance, enforced with a Lease (real kube-apiserver, two p
       GATE_API_TOKEN: 'gate-token',
     };
     const databasePath = join(dir, 'bot.sqlite');
-    const active = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
-    bots.push(active);
-    await until(async () => (await ready(active)).status === 200, 10_000);
-    const standby = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' });
-    bots.push(standby);
+    const [active, standby] = await holderAndStandby(slack, databasePath, env);
+    bots.push(active, standby);
 
     const standbyReady = await ready(standby);
     expect(standbyReady.status).toBe(503);
@@ -180,20 +193,9 @@ describe('a former holder writes nothing (real kube-apiserver, two processes, on
       SLACK_TIMEOUT: '1s',
     };
     const databasePath = join(dir, 'bot.sqlite');
-    const holder = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
-    bots.push(holder);
-    await until(async () => (await ready(holder)).status === 200, 10_000);
-    const standby = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' });
-    bots.push(standby);
-    const command = (text: string) =>
-      holder.post(
-        slashCommandBody({
-          command: '/release',
-          text,
-          userId: MANAGER,
-          responseUrl: `${slack.url}/response/x`,
-        }),
-      );
+    const [holder, standby] = await holderAndStandby(slack, databasePath, env);
+    bots.push(holder, standby);
+    const command = releaseCommandTo(() => holder, slack);
     await command('create 2.4');
     // Slack stores the announcement at once and answers long after every deadline.
     slack.inject('chat.postMessage', { kind: 'slow', delayMs: 30_000 }, 1);
@@ -237,11 +239,8 @@ describe('a former holder writes nothing (real kube-apiserver, two processes, on
       LEASE_RETRY_PERIOD: '1s',
     };
     const databasePath = join(dir, 'bot.sqlite');
-    const holder = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-a' });
-    bots.push(holder);
-    await until(async () => (await ready(holder)).status === 200, 10_000);
-    const standby = await startBotProcess(slack, databasePath, { ...env, POD_NAME: 'pod-b' });
-    bots.push(standby);
+    const [holder, standby] = await holderAndStandby(slack, databasePath, env);
+    bots.push(holder, standby);
     // An ingress-style client: one kept-alive connection, a signed command every 50 ms.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const answers: { status: number; connection: string | undefined; at: number }[] = [];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { MANAGER, SIGNING_SECRET, DEFAULT_QA } from './bot-harness.js';
 import { slackSignatureHeaders } from './slack-signer.js';
-import { RELEASE_CHANNEL } from './slack-payloads.js';
+import { RELEASE_CHANNEL, slashCommandBody } from './slack-payloads.js';
 import type { SlackStandIn } from './slack-stand-in.js';
 
 /**
@@ -90,4 +90,20 @@ export async function startBotProcess(
     },
     output: () => output,
   };
+}
+
+/** `/release <text>` from a release manager, signed, to a bot process (its answer goes to a stand-in URL). */
+export function releaseCommandTo(
+  bot: () => BotProcess,
+  slack: SlackStandIn,
+): (text: string) => Promise<number> {
+  return (text) =>
+    bot().post(
+      slashCommandBody({
+        command: '/release',
+        text,
+        userId: MANAGER,
+        responseUrl: `${slack.url}/response/x`,
+      }),
+    );
 }
