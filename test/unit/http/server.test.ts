@@ -21,9 +21,10 @@ describe('the HTTP server', () => {
   let server: Server;
   const limits = { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 };
 
-  async function start(): Promise<number> {
+  async function start(accepting?: () => boolean): Promise<number> {
     server = createHttpServer(
       {
+        ...(accepting ? { accepting } : {}),
         api: {
           'POST /api/v1/gate/check': async (req, res) => {
             for await (const chunk of req) void chunk;
@@ -43,6 +44,33 @@ describe('the HTTP server', () => {
   afterEach(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('once shutdown began, answers what still arrives on a kept-alive connection 503 and closes it', async () => {
+    let open = true;
+    const port = await start(() => open);
+    const request = 'POST /api/v1/gate/check HTTP/1.1\r\nHost: bot\r\nContent-Length: 2\r\n\r\n{}';
+    // Two requests on one connection: the first before the shutdown, the second after it.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (open && text.includes('"allowed":true')) {
+          open = false;
+          socket.write(request);
+        }
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(request);
+    });
+    const [first, second] = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/\r\nconnection: close\r\n/i);
+    expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(second).toContain('"error":"shutting_down"');
   });
 
   it('answers 408 and closes the connection of a client that never finishes its headers', async () => {
