@@ -255,6 +255,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
             entryService: config.devenv.entryService,
           }
         : undefined,
+    instance,
   };
   const devenv = await wireDevenv(config, {
     db,
@@ -492,7 +493,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   prune();
   const pruning = setInterval(prune, 3600_000).unref();
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http' }, 'release-bot is ready');
+  logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http', instance }, 'release-bot is ready');
 
   /**
    * The handover order: intake stops at once (idle keep-alive connections close, what still arrives gets

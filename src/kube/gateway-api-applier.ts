@@ -1,12 +1,12 @@
 import type { Devenv } from '../domain/devenv/model.js';
-import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, type KubeObject } from '../domain/devenv/objects.js';
+import { DEVENV_LABEL, ownershipOf, type KubeObject } from '../domain/devenv/objects.js';
 import {
   GATEWAY_API,
   renderGatewayApi,
   type GatewayRoutingSettings,
 } from '../domain/devenv/render-gateway-api.js';
 import type { KubeCluster, ObservedObject } from './cluster.js';
-import { refuseToAdopt, upToDate } from './istio-applier.js';
+import { refuseToAdopt, upToDate, writeOwned } from './istio-applier.js';
 import {
   emptyReport,
   scopeFilter,
@@ -36,7 +36,8 @@ export class GatewayApiRouteApplier implements RouteApplier {
       this.cluster.listServices(ns),
       this.cluster.list(GATEWAY_API, 'HTTPRoute', ns),
     ]);
-    const observed = allRoutes.filter((r) => r.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    const instance = this.settings.instance;
+    const observed = allRoutes.filter((r) => ownershipOf(r.metadata.labels, instance) === 'ours');
     const anyByName = new Map(allRoutes.map((o) => [o.metadata.name, o]));
     this.ports = Object.fromEntries(
       services.filter((s) => s.ports[0] !== undefined).map((s) => [s.name, s.ports[0]!]),
@@ -46,12 +47,13 @@ export class GatewayApiRouteApplier implements RouteApplier {
     const desired = this.render(envs);
     const byName = new Map(observed.map((o) => [o.metadata.name, o]));
     for (const object of desired.filter((o) => inScope(o.metadata.labels[DEVENV_LABEL]))) {
-      refuseToAdopt(object, anyByName.get(object.metadata.name));
+      const current = anyByName.get(object.metadata.name);
+      refuseToAdopt(object, current, instance);
       if (upToDate(object, byName.get(object.metadata.name))) {
         report.unchanged++;
         continue;
       }
-      await this.cluster.apply(object);
+      await writeOwned(this.cluster, object, current, instance);
       report.applied.push(`HTTPRoute/${object.metadata.name}`);
     }
     const wanted = new Set(desired.map((o) => o.metadata.name));

@@ -1,9 +1,11 @@
 import type { Devenv } from '../domain/devenv/model.js';
 import {
   DEVENV_LABEL,
+  INSTANCE_LABEL,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   SERVICE_LABEL,
+  ownershipOf,
   sameJson,
   type KubeObject,
 } from '../domain/devenv/objects.js';
@@ -33,10 +35,6 @@ import {
 
 const MAX_CONFLICT_RETRIES = 5;
 
-function ours(o: ObservedObject): boolean {
-  return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
-}
-
 function httpRoutes(o: ObservedObject): unknown[] {
   const http = o.spec.http;
   return Array.isArray(http) ? (http as unknown[]) : [];
@@ -44,14 +42,50 @@ function httpRoutes(o: ObservedObject): unknown[] {
 
 /**
  * Never adopt what is not ours: a server-side apply with force would take over someone else's object of the
- * same name. Refuse, and leave it exactly as it is.
+ * same name. Refuse, and leave it exactly as it is. An object from before installation ids that our own
+ * environments name is ours to label.
  */
-export function refuseToAdopt(desired: KubeObject, observed: ObservedObject | undefined): void {
-  if (!observed || observed.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) return;
+export function refuseToAdopt(
+  desired: KubeObject,
+  observed: ObservedObject | undefined,
+  instance: string | undefined,
+): void {
+  if (!observed) return;
+  const owner = ownershipOf(observed.metadata.labels, instance);
+  if (owner === 'ours' || owner === 'legacy') return;
+  const what = `${desired.kind} ${desired.metadata.namespace}/${desired.metadata.name}`;
   throw new AppError(
     'conflict',
-    `${desired.kind} ${desired.metadata.namespace}/${desired.metadata.name} already exists and is not managed by release-bot (no ${MANAGED_BY_LABEL}=${MANAGED_BY} label), so release-bot leaves it alone. Ask its owner to rename or remove it.`,
+    owner === 'another-installation'
+      ? `${what} belongs to another release-bot installation (${INSTANCE_LABEL}=${observed.metadata.labels?.[INSTANCE_LABEL] ?? ''}), so this one leaves it alone. Two installations cannot route the same service in one namespace.`
+      : `${what} already exists and is not managed by release-bot (no ${MANAGED_BY_LABEL}=${MANAGED_BY} label), so release-bot leaves it alone. Ask its owner to rename or remove it.`,
   );
+}
+
+/**
+ * Writes a desired object: an update of one we have seen is a server-side apply; a new one is a create, which
+ * the API server refuses when someone made an object of that name since we looked. That object is then
+ * judged like any other we found, and never taken over.
+ */
+export async function writeOwned(
+  cluster: KubeCluster,
+  object: KubeObject,
+  observed: ObservedObject | undefined,
+  instance: string | undefined,
+): Promise<void> {
+  if (observed) {
+    await cluster.apply(object);
+    return;
+  }
+  try {
+    await cluster.create(object);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.reason !== 'conflict') throw error;
+    const { apiVersion, kind, metadata } = object;
+    const appeared = await cluster.get(apiVersion, kind, metadata.namespace, metadata.name);
+    refuseToAdopt(object, appeared, instance);
+    await cluster.apply(object);
+  }
 }
 
 /** Whether an observed object already says everything the desired one says. */
@@ -74,6 +108,14 @@ export class IstioRouteApplier implements RouteApplier {
     private readonly settings: RoutingSettings,
   ) {}
 
+  private ownership(o: ObservedObject) {
+    return ownershipOf(o.metadata.labels, this.settings.instance);
+  }
+
+  private ours(o: ObservedObject): boolean {
+    return this.ownership(o) === 'ours';
+  }
+
   render(envs: readonly Devenv[]): KubeObject[] {
     return renderIstioObjects(envs, this.settings);
   }
@@ -89,7 +131,10 @@ export class IstioRouteApplier implements RouteApplier {
     // ServiceEntries exist before any route points at them.
     for (const entry of envObjects.filter((o) => o.kind === 'ServiceEntry')) await apply(entry);
     for (const routes of desired.services.filter((r) => within.service(r.service))) {
-      const foreign = observed.virtualServices.find((vs) => !ours(vs) && this.servesHost(vs, routes));
+      // Merged into only when it is not release-bot's at all: another installation's is refused below.
+      const foreign = observed.virtualServices.find(
+        (vs) => this.ownership(vs) === 'not-release-bot' && this.servesHost(vs, routes),
+      );
       if (foreign) await this.mergeIntoForeign(foreign, routes.routes, report);
       else await apply(ownedVirtualService(routes));
     }
@@ -123,7 +168,7 @@ export class IstioRouteApplier implements RouteApplier {
     const byKey = new Map(
       [...virtualServices, ...allServiceEntries].map((o) => [`${o.kind}/${o.metadata.name}`, o]),
     );
-    return { virtualServices, serviceEntries: allServiceEntries.filter(ours), byKey };
+    return { virtualServices, serviceEntries: allServiceEntries.filter((o) => this.ours(o)), byKey };
   }
 
   private async applyIfChanged(
@@ -132,12 +177,12 @@ export class IstioRouteApplier implements RouteApplier {
     report: ConvergeReport,
   ): Promise<void> {
     const current = observed.get(`${object.kind}/${object.metadata.name}`);
-    refuseToAdopt(object, current);
+    refuseToAdopt(object, current, this.settings.instance);
     if (upToDate(object, current)) {
       report.unchanged++;
       return;
     }
-    await this.cluster.apply(object);
+    await writeOwned(this.cluster, object, current, this.settings.instance);
     report.applied.push(`${object.kind}/${object.metadata.name}`);
   }
 
@@ -157,7 +202,10 @@ export class IstioRouteApplier implements RouteApplier {
   ): 'delete' | 'strip' | undefined {
     const service = vs.metadata.labels?.[SERVICE_LABEL];
     const env = vs.metadata.labels?.[DEVENV_LABEL];
-    if (ours(vs)) {
+    const owner = this.ownership(vs);
+    // Another installation's objects, and ours from before ids that nothing explains, are never collected.
+    if (owner === 'another-installation' || owner === 'legacy') return undefined;
+    if (owner === 'ours') {
       if (service) {
         // Still routed under this very name: keep. Routed under a new name (renamed): the new one was written
         // first, so deleting the old leaves no gap.

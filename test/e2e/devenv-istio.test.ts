@@ -117,8 +117,12 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(reply).toContain("`curl -H 'baggage: devenv=ana'");
     expect(reply).toContain(`• *blog-service* → \`${ns}-ana/blog-service\` · :warning: target not found yet`);
     const vs = await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'));
+    const [{ instance_id: instance }] = queryRows(t.databasePath, 'select instance_id from installation') as [
+      { instance_id: string },
+    ];
     expect(vs.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'release-bot',
+      'release-bot.io/instance': instance,
       'release-bot.io/service': 'blog-service',
     });
     expect(vs.spec).toEqual({
@@ -253,6 +257,107 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     const after = await getVirtualService(kc, ns, 'blog-platform');
     expect(after.spec.gateways).toEqual(['mesh']);
     expect(after.spec.http.map((r) => r.name)).toEqual(['devenv-ana', 'main']);
+  });
+
+  it('creates what it found absent, so an object made in between is reported, never taken over', async () => {
+    const name = serviceVirtualServiceName('blog-service');
+    const theirs = {
+      hosts: ['other.example.com'],
+      http: [{ name: 'theirs', route: [{ destination: { host: 'other.example.com' } }] }],
+    };
+    /** Someone creates an object of our name after our read and before our write. */
+    class RacedCluster extends KubeCluster {
+      constructor(private readonly labels: Record<string, string> | undefined) {
+        super(kc);
+      }
+      override async create(object: Parameters<KubeCluster['create']>[0]): Promise<void> {
+        if (object.metadata.name === name) await createVirtualService(kc, ns, name, theirs, this.labels);
+        return super.create(object);
+      }
+    }
+    const settings = {
+      preprodNamespace: ns,
+      clusterDomain: 'cluster.local',
+      routingHeader: undefined,
+      link: undefined,
+      instance: 'rb-00000000000a',
+    };
+    const env = {
+      name: 'ana',
+      owner: DEV,
+      expiresAt: new Date(Date.now() + 3600_000),
+      overrides: [
+        {
+          service: 'blog-service',
+          target: { kind: 'cluster' as const, namespace: 'dev', service: 'blog-service' },
+        },
+      ],
+    };
+    await expect(
+      new IstioRouteApplier(new RacedCluster(undefined), settings).converge([env]),
+    ).rejects.toThrow(`VirtualService ${ns}/${name} already exists and is not managed by release-bot`);
+    const kept = await getVirtualService(kc, ns, name);
+    expect(kept.spec).toEqual(theirs);
+    expect(kept.metadata.labels).toBeUndefined();
+
+    // Made in between by another release-bot installation: refused, and named.
+    await kc.makeApiClient(k8s.CustomObjectsApi).deleteNamespacedCustomObject({
+      group: 'networking.istio.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'virtualservices',
+      name,
+    });
+    const other = {
+      'app.kubernetes.io/managed-by': 'release-bot',
+      'release-bot.io/instance': 'rb-00000000000b',
+    };
+    await expect(new IstioRouteApplier(new RacedCluster(other), settings).converge([env])).rejects.toThrow(
+      'belongs to another release-bot installation (release-bot.io/instance=rb-00000000000b)',
+    );
+    expect((await getVirtualService(kc, ns, name)).spec).toEqual(theirs);
+  });
+
+  it('a second installation on the same cluster leaves the first one’s objects alone', async () => {
+    await t.command('/devenv', 'blog-service tag-service name=ana', DEV);
+    const versions = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['blog-service', 'tag-service'].map(async (svc) => {
+            const vs = await getVirtualService(kc, ns, serviceVirtualServiceName(svc));
+            return [svc, vs.metadata.resourceVersion] as const;
+          }),
+        ),
+      );
+    const before = await versions();
+    const second = await startTestBot({
+      KUBECONFIG: kubeconfigPath,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      DEVENV_NAMESPACE_TEMPLATE: `${ns}-{env}`,
+      // Its own Lease: another installation, not a standby of the first.
+      LEASE_NAME: 'release-bot-staging',
+    });
+    try {
+      // Its database knows no environment: without installation ids every route of the first would be an orphan.
+      await second.bot.services.upkeep.runOnce();
+      expect(second.bot.services.upkeep.lastReconcile()!.report.deleted).toEqual([]);
+      expect(await versions()).toEqual(before);
+      expect(await routeNames('blog-service')).toEqual(['devenv-ana', 'default']);
+
+      const refused = replyText(await second.command('/devenv', 'blog-service name=bo', DEV));
+      expect(refused).toContain('belongs to another release-bot installation');
+      expect(await versions()).toEqual(before);
+      expect(replyText(await second.command('/devenv', 'user-service name=bo', DEV))).toContain(
+        'Environment *bo* is live',
+      );
+      // And the first leaves the second's alone in turn.
+      await t.bot.services.upkeep.runOnce();
+      expect(t.bot.services.upkeep.lastReconcile()!.report.deleted).toEqual([]);
+      expect(await routeNames('user-service')).toEqual(['devenv-bo', 'default']);
+      expect(await versions()).toEqual(before);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('makes an external target routable with a ServiceEntry, removed after the routes', async () => {

@@ -26,8 +26,8 @@ interface Provider {
   drift(kc: k8s.KubeConfig, ns: string, env: string): Promise<void>;
   /** Where requests for blog-service in `env` go, as the cluster says now. */
   destination(kc: k8s.KubeConfig, ns: string, env: string): Promise<string>;
-  /** An object carrying our label that no environment explains. */
-  orphan(kc: k8s.KubeConfig, ns: string): Promise<string>;
+  /** An object with these ownership labels, named after `ghost`, that no environment explains. */
+  orphan(kc: k8s.KubeConfig, ns: string, ghost: string, labels: Record<string, string>): Promise<string>;
 }
 
 const istio: Provider = {
@@ -50,18 +50,16 @@ const istio: Provider = {
     };
     return route.route[0]!.destination.host;
   },
-  async orphan(kc, ns) {
+  async orphan(kc, ns, ghost, labels) {
+    const service = `${ghost}-service`;
     await createVirtualService(
       kc,
       ns,
-      'devenv-ghost-service',
-      {
-        hosts: ['ghost-service'],
-        http: [{ name: 'default', route: [{ destination: { host: 'ghost-service' } }] }],
-      },
-      { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/service': 'ghost-service' },
+      `devenv-${service}`,
+      { hosts: [service], http: [{ name: 'default', route: [{ destination: { host: service } }] }] },
+      { ...labels, 'release-bot.io/service': service },
     );
-    return 'VirtualService/devenv-ghost-service';
+    return `VirtualService/devenv-${service}`;
   },
 };
 
@@ -101,7 +99,7 @@ const gatewayApi: Provider = {
     const ref = route.spec.rules[0]!.backendRefs[0]!;
     return `${ref.name}.${ref.namespace ?? ns}`;
   },
-  async orphan(kc, ns) {
+  async orphan(kc, ns, ghost, labels) {
     await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
       ...GATEWAY,
       namespace: ns,
@@ -110,9 +108,9 @@ const gatewayApi: Provider = {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
         metadata: {
-          name: 'devenv-ghost-blog-service',
+          name: `devenv-${ghost}-blog-service`,
           namespace: ns,
-          labels: { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/devenv': 'ghost' },
+          labels: { ...labels, 'release-bot.io/devenv': ghost },
         },
         spec: {
           parentRefs: [{ group: '', kind: 'Service', name: 'blog-service' }],
@@ -120,7 +118,7 @@ const gatewayApi: Provider = {
         },
       },
     });
-    return 'HTTPRoute/devenv-ghost-blog-service';
+    return `HTTPRoute/devenv-${ghost}-blog-service`;
   },
 };
 
@@ -252,11 +250,28 @@ describe.each([istio, gatewayApi])(
       t = await start();
       await t.command('/devenv', 'blog-service name=ana', DEV);
       await provider.drift(kc, ns, 'ana');
-      const orphan = await provider.orphan(kc, ns);
-      expect(await provider.owned(kc, ns)).toContain(orphan);
+      const [{ instance_id: instance }] = queryRows(
+        t.databasePath,
+        'select instance_id from installation',
+      ) as [{ instance_id: string }];
+      expect(instance).toMatch(/^rb-[0-9a-f]{12}$/);
+      const managed = { 'app.kubernetes.io/managed-by': 'release-bot' };
+      const orphan = await provider.orphan(kc, ns, 'ghost', {
+        ...managed,
+        'release-bot.io/instance': instance,
+      });
+      // Another installation's object, and one of ours from before objects carried an id: never collected.
+      const theirs = await provider.orphan(kc, ns, 'theirs', {
+        ...managed,
+        'release-bot.io/instance': 'rb-0123456789ab',
+      });
+      const legacy = await provider.orphan(kc, ns, 'legacy', managed);
+      expect(await provider.owned(kc, ns)).toEqual(expect.arrayContaining([orphan, theirs, legacy]));
       await t.bot.services.upkeep.runOnce();
       expect(await provider.destination(kc, ns, 'ana')).toMatch(new RegExp(`^blog-service\\.${ns}-ana`));
-      expect(await provider.owned(kc, ns)).not.toContain(orphan);
+      const owned = await provider.owned(kc, ns);
+      expect(owned).not.toContain(orphan);
+      expect(owned).toEqual(expect.arrayContaining([theirs, legacy]));
       const status = replyText(await t.command('/devenv', 'status', DEV));
       expect(status).toContain('1 removed');
       expect(status).toContain(orphan);

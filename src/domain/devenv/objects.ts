@@ -11,6 +11,28 @@ export const MANAGED_BY = 'release-bot';
 export const DEVENV_LABEL = 'release-bot.io/devenv';
 export const SERVICE_LABEL = 'release-bot.io/service';
 export const FIELD_MANAGER = 'release-bot';
+/** This installation's id (table `installation`): two bots on one cluster never take each other's objects. */
+export const INSTANCE_LABEL = 'release-bot.io/instance';
+
+/**
+ * Whose an object is, from its labels:
+ * - `ours`: release-bot's and this installation's (or any release-bot's, when no id is known);
+ * - `legacy`: release-bot's, written before objects carried an id; ours only where our environments name it;
+ * - `another-installation`: another release-bot's (a playground, a staging bot, an old backup's);
+ * - `not-release-bot`: someone else's.
+ */
+export type Ownership = 'ours' | 'legacy' | 'another-installation' | 'not-release-bot';
+
+export function ownershipOf(
+  labels: Readonly<Record<string, string>> | undefined,
+  instance: string | undefined,
+): Ownership {
+  if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return 'not-release-bot';
+  if (instance === undefined) return 'ours';
+  const theirs = labels[INSTANCE_LABEL];
+  if (theirs === undefined) return 'legacy';
+  return theirs === instance ? 'ours' : 'another-installation';
+}
 /** Our routes inside a shared VirtualService are recognised by this name prefix. */
 export const ROUTE_PREFIX = 'devenv-';
 

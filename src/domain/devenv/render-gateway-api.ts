@@ -1,7 +1,7 @@
 import { httpRouteName, linkName } from './names.js';
 import type { Devenv, OverrideTarget } from './model.js';
-import { DEVENV_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, type KubeObject } from './objects.js';
-import { sortedEnvs, type RoutingSettings } from './routing.js';
+import { DEVENV_LABEL, SERVICE_LABEL, type KubeObject } from './objects.js';
+import { ownLabels, sortedEnvs, type RoutingSettings } from './routing.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 export const DEFAULT_SERVICE_PORT = 80;
@@ -42,7 +42,7 @@ export function renderGatewayApi(
         metadata: {
           name: httpRouteName(env.name, service),
           namespace: s.preprodNamespace,
-          labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service },
+          labels: ownLabels(s, { [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service }),
         },
         spec: {
           parentRefs: [{ group: '', kind: 'Service', name: service, port: portOf(service) }],
@@ -75,7 +75,7 @@ export function renderGatewayApi(
         metadata: {
           name: linkName('HTTPRoute', env.name),
           namespace: s.preprodNamespace,
-          labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [DEVENV_LABEL]: env.name },
+          labels: ownLabels(s, { [DEVENV_LABEL]: env.name }),
         },
         spec: {
           parentRefs: [

@@ -1,14 +1,19 @@
 import type { Devenv } from './model.js';
 import {
   DEVENV_LABEL,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
   ROUTE_PREFIX,
   SERVICE_LABEL,
   type KubeObject,
 } from './objects.js';
 import { linkName, serviceEntryName, serviceVirtualServiceName } from './names.js';
-import { baggageRegex, preprodHost, sortedEnvs, targetHost, type RoutingSettings } from './routing.js';
+import {
+  baggageRegex,
+  ownLabels,
+  preprodHost,
+  sortedEnvs,
+  targetHost,
+  type RoutingSettings,
+} from './routing.js';
 
 export const ISTIO_NETWORKING = 'networking.istio.io/v1';
 
@@ -24,6 +29,8 @@ export interface ServiceRoutes {
   service: string;
   namespace: string;
   host: string;
+  /** The labels of our own VirtualService for this host. */
+  labels: Record<string, string>;
   routes: IstioHttpRoute[];
 }
 
@@ -32,10 +39,6 @@ export interface IstioDesiredState {
   services: ServiceRoutes[];
   /** Objects wholly ours besides those VirtualServices: ServiceEntries and per-env link VirtualServices. */
   objects: KubeObject[];
-}
-
-function labels(extra: Record<string, string>): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY, ...extra };
 }
 
 export function routeName(env: string): string {
@@ -76,6 +79,7 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
     service,
     namespace: s.preprodNamespace,
     host: preprodHost(service, s),
+    labels: ownLabels(s, { [SERVICE_LABEL]: service }),
     routes: ordered
       .filter((e) => e.overrides.some((o) => o.service === service))
       .map((e) => ({
@@ -95,7 +99,7 @@ export function renderIstio(envs: readonly Devenv[], s: RoutingSettings): IstioD
         metadata: {
           name: serviceEntryName(env.name, service),
           namespace: s.preprodNamespace,
-          labels: labels({ [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service }),
+          labels: ownLabels(s, { [DEVENV_LABEL]: env.name, [SERVICE_LABEL]: service }),
         },
         spec: {
           hosts: [target.host],
@@ -124,7 +128,7 @@ function renderIstioLink(
     metadata: {
       name: linkName('VirtualService', env.name),
       namespace: s.preprodNamespace,
-      labels: labels({ [DEVENV_LABEL]: env.name }),
+      labels: ownLabels(s, { [DEVENV_LABEL]: env.name }),
     },
     spec: {
       hosts: [`${env.name}.${link.domain}`],
@@ -152,7 +156,7 @@ export function ownedVirtualService(routes: ServiceRoutes): KubeObject {
     metadata: {
       name: ownedVirtualServiceName(routes.service),
       namespace: routes.namespace,
-      labels: labels({ [SERVICE_LABEL]: routes.service }),
+      labels: routes.labels,
     },
     spec: {
       hosts: [routes.host],

@@ -1,4 +1,5 @@
 import type { Devenv, OverrideTarget } from './model.js';
+import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './objects.js';
 
 export interface RoutingSettings {
   preprodNamespace: string;
@@ -7,6 +8,17 @@ export interface RoutingSettings {
   routingHeader: string | undefined;
   /** Per-environment link `<env>.<domain>` through an ingress gateway to an entry service. */
   link: { domain: string; gateway: string; entryService: string } | undefined;
+  /** This installation's id, put on every object as `release-bot.io/instance`; absent in a bare render. */
+  instance?: string | undefined;
+}
+
+/** The labels every object of ours carries, plus its own. */
+export function ownLabels(s: RoutingSettings, extra: Record<string, string>): Record<string, string> {
+  return {
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    ...(s.instance === undefined ? {} : { [INSTANCE_LABEL]: s.instance }),
+    ...extra,
+  };
 }
 
 export const BAGGAGE_KEY = 'devenv';

@@ -9,6 +9,8 @@ import {
   renderIstioObjects,
 } from '../../../src/domain/devenv/render-istio.js';
 import { baggageRegex } from '../../../src/domain/devenv/routing.js';
+import { renderGatewayApi } from '../../../src/domain/devenv/render-gateway-api.js';
+import { ownershipOf } from '../../../src/domain/devenv/objects.js';
 
 const settings = ROUTING;
 const env = devenvOf;
@@ -31,6 +33,43 @@ describe('Istio rendering', () => {
   it('is idempotent: rendering twice gives identical objects', () => {
     const envs = [env('b', 'blog@other/blog-next'), env('a', 'tag@box.example.com:9000')];
     expect(renderIstioObjects(envs, settings)).toEqual(renderIstioObjects([...envs].reverse(), settings));
+  });
+
+  it('labels every object with the installation id when one is given', () => {
+    const withId = { ...settings, instance: 'rb-0123456789ab', routingHeader: 'x-devenv' };
+    const objects = [
+      ...renderIstioObjects([env('ana', 'blog', 'tag@box.example.com:9000')], withId),
+      ...renderGatewayApi([env('ana', 'blog')], withId, {}),
+    ];
+    expect(objects.map((o) => `${o.kind}:${o.metadata.labels['release-bot.io/instance']}`)).toEqual([
+      'ServiceEntry:rb-0123456789ab',
+      'VirtualService:rb-0123456789ab',
+      'VirtualService:rb-0123456789ab',
+      'HTTPRoute:rb-0123456789ab',
+    ]);
+    expect(renderIstioObjects([env('ana', 'blog')], settings)[0]!.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'release-bot',
+      'release-bot.io/service': 'blog',
+    });
+  });
+
+  it.each([
+    [{ 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/instance': 'rb-a' }, 'rb-a', 'ours'],
+    [
+      { 'app.kubernetes.io/managed-by': 'release-bot', 'release-bot.io/instance': 'rb-b' },
+      'rb-a',
+      'another-installation',
+    ],
+    [{ 'app.kubernetes.io/managed-by': 'release-bot' }, 'rb-a', 'legacy'],
+    [{ 'app.kubernetes.io/managed-by': 'release-bot' }, undefined, 'ours'],
+    [
+      { 'app.kubernetes.io/managed-by': 'someone-else', 'release-bot.io/instance': 'rb-a' },
+      'rb-a',
+      'not-release-bot',
+    ],
+    [undefined, 'rb-a', 'not-release-bot'],
+  ] as const)('judges labels %o seen by installation %s as %s', (labels, instance, expected) => {
+    expect(ownershipOf(labels, instance)).toBe(expected);
   });
 
   it('uses an exact custom header when one is configured', () => {
