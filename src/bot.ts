@@ -168,6 +168,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     return { parts: notesParts(notes, config.http.publicUrl), markdown: notesMarkdown(notes) };
   }, config.http.publicUrl);
   slackDelivery.onRefused((reason, recovered) => metrics.slackRefused(reason, recovered));
+  slackDelivery.keepWorkingHours(clock, config.calendar.workingHours);
   const managerPrincipals = config.releaseManagers?.ids ?? [];
   slackDelivery.setManagers((releaseId) =>
     managersToTell({ db, groups, managerPrincipals, logger }, releaseId),

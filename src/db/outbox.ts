@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from '../vendor/drizzle.js';
+import { and, asc, desc, eq, gt, inArray, like, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 
@@ -181,6 +181,43 @@ export function scheduleRetry(
       .where(ours(id, claimant))
       .run(),
   );
+}
+
+/**
+ * Gives the row back to wait until `notBefore` on purpose: no attempt is counted. `sentNothing` (the first
+ * delivery, which stopped before its call) also uncounts the claim, so the next delivery need not look for a
+ * message first; a delivery after one in doubt keeps the doubt.
+ */
+export function deferRow(
+  tx: Reader,
+  id: number,
+  claimant: Claimant,
+  notBefore: Date,
+  reason: string,
+  sentNothing: boolean,
+): void {
+  runOurs(
+    id,
+    tx
+      .update(outbox)
+      .set({
+        notBefore,
+        lastError: reason,
+        claimedAt: null,
+        ...(sentNothing ? { claims: sql`${outbox.claims} - 1` } : {}),
+      })
+      .where(ours(id, claimant))
+      .run(),
+  );
+}
+
+/** Pending rows that wait on purpose (their last error starts with `prefix`), made due at `now`. */
+export function resumeDeferredRows(tx: Reader, prefix: string, now: Date): number {
+  return tx
+    .update(outbox)
+    .set({ notBefore: now })
+    .where(and(eq(outbox.state, 'pending'), like(outbox.lastError, `${prefix}%`), gt(outbox.notBefore, now)))
+    .run().changes;
 }
 
 /** Gives back every row this process still claims (a clean stop): the next holder need not wait them out. */

@@ -1,4 +1,4 @@
-import { nextWorkingTime, type WorkingHours } from './calendar.js';
+import { isWorkingTime, nextWorkingTime, type WorkingHours } from './calendar.js';
 import type { ReleaseState } from './release.js';
 
 /** What the scheduler knows of one release, read from the database at each pass. */
@@ -97,7 +97,10 @@ export function dueActions(
           dueAt: new Date(shipReminderAt),
         });
       }
-      if (!due.some((d) => d.releaseId === r.releaseId && d.kind === 'ship_reminder')) {
+      // A round that came due while the bot was down waits for working hours too: a catch-up at 20:00
+      // would otherwise DM people in the evening.
+      const working = isWorkingTime(now, settings.workingHours);
+      if (working && !due.some((d) => d.releaseId === r.releaseId && d.kind === 'ship_reminder')) {
         add({
           ...base,
           kind: 'signoff_reminder',
@@ -108,4 +111,18 @@ export function dueActions(
     }
   }
   return due;
+}
+
+/**
+ * When a sign-off reminder DM may be sent, judged as it is sent: a scheduled round that could not reach
+ * Slack before closing time waits for the next opening. Undefined means now. A ship reminder keeps its time
+ * (the ship time does not move for working hours), and one asked for by hand goes at once.
+ */
+export function reminderDeferredUntil(
+  cause: 'scheduled' | 'ship' | 'manual',
+  now: Date,
+  hours: WorkingHours,
+): Date | undefined {
+  if (cause !== 'scheduled' || isWorkingTime(now, hours)) return undefined;
+  return nextWorkingTime(now, hours);
 }

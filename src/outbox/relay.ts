@@ -11,6 +11,8 @@ import {
   markDelivered,
   markFailed,
   nextDueAt,
+  deferRow,
+  resumeDeferredRows,
   scheduleRetry,
   setStepsDone,
   type Claimant,
@@ -29,7 +31,15 @@ export type DeliveryFailure =
    * pauses and nothing is given up on; delivery resumes once the token works again.
    */
   | { kind: 'auth'; reason: string }
-  | { kind: 'permanent'; reason: string };
+  | { kind: 'permanent'; reason: string }
+  /**
+   * Not a failure: the notice may not go out yet (a reminder outside working hours). It waits `delayMs`
+   * without counting an attempt, or until `resumeDeferred()` says its time has come.
+   */
+  | { kind: 'deferred'; reason: string; delayMs: number };
+
+/** The `last_error` of a row that waits on purpose; `resumeDeferred()` finds them by it. */
+export const DEFERRED_PREFIX = 'deferred: ';
 
 /** Progress through a notice's steps, so a retry resumes after the last step that went out. */
 export interface DeliverySteps {
@@ -123,7 +133,9 @@ export function streamOf(notice: Notice): string {
     case 'devenv_unsafe_target':
       return `user:${notice.owner}`;
     case 'signoff_reminder':
-      return `user:${notice.user}`;
+      // A stream of its own per round: one that waits for working hours holds up neither the person's other
+      // DMs (an expiring environment) nor a reminder asked for by hand.
+      return `reminder:${notice.user}:${notice.roundAt ?? ''}`;
     case 'scheduled_freeze_failed':
       return `user:${notice.manager}`;
     case 'tracker_sync_requested':
@@ -374,6 +386,13 @@ export class OutboxRelay implements Outbox {
       this.logger.warn({ ...context, retryAfterMs: failure.retryAfterMs }, 'rate limited; the outbox waits');
       return;
     }
+    if (failure.kind === 'deferred') {
+      const until = new Date(now + Math.max(0, failure.delayMs));
+      const reason = `${DEFERRED_PREFIX}${failure.reason}`;
+      this.db.transaction((tx) => deferRow(tx, row.id, claimant, until, reason, row.claims <= 1));
+      this.logger.info({ ...context, until }, 'notice deferred');
+      return;
+    }
     if (failure.kind === 'auth') {
       this.pausedUntil = Math.max(this.pausedUntil, now + this.settings.authPauseMs);
       // Due at once: the pause holds it, and ends early when the token works again (resume).
@@ -404,6 +423,18 @@ export class OutboxRelay implements Outbox {
       scheduleRetry(tx, row.id, claimant, attempts, new Date(now + backoff), failure.reason),
     );
     this.logger.warn({ ...context, retryInMs: Math.round(backoff) }, 'notice delivery failed; retrying');
+  }
+
+  /**
+   * Makes the notices that wait on purpose due now (the scheduler's clock says working hours have begun);
+   * each is judged again as it is delivered.
+   */
+  resumeDeferred(): number {
+    const resumed = this.db.transaction((tx) =>
+      resumeDeferredRows(tx, DEFERRED_PREFIX, new Date(this.settings.now())),
+    );
+    if (resumed > 0) this.wake();
+    return resumed;
   }
 
   /** Delivers again at once (the token works again): any pause for a refused token ends. */

@@ -12,7 +12,9 @@ import {
 } from '../db/releases.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryFailure, DeliverySteps, NoticeDeliverer } from '../outbox/relay.js';
-import type { Notice, NoticeKind, ReleaseRef } from '../use-cases/ports.js';
+import type { Clock, Notice, NoticeKind, ReleaseRef } from '../use-cases/ports.js';
+import type { WorkingHours } from '../domain/calendar.js';
+import { reminderDeferredUntil } from '../domain/schedule.js';
 import { loadReleaseView } from '../use-cases/release-view.js';
 import { isFrozen } from '../domain/release.js';
 import { reminderStillWanted } from '../use-cases/release-calendar.js';
@@ -83,6 +85,8 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   private managers: (releaseId: number) => Promise<string[]> = () => Promise.resolve([]);
 
   private readonly poster: NoticePoster;
+  /** Scheduled reminders are sent inside these hours only, judged on this clock as they are sent. */
+  private workingHours: { clock: Clock; hours: WorkingHours } | undefined;
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -110,6 +114,10 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     this.publicUrl = publicUrl;
   }
 
+  keepWorkingHours(clock: Clock, hours: WorkingHours): void {
+    this.workingHours = { clock, hours };
+  }
+
   /** Counts messages Slack refused for their size: `recovered` when a smaller form went out instead. */
   onRefused(count: (reason: string, recovered: boolean) => void): void {
     this.refused = count;
@@ -121,6 +129,8 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   classify(error: unknown): DeliveryFailure {
+    if (error instanceof OutsideWorkingHours)
+      return { kind: 'deferred', reason: 'outside working hours', delayMs: error.delayMs };
     return classifySlackError(error);
   }
 
@@ -427,6 +437,11 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     notice: Notice & { kind: 'signoff_reminder' },
   ): Promise<void> {
     if (!reminderStillWanted({ db: this.db }, notice)) return;
+    if (this.workingHours) {
+      const now = this.workingHours.clock.now();
+      const until = reminderDeferredUntil(notice.cause, now, this.workingHours.hours);
+      if (until) throw new OutsideWorkingHours(until.getTime() - now.getTime());
+    }
     const release = this.requireRelease(notice.release);
     const message = signoffReminderMessage({
       release,
@@ -613,4 +628,11 @@ export function driftLine(notice: Extract<Notice, { kind: 'candidate_drifted' }>
     `:rotating_light: *${escapeText(notice.release.version)}*: *${escapeText(notice.service)}* changed in pre-prod outside the freeze gate${who} (${escapeText(notice.workload)}): ${changes}. ` +
     `Revision ${notice.release.revision}: earlier sign-offs are stale. \`/release candidate ${notice.release.version}\` lists what runs now.`
   );
+}
+
+/** A scheduled reminder reached Slack's door after closing time: it waits for the next opening. */
+class OutsideWorkingHours extends Error {
+  constructor(readonly delayMs: number) {
+    super('outside working hours');
+  }
 }

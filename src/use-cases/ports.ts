@@ -71,6 +71,8 @@ export type Notice =
       roles: string[];
       cause: 'scheduled' | 'ship' | 'manual';
       shipAt: string | null;
+      /** When its round ran (ISO); a later round supersedes it. Absent in rows queued before 0007. */
+      roundAt?: string;
     }
   | {
       kind: 'announcement_reposted';
@@ -116,6 +118,8 @@ export interface HostResolver {
 export interface Outbox {
   /** Records the notice inside the caller's transaction: it goes out if, and only if, that commits. */
   enqueue(tx: Tx, notice: Notice, options?: { replyTo?: string }): void;
+  /** Notices that wait for a time (reminders outside working hours) are judged again now. */
+  resumeDeferred(): number;
 }
 
 export interface ReleaseTracker {

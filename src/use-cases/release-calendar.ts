@@ -1,7 +1,7 @@
 import { appendAudit, getReleaseById, listReleases, type ReleaseRow } from '../db/releases.js';
 import { claimRun, hasRun, lastRunAt } from '../db/schedule.js';
 import { listVotes } from '../db/votes.js';
-import { describeDelay } from '../domain/calendar.js';
+import { describeDelay, isWorkingTime } from '../domain/calendar.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import {
   dueActions,
@@ -44,7 +44,8 @@ function scheduleFacts(deps: Pick<CalendarDeps, 'db'>): ScheduleFacts[] {
  * recorded in the transaction that carries it out). A pass after downtime catches up.
  */
 export async function runDueSchedule(deps: CalendarDeps): Promise<DueAction[]> {
-  const due = dueActions(scheduleFacts(deps), (key) => hasRun(deps.db, key), deps.clock.now(), deps.schedule);
+  const now = deps.clock.now();
+  const due = dueActions(scheduleFacts(deps), (key) => hasRun(deps.db, key), now, deps.schedule);
   for (const action of due) {
     try {
       if (action.kind === 'scheduled_freeze') await freezeOnSchedule(deps, action);
@@ -54,6 +55,9 @@ export async function runDueSchedule(deps: CalendarDeps): Promise<DueAction[]> {
       deps.logger.error({ err: error, key: action.key }, 'a scheduled action failed; the next pass retries');
     }
   }
+  // Reminders that reached closing time on their way wait in the outbox; this clock says when it opens.
+  // After this pass's rounds: a reminder a new round superseded is then dropped, not sent beside it.
+  if (isWorkingTime(now, deps.schedule.workingHours)) deps.outbox.resumeDeferred();
   return due;
 }
 
@@ -233,6 +237,7 @@ async function remindSignoff(
         roles,
         cause,
         shipAt: release.shipAt?.toISOString() ?? null,
+        roundAt: at.toISOString(),
       });
     }
     return [...awaited.keys()];
@@ -264,10 +269,13 @@ export async function remindNow(
  */
 export function reminderStillWanted(
   deps: Pick<LifecycleDeps, 'db'>,
-  reminder: { release: { id: number; revision: number }; user: string; roles: string[] },
+  reminder: { release: { id: number; revision: number }; user: string; roles: string[]; roundAt?: string },
 ): boolean {
   const release = getReleaseById(deps.db, reminder.release.id);
   if (!release || release.state !== 'frozen' || release.revision !== reminder.release.revision) return false;
+  // A later round (one that waited for working hours, say) sent its own DM to whoever is still missing.
+  const latestRound = lastRunAt(deps.db, release.id, SIGNOFF_REMINDER_KINDS);
+  if (reminder.roundAt && latestRound && latestRound.getTime() > Date.parse(reminder.roundAt)) return false;
   const votes = listVotes(deps.db, release.id);
   if (votes.some((v) => v.revision === release.revision && v.voter === reminder.user)) return false;
   const tally = tallySignoff(release.requiredRoles ?? [], votes, release.revision);

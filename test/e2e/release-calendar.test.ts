@@ -366,10 +366,87 @@ describe('sign-off reminders', () => {
     expect(
       rows(
         t,
-        "select state, attempts > 0 retried from outbox where kind = 'signoff_reminder' and stream = ?",
-        `user:${QA1}`,
+        "select state, attempts > 0 retried from outbox where kind = 'signoff_reminder' and stream like ?",
+        `reminder:${QA1}:%`,
       ),
     ).toEqual([{ state: 'delivered', retried: 1 }]);
+  });
+
+  /** Friday's 17:59 round hangs in Slack past closing time, then Slack heals at 18:05. */
+  const roundCaughtByClosingTime = async () => {
+    clock.set('2026-11-27T16:59:00Z'); // Friday 17:59 in Berlin
+    t.slack.inject('chat.postMessage', { kind: 'hang' });
+    await t.bot.services.scheduler.runOnce();
+    await t.slack.waitFor(() => t.slack.hanging === 3);
+    clock.set('2026-11-27T17:05:00Z');
+    t.slack.heal();
+    const deferred = () =>
+      rows(
+        t,
+        "select count(*) n from outbox where state = 'pending' and last_error = 'deferred: outside working hours'",
+      )[0]!.n;
+    await t.slack.waitFor(() => deferred() === 3, 10_000);
+    expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([0, 0, 0]);
+    // Saturday: still closed, nothing goes out.
+    clock.set('2026-11-28T10:00:00Z');
+    await t.bot.services.scheduler.runOnce();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(deferred()).toBe(3);
+    expect(posts(t).filter((c) => String(c.args.channel).startsWith('U'))).toEqual([]);
+  };
+
+  it('that reach Slack after closing time wait for the next opening, then go out once', async () => {
+    await t.stop();
+    t = await startTestBot(
+      { ...BERLIN, SIGNOFF_ROLES: `qa=${QA1},${QA2}:2;product=UPO00001`, SIGNOFF_REMINDER: '72h' },
+      { clock, scheduler: 'manual' },
+    );
+    clock.set('2026-11-24T16:59:00Z'); // frozen Tuesday 17:59: the first round is Friday 17:59
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    await outboxSettled(t);
+    await roundCaughtByClosingTime();
+
+    clock.set('2026-11-30T08:00:00Z'); // Monday 09:00: the next round is not due before Monday 17:59
+    await t.bot.services.scheduler.runOnce();
+    await outboxSettled(t);
+    expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([1, 1, 1]);
+    expect(rows(t, "select count(*) n from schedule_runs where kind = 'signoff_reminder'")).toEqual([
+      { n: 1 },
+    ]);
+  });
+
+  it('that wait past closing time hold up nothing, and give way to later rounds', async () => {
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    await outboxSettled(t);
+    await roundCaughtByClosingTime();
+    // Saturday: a manager asks for a round by hand; it goes at once, past the waiting ones.
+    expect(replyText(await t.command('/release', 'remind 2.4'))).toContain(`<@${QA1}>`);
+    await t.slack.waitFor(() => [QA1, QA2, 'UPO00001'].every((u) => dmsTo(u).length === 1));
+
+    clock.set('2026-11-30T08:00:00Z'); // Monday 09:00: Saturday's round + 24 h falls on Sunday, so one is due
+    await t.bot.services.scheduler.runOnce();
+    await outboxSettled(t);
+    // Friday's DMs were superseded by the later rounds: dropped, never sent beside them.
+    expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([2, 2, 2]);
+    expect(
+      rows(t, "select count(*) n from outbox where kind = 'signoff_reminder' and state = 'delivered'"),
+    ).toEqual([{ n: 9 }]);
+  });
+
+  it('missed while the bot was down wait for working hours: no catch-up round in the evening', async () => {
+    await t.command('/release', 'create 2.4');
+    await t.command('/release', 'freeze 2.4');
+    await outboxSettled(t);
+    clock.set('2026-11-27T18:00:00Z'); // Friday 19:00 in Berlin: the 11:00 round was missed
+    await t.bot.services.scheduler.runOnce();
+    await outboxSettled(t);
+    expect(dmsTo(QA1)).toEqual([]);
+    clock.set('2026-11-30T08:00:00Z'); // Monday 09:00
+    await t.bot.services.scheduler.runOnce();
+    await outboxSettled(t);
+    expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([1, 1, 1]);
   });
 
   it('/release remind while Slack hangs on the role’s user group: a reason, nothing recorded; after healing it goes out', async () => {

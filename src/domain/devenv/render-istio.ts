@@ -1,10 +1,5 @@
 import type { Devenv } from './model.js';
-import {
-  DEVENV_LABEL,
-  ROUTE_PREFIX,
-  SERVICE_LABEL,
-  type KubeObject,
-} from './objects.js';
+import { DEVENV_LABEL, ROUTE_PREFIX, SERVICE_LABEL, type KubeObject } from './objects.js';
 import { linkName, serviceEntryName, serviceVirtualServiceName } from './names.js';
 import {
   baggageRegex,

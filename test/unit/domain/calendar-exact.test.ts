@@ -10,7 +10,12 @@ import {
   parseWorkingHours,
 } from '../../../src/domain/calendar.js';
 import { AppError } from '../../../src/domain/errors.js';
-import { dueActions, type ScheduleFacts, type ScheduleSettings } from '../../../src/domain/schedule.js';
+import {
+  dueActions,
+  reminderDeferredUntil,
+  type ScheduleFacts,
+  type ScheduleSettings,
+} from '../../../src/domain/schedule.js';
 
 const clock = { zone: 'Europe/Berlin', defaultTime: { hour: 9, minute: 0 } };
 
@@ -254,5 +259,27 @@ describe('what the calendar says is due, exactly', () => {
     expect(dueActions([{ ...frozen, frozenAt: null }], none, at('2026-12-07T08:00:00Z'), settings)).toEqual(
       [],
     );
+  });
+
+  it('catches up on a round missed while the bot was down only inside working hours', () => {
+    const office = { ...settings, workingHours: parseWorkingHours('09:00-18:00', 'UTC')! };
+    // Due Monday 7 December 09:00; the bot comes back at 19:00: the round waits for Tuesday 09:00.
+    const missed = { ...frozen, lastSignoffReminderAt: at('2026-12-06T08:00:00Z') };
+    expect(dueActions([missed], none, at('2026-12-07T19:00:00Z'), office)).toEqual([]);
+    expect(dueActions([missed], none, at('2026-12-08T08:59:00Z'), office)).toEqual([]);
+    expect(dueActions([missed], none, at('2026-12-08T09:00:00Z'), office).map((d) => d.kind)).toEqual([
+      'signoff_reminder',
+    ]);
+  });
+
+  it('defers a scheduled reminder sent after closing time to the next opening, and nothing else', () => {
+    const hours = parseWorkingHours('09:00-18:00', 'UTC')!;
+    // Friday 4 December 2026, 18:05: Monday 09:00.
+    expect(reminderDeferredUntil('scheduled', at('2026-12-04T18:05:00Z'), hours)).toEqual(
+      at('2026-12-07T09:00:00Z'),
+    );
+    expect(reminderDeferredUntil('scheduled', at('2026-12-04T17:59:00Z'), hours)).toBeUndefined();
+    expect(reminderDeferredUntil('ship', at('2026-12-04T18:05:00Z'), hours)).toBeUndefined();
+    expect(reminderDeferredUntil('manual', at('2026-12-04T18:05:00Z'), hours)).toBeUndefined();
   });
 });

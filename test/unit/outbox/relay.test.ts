@@ -113,8 +113,9 @@ describe('the outbox relay', () => {
         roles: ['qa'],
         cause: 'manual',
         shipAt: null,
+        roundAt: '2026-12-01T08:00:00.000Z',
       },
-      'user:UDI',
+      'reminder:UDI:2026-12-01T08:00:00.000Z',
     ],
     [
       {
@@ -457,6 +458,41 @@ describe('the outbox relay', () => {
     expect(rows().map((row) => row.state)).toEqual(['delivered', 'delivered', 'delivered']);
     expect(deliverer.calls).toHaveLength(4);
   });
+  it('defers a notice that may not go out yet without counting an attempt, and resumes it when told', async () => {
+    const r = relay();
+    const until = 3 * 3600_000;
+    deliverer.script.push(failing({ kind: 'deferred', reason: 'outside working hours', delayMs: until }));
+    enqueue(r, expired('UANA'));
+    const before = now();
+    await drain(r);
+    expect(settled).toEqual([]);
+    const [row] = rows();
+    expect([row!.state, row!.attempts, row!.last_error]).toEqual([
+      'pending',
+      0,
+      'deferred: outside working hours',
+    ]);
+    expect(Number(row!.not_before) - before).toBeGreaterThanOrEqual(until);
+    expect(Number(row!.not_before) - before).toBeLessThan(until + 1_000);
+    // Nothing was sent, so the next delivery does not count as one after a delivery in doubt.
+    expect(store.db.all(sql.raw('select claims from outbox'))).toEqual([{ claims: 0 }]);
+    // A transient retry of another row is not touched by resumeDeferred: only rows deferred on purpose are.
+    deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+    enqueue(r, expired('UBO'));
+    await drain(r);
+    expect(r.resumeDeferred()).toBe(1);
+    await drain(r);
+    expect(rows().map((x) => [x.stream, x.state])).toEqual([
+      ['user:UANA', 'delivered'],
+      ['user:UBO', 'pending'],
+    ]);
+    expect(deliverer.calls.map((c) => (c.notice as { owner: string }).owner)).toEqual([
+      'UANA',
+      'UBO',
+      'UANA',
+    ]);
+  });
+
   it('delivers another stream’s notice while one stream waits on a slow Slack', async () => {
     let answer = () => undefined as void;
     deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
