@@ -273,6 +273,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     outbox: relay,
     logger: logger.child({ component: 'freeze' }),
     mayRun: () => isActive(),
+    fenced,
   });
   const elector = await leaseElectorFor(config, devenv.kubeConfig, logger, identity, () => {
     const fence = currentFence(db);
@@ -580,6 +581,8 @@ async function wireFreeze(
     outbox: Outbox;
     logger: Logger;
     mayRun: () => boolean;
+    /** What the watch records runs under the leadership epoch: a former holder's is refused. */
+    fenced: <T>(work: () => T) => T;
   },
 ): Promise<FreezeControl> {
   const off: FreezeControl = {
@@ -613,9 +616,9 @@ async function wireFreeze(
   const watch = new modules.CandidateWatch(
     candidate,
     {
-      listed: (workloads) => observeFullList(watchDeps, workloads),
-      changed: (workload) => observeWorkload(watchDeps, workload),
-      removed: (workload) => observeRemoval(watchDeps, workload),
+      listed: (workloads) => parts.fenced(() => observeFullList(watchDeps, workloads)),
+      changed: (workload) => parts.fenced(() => observeWorkload(watchDeps, workload)),
+      removed: (workload) => parts.fenced(() => observeRemoval(watchDeps, workload)),
     },
     {
       shouldRun: () => parts.mayRun() && listReleases(parts.db, ['frozen', 'signed_off']).length > 0,

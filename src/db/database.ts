@@ -49,6 +49,7 @@ export function openDatabase(path: string, options: { trace?: (sql: string) => v
   // FULL: a commit is on disk before the ack that promises it (NORMAL in WAL mode can lose the last commits
   // on power loss). Measured here: 0.20–0.23 ms a commit against 0.02–0.03 ms (README, "Durability").
   sqlite.pragma('synchronous = FULL');
+  fenceLoneWrites(sqlite, () => db);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   // Every transaction of fenced work (runFenced) checks the fence before it writes anything.
@@ -105,4 +106,27 @@ export function prepared<T>(db: Reader, key: string, build: () => T): T {
     cache.set(key, statement);
   }
   return statement;
+}
+
+/**
+ * A write outside any transaction checks the fence too: fenced work that updates a row with a lone
+ * statement (not through `db.transaction`) is refused like a transaction would be. Statements that only
+ * read, and statements inside a transaction (whose start checked already), pass straight through.
+ */
+function fenceLoneWrites(sqlite: Database.Database, db: () => Db): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (statement.readonly) return statement;
+    for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+      const original = statement[method].bind(statement) as (...params: unknown[]) => unknown;
+      Object.defineProperty(statement, method, {
+        value: (...params: unknown[]) => {
+          if (!sqlite.inTransaction) assertFence(db());
+          return original(...params);
+        },
+      });
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }

@@ -1,3 +1,4 @@
+import * as k8s from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -336,6 +337,49 @@ describe('the Lease by client-go’s rules (real kube-apiserver)', () => {
     expect(await skewed.tryAcquireOrRenew()).toBe(true);
     expect(skewed.epoch()).toBe(1);
   }, 20_000);
+
+  it('a release that races a renewal (409) reads the Lease again and still lets go', async () => {
+    const ns = await freshNamespace(kc, 'release');
+    const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+    /** The first release write meets a Lease changed since it was read, as a renewal in flight would. */
+    class RacedCluster extends KubeCluster {
+      armed = false;
+      replaces = 0;
+      override async replace(object: Parameters<KubeCluster['replace']>[0]): Promise<void> {
+        this.replaces += 1;
+        if (this.armed) {
+          this.armed = false;
+          const lease = await leases.readNamespacedLease({ name: 'release-bot', namespace: ns });
+          lease.spec!.renewTime = new k8s.V1MicroTime(Date.now());
+          await leases.replaceNamespacedLease({ name: 'release-bot', namespace: ns, body: lease });
+        }
+        return super.replace(object);
+      }
+    }
+    const cluster = new RacedCluster(kc, 5_000);
+    const holder = new LeaseElector(
+      cluster,
+      {
+        namespace: ns,
+        name: 'release-bot',
+        identity: 'holder',
+        leaseDurationSeconds: 3,
+        renewDeadlineSeconds: 2,
+        retryPeriodSeconds: 0.4,
+      },
+      createLogger('silent'),
+    );
+    electors.push(holder);
+    expect(await holder.tryAcquireOrRenew()).toBe(true);
+    cluster.armed = true;
+    const before = cluster.replaces;
+    await holder.release();
+    expect(cluster.replaces - before).toBe(2);
+    const lease = await leases.readNamespacedLease({ name: 'release-bot', namespace: ns });
+    expect(lease.spec?.holderIdentity).toBeUndefined();
+    const standby = elector(ns, 'standby');
+    expect(await standby.tryAcquireOrRenew()).toBe(true);
+  });
 
   it('a holder that cannot renew stops at its renew deadline, before anyone may take over', async () => {
     const ns = await freshNamespace(kc, 'deadline');
