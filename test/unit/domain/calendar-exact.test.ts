@@ -282,4 +282,22 @@ describe('what the calendar says is due, exactly', () => {
     expect(reminderDeferredUntil('ship', at('2026-12-04T18:05:00Z'), hours)).toBeUndefined();
     expect(reminderDeferredUntil('manual', at('2026-12-04T18:05:00Z'), hours)).toBeUndefined();
   });
+
+  it('sends the ship reminder instead of a sign-off round that falls due in the same pass', () => {
+    // The daily round was due at 12-07 08:00 and is still unsent; the ship reminder is due at 04:00.
+    expect(dueActions([frozen], none, at('2026-12-08T05:00:00Z'), settings).map((d) => d.kind)).toEqual([
+      'ship_reminder',
+    ]);
+    // Another release's round is not held back by this one's ship reminder.
+    const other = { ...frozen, releaseId: 8, shipAt: null };
+    expect(
+      dueActions([frozen, other], none, at('2026-12-08T05:00:00Z'), settings).map((d) => [
+        d.kind,
+        d.releaseId,
+      ]),
+    ).toEqual([
+      ['ship_reminder', 7],
+      ['signoff_reminder', 8],
+    ]);
+  });
 });
