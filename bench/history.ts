@@ -8,7 +8,9 @@ import { insertOutboxRow, markDelivered } from '../src/db/outbox.js';
 import { appendAudit, insertRelease, updateRelease } from '../src/db/releases.js';
 import { homeView } from '../src/slack/blocks/home.js';
 import { loadHome } from '../src/use-cases/home.js';
+import { startTestCluster } from '../test/cluster/cluster.js';
 import { startTestBot, type TestBot } from '../test/support/bot-harness.js';
+import { createService, freshNamespace, kubeConfig } from '../test/support/kube.js';
 import { envNumber, ms, summarize, type LatencySummary } from './stats.js';
 
 const GATE = 'history-gate-token';
@@ -145,18 +147,36 @@ interface LogCommands {
   byNumber: string;
 }
 
+/** Live environments each run routes on the real API server, so a reconcile pass lists and compares. */
+const LIVE_ENVS = 20;
+
 async function measure(
   databasePath: string,
   rounds: number,
   log: LogCommands,
+  kubeconfigPath: string,
 ): Promise<{ t: TestBot; figures: Figures }> {
+  const kc = kubeConfig(kubeconfigPath);
+  const ns = await freshNamespace(kc, 'history');
+  for (const service of ['blog-service', 'tag-service']) await createService(kc, ns, service);
   const started = performance.now();
   const t = await startTestBot(
-    { GATE_API_TOKEN: GATE, GATE_FAIL_OPEN: 'true', SIGNOFF_ROLES: 'qa=UQA00001' },
+    {
+      GATE_API_TOKEN: GATE,
+      GATE_FAIL_OPEN: 'true',
+      SIGNOFF_ROLES: 'qa=UQA00001',
+      KUBECONFIG: kubeconfigPath,
+      DEVENV_PREPROD_NAMESPACE: ns,
+      LEADER_ELECTION: 'off',
+      DEVENV_MAX_PER_USER: String(LIVE_ENVS),
+    },
     { databasePath, scheduler: 'manual', upkeep: 'manual' },
   );
   const startupMs = performance.now() - started;
   const services = t.bot.services;
+  for (let i = 0; i < LIVE_ENVS; i++) {
+    await t.command('/devenv', `blog-service tag-service name=h${i}`, 'UBENCH0001');
+  }
   await t.command('/release', 'create 2.4');
   await t.command('/release', 'create 2.5 freeze=2030-01-01');
   await t.command('/release', 'freeze 2.4');
@@ -242,6 +262,7 @@ export async function benchHistory(): Promise<void> {
     `\n## five years of history: ${shape.releases} releases, ${shape.gateChecks} gate checks, ${shape.auditRows} audit rows (${shape.bigReleaseAuditRows} in one release), ${shape.deliveredOutbox} delivered notices`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-history-'));
+  const cluster = await startTestCluster();
   try {
     const emptyPath = join(dir, 'empty.sqlite');
     const historyPath = join(dir, 'history.sqlite');
@@ -254,17 +275,27 @@ export async function benchHistory(): Promise<void> {
       `seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s; database ${(statSync(historyPath).size / 1e6).toFixed(0)} MB`,
     );
 
-    const empty = await measure(emptyPath, rounds, {
-      lastPage: 'log 2.4 oldest',
-      deep: 'log 2.4',
-      byNumber: 'log 2.4 page=1',
-    });
+    const empty = await measure(
+      emptyPath,
+      rounds,
+      {
+        lastPage: 'log 2.4 oldest',
+        deep: 'log 2.4',
+        byNumber: 'log 2.4 page=1',
+      },
+      cluster.main.kubeconfigPath,
+    );
     await empty.t.stop();
-    const history = await measure(historyPath, rounds, {
-      lastPage: 'log 1.0 oldest',
-      deep: `log 1.0 before=${Math.floor(shape.bigReleaseAuditRows / 2)}`,
-      byNumber: `log 1.0 page=${Math.ceil(shape.bigReleaseAuditRows / 20)}`,
-    });
+    const history = await measure(
+      historyPath,
+      rounds,
+      {
+        lastPage: 'log 1.0 oldest',
+        deep: `log 1.0 before=${Math.floor(shape.bigReleaseAuditRows / 2)}`,
+        byNumber: `log 1.0 page=${Math.ceil(shape.bigReleaseAuditRows / 20)}`,
+      },
+      cluster.main.kubeconfigPath,
+    );
     const rows: [string, (f: Figures) => LatencySummary][] = [
       ['/release status', (f) => f.status],
       ['/release list', (f) => f.list],
@@ -276,7 +307,7 @@ export async function benchHistory(): Promise<void> {
       ['/release log, middle page by cursor (1,000,000-row log)', (f) => f.logDeep],
       ['/release log, last page by number (1,000,000-row log: exact count)', (f) => f.logByNumber],
       ['scheduler pass', (f) => f.scheduler],
-      ['reconcile pass', (f) => f.reconcile],
+      [`reconcile pass (${LIVE_ENVS} live environments, real API server)`, (f) => f.reconcile],
     ];
     console.log('| path | empty p50 / p99 | history p50 / p99 | p99 ratio |');
     console.log('| --- | --- | --- | --- |');
@@ -291,6 +322,7 @@ export async function benchHistory(): Promise<void> {
     console.log(await exportWhileGating(history.t));
     await history.t.stop();
   } finally {
+    await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

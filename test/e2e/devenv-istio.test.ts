@@ -1,4 +1,5 @@
 import { DnsStandIn } from '../support/dns-stand-in.js';
+import { devenvOf, ROUTING } from '../support/devenv-fixtures.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { linkName, serviceEntryName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { createServer } from 'node:net';
@@ -235,23 +236,8 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
         return super.replace(object);
       }
     }
-    const applier = new IstioRouteApplier(new RacedCluster(kc), {
-      preprodNamespace: ns,
-      clusterDomain: 'cluster.local',
-      routingHeader: undefined,
-      link: undefined,
-    });
-    const env = {
-      name: 'ana',
-      owner: DEV,
-      expiresAt: new Date(Date.now() + 3600_000),
-      overrides: [
-        {
-          service: 'blog-service',
-          target: { kind: 'cluster' as const, namespace: 'dev', service: 'blog-service' },
-        },
-      ],
-    };
+    const applier = new IstioRouteApplier(new RacedCluster(kc), { ...ROUTING, preprodNamespace: ns });
+    const env = devenvOf('ana', 'blog-service@dev/blog-service');
     const report = await applier.converge([env]);
     expect(report.conflictsRetried).toBe(1);
     const after = await getVirtualService(kc, ns, 'blog-platform');
@@ -275,24 +261,8 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
         return super.create(object);
       }
     }
-    const settings = {
-      preprodNamespace: ns,
-      clusterDomain: 'cluster.local',
-      routingHeader: undefined,
-      link: undefined,
-      instance: 'rb-00000000000a',
-    };
-    const env = {
-      name: 'ana',
-      owner: DEV,
-      expiresAt: new Date(Date.now() + 3600_000),
-      overrides: [
-        {
-          service: 'blog-service',
-          target: { kind: 'cluster' as const, namespace: 'dev', service: 'blog-service' },
-        },
-      ],
-    };
+    const settings = { ...ROUTING, preprodNamespace: ns, instance: 'rb-00000000000a' };
+    const env = devenvOf('ana', 'blog-service@dev/blog-service');
     await expect(
       new IstioRouteApplier(new RacedCluster(undefined), settings).converge([env]),
     ).rejects.toThrow(`VirtualService ${ns}/${name} already exists and is not managed by release-bot`);

@@ -3,8 +3,9 @@ import { parseWhen, parseWorkingHours } from '../../../src/domain/calendar.js';
 import { closestNames, parseOverride } from '../../../src/domain/devenv/model.js';
 import { containsJson } from '../../../src/domain/devenv/objects.js';
 import { isIpLiteral, unwrapSlackMarkup } from '../../../src/domain/devenv/policy.js';
-import { groupTickets, notesMarkdown } from '../../../src/domain/release-notes.js';
+import { notesMarkdown } from '../../../src/domain/release-notes.js';
 import { parseRoleName } from '../../../src/domain/signoff.js';
+import { doneTicket, releasedNotes } from '../../support/notes-fixtures.js';
 
 /**
  * The cases the mutation run showed no test could tell apart (docs/mutation-survivors.md, "gap"): each
@@ -86,25 +87,7 @@ describe('the edges mutation testing found untested', () => {
   });
 
   it('folds a Windows line break in a summary into one space', () => {
-    const markdown = notesMarkdown({
-      version: '2.4',
-      state: 'released',
-      tickets: groupTickets([
-        {
-          key: 'BLOG-2',
-          summary: 'Fix\r\nlogin',
-          type: 'Bug',
-          status: 'Done',
-          statusCategory: 'done',
-          assignee: null,
-          priority: null,
-        },
-      ]),
-      ticketsProblem: undefined,
-      ticketUrl: (key) => `https://jira.example/browse/${key}`,
-      lateChanges: [],
-      signoffs: [],
-    });
+    const markdown = notesMarkdown(releasedNotes([doneTicket('BLOG-2', 'Bug', 'Fix\r\nlogin')]));
     expect(markdown).toContain('Fix login');
     expect(markdown).not.toContain('Fix  login');
   });

@@ -8,8 +8,8 @@ import { rejectModal } from '../../../src/slack/blocks/signoff.js';
 import { signoffReminderMessage } from '../../../src/slack/blocks/calendar.js';
 import { notesReply } from '../../../src/slack/blocks/notes.js';
 import { exceptionRequestMessage } from '../../../src/slack/blocks/exceptions.js';
+import { doneTicket, releasedNotes } from '../../support/notes-fixtures.js';
 import { yamlBlocks } from '../../../src/slack/blocks/devenv.js';
-import { groupTickets } from '../../../src/domain/release-notes.js';
 import { launchChromium } from '../../support/browser.js';
 
 const ctx: RenderContext = {
@@ -160,25 +160,7 @@ describe('the playground renderer, on the bot’s own blocks, in a real DOM', ()
     );
 
     await show(
-      notesReply({
-        version: '2.4',
-        state: 'released',
-        tickets: groupTickets([
-          {
-            key: 'BLOG-1',
-            summary: '<script>alert(1)</script> & *not bold*',
-            type: 'Bug',
-            status: 'Done',
-            statusCategory: 'done',
-            assignee: null,
-            priority: null,
-          },
-        ]),
-        ticketsProblem: undefined,
-        ticketUrl: (key) => `https://jira.example/browse/${key}`,
-        lateChanges: [],
-        signoffs: [],
-      }),
+      notesReply(releasedNotes([doneTicket('BLOG-1', 'Bug', '<script>alert(1)</script> & *not bold*')])),
     );
     expect(await page.locator('a', { hasText: 'BLOG-1' }).getAttribute('href')).toBe(
       'https://jira.example/browse/BLOG-1',

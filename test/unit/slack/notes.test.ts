@@ -1,29 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { groupTickets, type ReleaseNotes } from '../../../src/domain/release-notes.js';
+import type { ReleaseNotes } from '../../../src/domain/release-notes.js';
+import { doneTicket, releasedNotes } from '../../support/notes-fixtures.js';
 import { blockTextLength } from '../../../src/slack/blocks/fit.js';
 import { linesAsMessages, notesParts, notesReply, reducedPart } from '../../../src/slack/blocks/notes.js';
 import { messageRefusal } from '../../support/slack-limits.js';
 
 function notes(tickets: number): ReleaseNotes {
-  return {
-    version: '2.4',
-    state: 'released',
-    tickets: groupTickets(
-      Array.from({ length: tickets }, (_, i) => ({
-        key: `BLOG-${i + 1}`,
-        summary: `${'A long summary & <more> 👩‍💻 '.repeat(8)}${i}`,
-        type: i % 2 === 0 ? 'Bug' : 'Story',
-        status: 'Done',
-        statusCategory: 'done' as const,
-        assignee: null,
-        priority: null,
-      })),
+  return releasedNotes(
+    Array.from({ length: tickets }, (_, i) =>
+      doneTicket(
+        `BLOG-${i + 1}`,
+        i % 2 === 0 ? 'Bug' : 'Story',
+        `${'A long summary & <more> 👩‍💻 '.repeat(8)}${i}`,
+      ),
     ),
-    ticketsProblem: undefined,
-    ticketUrl: (key) => `https://jira.example/browse/${key}`,
-    lateChanges: [],
-    signoffs: [],
-  };
+  );
 }
 
 describe('the notes as Slack messages', () => {
