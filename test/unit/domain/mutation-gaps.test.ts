@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseWhen, parseWorkingHours } from '../../../src/domain/calendar.js';
 import { closestNames, parseOverride } from '../../../src/domain/devenv/model.js';
-import { containsJson } from '../../../src/domain/devenv/objects.js';
+import { containsJson, sameJson } from '../../../src/domain/devenv/objects.js';
 import { isIpLiteral, unwrapSlackMarkup } from '../../../src/domain/devenv/policy.js';
-import { notesMarkdown } from '../../../src/domain/release-notes.js';
+import { notesMarkdown, notesShortForm } from '../../../src/domain/release-notes.js';
 import { parseRoleName } from '../../../src/domain/signoff.js';
 import { doneTicket, releasedNotes } from '../../support/notes-fixtures.js';
 
@@ -36,6 +36,39 @@ describe('the edges mutation testing found untested', () => {
     );
   });
 
+  it('reads host:port only as the whole target, never a tail of it', () => {
+    expect(refusal(() => parseOverride('blog@x:b.example.com:8080', 'dev'))).toBe(
+      '`blog@x:b.example.com:8080`: a target is `service@namespace/name` (in the cluster) or `service@host:port` (outside).',
+    );
+  });
+
+  it('writes a rejection without a reason as an empty one', () => {
+    const markdown = notesMarkdown(
+      releasedNotes([], {
+        signoffs: [
+          {
+            voter: 'Ana',
+            roles: ['qa'],
+            decision: 'reject',
+            reason: null,
+            revision: 2,
+            at: new Date('2026-12-01T08:30:00Z'),
+          },
+        ],
+      }),
+    );
+    expect(markdown).toContain('- Ana (qa) rejected: , revision 2, 2026-12-01 08:30 UTC');
+  });
+
+  it('separates two tickets of one type in the short form', () => {
+    const short = notesShortForm(
+      releasedNotes([doneTicket('BLOG-1', 'Bug', 'one'), doneTicket('BLOG-2', 'Bug', 'two')]),
+      10_000,
+      'https://bot.example/notes',
+    );
+    expect(short).toContain(': BLOG-1 one; BLOG-2 two');
+  });
+
   it('suggests a name at exactly the distance allowed, and not one further', () => {
     expect(closestNames('blog', ['bxxg'])).toEqual(['bxxg']);
     expect(closestNames('blog', ['xxxg'])).toEqual([]);
@@ -49,6 +82,11 @@ describe('the edges mutation testing found untested', () => {
     expect(containsJson({ a: 1 }, [1])).toBe(false);
     expect(containsJson({ a: 1 }, null)).toBe(false);
     expect(containsJson({ a: undefined, b: 2 }, { b: 2, extra: true })).toBe(true);
+    expect(containsJson({ a: undefined }, { a: 5 })).toBe(true);
+    expect(containsJson({}, null)).toBe(false);
+    expect(containsJson({}, [1])).toBe(false);
+    expect(sameJson([1, 2], [12])).toBe(false);
+    expect(sameJson({ b: [1, 2], a: 1 }, { a: 1, b: [1, 2] })).toBe(true);
   });
 
   it('knows dotted numbers in any base as addresses, and five parts as no address', () => {
@@ -56,6 +94,7 @@ describe('the edges mutation testing found untested', () => {
     expect(isIpLiteral('foo.0x1')).toBe(false);
     expect(isIpLiteral('1.2.3.4.0x5')).toBe(false);
     expect(isIpLiteral('[fd00::1]')).toBe(true);
+    expect(isIpLiteral('[10.0.0.1]')).toBe(true);
   });
 
   it('undoes only the markup Slack adds at the edges of a link or mention', () => {
@@ -68,6 +107,7 @@ describe('the edges mutation testing found untested', () => {
     expect(parseWorkingHours('09:00-18:00 Xyz', 'UTC')).toBeUndefined();
     expect(parseWorkingHours('09:00-18:00 Mon-Xyz', 'UTC')).toBeUndefined();
     expect(parseWorkingHours('09:00-18:00 Mon,Xyz', 'UTC')).toBeUndefined();
+    expect(parseWorkingHours('09:00-18:00 Xyz-Mon', 'UTC')).toBeUndefined();
   });
 
   it('quotes at most 40 characters of a zone and 30 of a date it cannot read', () => {

@@ -572,6 +572,52 @@ describe('the outbox relay', () => {
       expect(settled).toEqual([]);
     });
 
+    it('lets a delivery in flight finish when it ends before the stop deadline', async () => {
+      deliverer.script.push(() => new Promise((resolve) => setTimeout(resolve, 150)));
+      const r = relay();
+      enqueue(r, expired('UANA'));
+      r.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      await r.stop(now() + 2_000);
+      // Stopped while the call was in flight: it finished and was recorded before stop resolved.
+      expect(rows()[0]).toMatchObject({ state: 'delivered' });
+      expect(settled).toEqual(['delivered']);
+    });
+
+    it('aborts a delivery still in flight at the stop deadline, and counts no failure', async () => {
+      let aborted = false;
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(new Error('aborted'));
+            }),
+          ),
+      );
+      const r = relay();
+      enqueue(r, expired('UANA'));
+      r.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      await r.stop(now() + 200);
+      expect(aborted).toBe(true);
+      expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0, last_error: null });
+      expect(settled).toEqual([]);
+    });
+
+    it('delivers the notices resumeDeferred made due without being asked to drain', async () => {
+      deliverer.script.push(
+        failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 3_600_000 }),
+      );
+      const r = relay();
+      enqueue(r, expired('UANA'));
+      await drain(r);
+      expect(rows()[0]).toMatchObject({ state: 'pending' });
+      expect(r.resumeDeferred()).toBe(1);
+      await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'delivered' }));
+      expect(r.resumeDeferred()).toBe(0);
+    });
+
     it('gives its claims back when it stops, so the next holder delivers at once', async () => {
       deliverer.script.push(
         (_n, steps) =>
