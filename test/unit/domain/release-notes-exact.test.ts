@@ -9,18 +9,9 @@ import {
   notesShortForm,
   type ReleaseNotes,
 } from '../../../src/domain/release-notes.js';
-import type { ScopeIssue } from '../../../src/domain/scope.js';
+import { doneTicket as ticket } from '../../support/notes-fixtures.js';
 
 const at = new Date('2026-12-01T08:30:00Z');
-const ticket = (key: string, type: string, summary = key): ScopeIssue => ({
-  key,
-  summary,
-  type,
-  status: 'Done',
-  statusCategory: 'done',
-  assignee: null,
-  priority: null,
-});
 
 function notes(overrides: Partial<ReleaseNotes> = {}): ReleaseNotes {
   return {
