@@ -147,18 +147,23 @@ export function setStepsDone(
 }
 
 export function markDelivered(tx: Reader, id: number, at: Date, claimant?: Claimant): void {
-  const result = tx
-    .update(outbox)
-    .set({ state: 'delivered', settledAt: at, lastError: null, claimedAt: null })
-    .where(claimant ? ours(id, claimant) : eq(outbox.id, id))
-    .run();
-  if (claimant) runOurs(id, result);
+  settle(tx, id, { state: 'delivered', settledAt: at, lastError: null }, claimant);
 }
 
 export function markFailed(tx: Reader, id: number, at: Date, error: string, claimant?: Claimant): void {
+  settle(tx, id, { state: 'failed', settledAt: at, lastError: error }, claimant);
+}
+
+/** Settles a row for good; with a claimant, only while the claim is still theirs. */
+function settle(
+  tx: Reader,
+  id: number,
+  outcome: { state: 'delivered' | 'failed'; settledAt: Date; lastError: string | null },
+  claimant: Claimant | undefined,
+): void {
   const result = tx
     .update(outbox)
-    .set({ state: 'failed', settledAt: at, lastError: error, claimedAt: null })
+    .set({ ...outcome, claimedAt: null })
     .where(claimant ? ours(id, claimant) : eq(outbox.id, id))
     .run();
   if (claimant) runOurs(id, result);

@@ -6,7 +6,7 @@ import {
   type GatewayRoutingSettings,
 } from '../domain/devenv/render-gateway-api.js';
 import type { KubeCluster, ObservedObject } from './cluster.js';
-import { refuseToAdopt, upToDate, writeOwned } from './istio-applier.js';
+import { refuseToAdopt, upToDate, writeOwned } from './owned-objects.js';
 import {
   emptyReport,
   scopeFilter,

@@ -430,9 +430,8 @@ export class OutboxRelay implements Outbox {
    * each is judged again as it is delivered.
    */
   resumeDeferred(): number {
-    const resumed = this.db.transaction((tx) =>
-      resumeDeferredRows(tx, DEFERRED_PREFIX, new Date(this.settings.now())),
-    );
+    // One statement: a lone write, which checks the leadership fence like a transaction would.
+    const resumed = resumeDeferredRows(this.db, DEFERRED_PREFIX, new Date(this.settings.now()));
     if (resumed > 0) this.wake();
     return resumed;
   }
