@@ -55,10 +55,15 @@ export function dueHeads(
   return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
 }
 
-/** When the next pending row becomes due, if any is pending. */
-export function nextDueAt(db: Reader): Date | undefined {
+/**
+ * When the next pending row becomes due, if any is pending: a row another delivery claims is due when that
+ * claim ages out (`claimTimeoutMs`), not before, so waiting for it is a timer, not a poll.
+ */
+export function nextDueAt(db: Reader, claimTimeoutMs: number): Date | undefined {
   const row = db
-    .select({ at: sql<number>`min(${outbox.notBefore})` })
+    .select({
+      at: sql<number>`min(max(${outbox.notBefore}, coalesce(${outbox.claimedAt} + ${claimTimeoutMs + 1}, 0)))`,
+    })
     .from(outbox)
     .where(eq(outbox.state, 'pending'))
     .get();

@@ -210,13 +210,15 @@ export class OutboxRelay implements Outbox {
       if (pending === 0 || now >= deadline || this.stopped) return pending;
       this.wake();
       const running = this.pumping;
-      if (running) {
-        await Promise.race([running, sleep(deadline - now)]);
-        continue;
-      }
-      const next = Math.max(nextDueAt(this.db)?.getTime() ?? deadline, this.pausedUntil);
-      if (next >= deadline) return pending;
-      await sleep(Math.max(10, next - now));
+      if (running) await Promise.race([running, sleep(deadline - now)]);
+      // A pump ends when nothing is due (a retry later, a pause, a row another instance holds): sleep until
+      // something is, rather than start pump after pump, which spins on promises and starves the event loop.
+      const next = Math.max(
+        nextDueAt(this.db, this.settings.claimTimeoutMs)?.getTime() ?? deadline,
+        this.pausedUntil,
+      );
+      if (next >= deadline) return this.depth();
+      await sleep(Math.max(10, next - this.settings.now()));
     }
   }
 
@@ -258,7 +260,7 @@ export class OutboxRelay implements Outbox {
         const heads =
           free > 0 ? dueHeads(this.db, new Date(now), free, [...inFlight.keys()], claimsBefore) : [];
         if (heads.length === 0 && inFlight.size === 0) {
-          const next = nextDueAt(this.db);
+          const next = nextDueAt(this.db, this.settings.claimTimeoutMs);
           if (next) this.schedule(next.getTime());
           break;
         }
@@ -293,9 +295,18 @@ export class OutboxRelay implements Outbox {
         if (!row) return;
         await this.deliverClaimed(row, claimant, now);
       } catch (error) {
-        if (!(error instanceof FencedOut || error instanceof ClaimLost)) throw error;
-        // Someone else delivers this row now: whatever this delivery did not record is theirs to redo.
-        this.logger.warn({ outboxId: head.id, reason: error.message }, 'outbox delivery handed over');
+        if (error instanceof FencedOut || error instanceof ClaimLost) {
+          // Someone else delivers this row now: whatever this delivery did not record is theirs to redo.
+          this.logger.warn({ outboxId: head.id, reason: error.message }, 'outbox delivery handed over');
+          return;
+        }
+        // Not the notice's failure but ours (a deliverer that broke its contract, a database error while
+        // recording one): rethrown, it would end the process, and a crash loop on one notice takes the gate
+        // down with it. The row keeps its claim, so it is tried again once the claim ages out.
+        this.logger.error(
+          { outboxId: head.id, err: error },
+          'outbox delivery broke; retried after the claim ages out',
+        );
       }
     });
   }

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
 import { raiseFence } from '../../../src/db/fencing.js';
-import { createLogger } from '../../../src/logger.js';
+import { claimRow } from '../../../src/db/outbox.js';
+import { createLogger, type Logger } from '../../../src/logger.js';
 import {
   OutboxRelay,
   streamOf,
@@ -23,6 +24,8 @@ class ScriptedDeliverer implements NoticeDeliverer {
   readonly gaveUp: { kind: string; reason: string; replyTo: string | null }[] = [];
   /** What the next deliveries do, in order; once empty, deliveries succeed. */
   readonly script: ((notice: Notice, steps: DeliverySteps) => Promise<void>)[] = [];
+  /** Telling the asker of a give-up takes until this settles (a slow Slack). */
+  tellingGiveUp: Promise<void> = Promise.resolve();
 
   async deliver(notice: Notice, steps: DeliverySteps): Promise<void> {
     this.calls.push({ notice, stepsDone: steps.done, memo: steps.memo });
@@ -38,8 +41,20 @@ class ScriptedDeliverer implements NoticeDeliverer {
 
   deliveryFailed(notice: Notice, reason: string, replyTo: string | null): Promise<void> {
     this.gaveUp.push({ kind: notice.kind, reason, replyTo });
-    return Promise.resolve();
+    return this.tellingGiveUp;
   }
+}
+
+/** A logger whose JSON lines the test reads, the way on-call reads them. */
+function capturedLogs(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
 }
 
 function failing(failure: DeliveryFailure): () => Promise<void> {
@@ -71,8 +86,8 @@ describe('the outbox relay', () => {
   let settled: string[];
   const relays: OutboxRelay[] = [];
 
-  const relay = (settings: Partial<RelaySettings> = {}) => {
-    const r = new OutboxRelay(store.db, () => deliverer, createLogger('silent'), {
+  const relay = (settings: Partial<RelaySettings> = {}, logger = createLogger('silent')) => {
+    const r = new OutboxRelay(store.db, () => deliverer, logger, {
       now,
       random: () => 0.5,
       onSettled: (outcome) => settled.push(outcome),
@@ -357,19 +372,8 @@ describe('the outbox relay', () => {
   });
 
   it('logs each retry, rate limit and give-up with the notice it concerns, for on-call', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
-    const r = new OutboxRelay(store.db, () => deliverer, createLogger('info', sink), {
-      now,
-      random: () => 0.5,
-      baseBackoffMs: 1_000,
-    });
-    relays.push(r);
+    const { logger, lines } = capturedLogs();
+    const r = relay({ baseBackoffMs: 1_000 }, logger);
     deliverer.script.push(
       failing({ kind: 'transient', reason: 'slack:unreachable' }),
       failing({ kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 2_000 }),
@@ -576,11 +580,14 @@ describe('the outbox relay', () => {
       deliverer.script.push(() => new Promise((resolve) => setTimeout(resolve, 150)));
       const r = relay();
       enqueue(r, expired('UANA'));
+      enqueue(r, expired('UANA', 'e2'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await r.stop(now() + 2_000);
-      // Stopped while the call was in flight: it finished and was recorded before stop resolved.
-      expect(rows()[0]).toMatchObject({ state: 'delivered' });
+      // Stopped while the call was in flight: it finished and was recorded before stop resolved, and the
+      // stream's next notice, due all along, was not started after the stop.
+      expect(rows().map((row) => row.state)).toEqual(['delivered', 'pending']);
+      expect(deliverer.calls).toHaveLength(1);
       expect(settled).toEqual(['delivered']);
     });
 
@@ -636,6 +643,280 @@ describe('the outbox relay', () => {
       const second = relay({ identity: 'pod-b' });
       expect(await drain(second)).toBe(0);
       expect(deliverer.calls).toHaveLength(2);
+    });
+  });
+
+  describe('waiting: timers, not polling, and drain within its deadline', () => {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('sleeps in drain until a retry falls due, leaving the event loop free meanwhile', async () => {
+      const r = relay({ baseBackoffMs: 400 });
+      deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+      enqueue(r, unfrozen(1, 'a'));
+      const order: string[] = [];
+      // Due long before the retry (300 ms): it fires during drain only if drain yields to the event loop.
+      setTimeout(() => order.push('timer'), 50);
+      expect(await r.drain(now() + 5_000)).toBe(0);
+      order.push('drained');
+      expect(order).toEqual(['timer', 'drained']);
+      expect(deliverer.calls).toHaveLength(2);
+    });
+
+    it('returns from drain at once when a refused token pauses the outbox beyond its deadline', async () => {
+      // A shutdown must not sit out its grace period for a pause that outlasts it (the test times out if so).
+      const r = relay({ authPauseMs: 3_600_000 });
+      deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
+      enqueue(r, unfrozen(1, 'a'));
+      expect(await r.drain(now() + 60_000)).toBe(1);
+      expect(deliverer.calls).toHaveLength(1);
+    });
+
+    it('returns from drain at its deadline while a delivery hangs, leaving the notice pending', async () => {
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      const r = relay();
+      enqueue(r, unfrozen(1, 'a'));
+      expect(await drain(r)).toBe(1);
+      expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+
+    it('waits for a notice deferred for a month with one timer, not by polling', async () => {
+      let looks = 0;
+      const r = relay({ mayRun: () => (looks += 1) > 0 });
+      deliverer.script.push(
+        failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 30 * 86_400_000 }),
+      );
+      enqueue(r, expired('UANA'));
+      await vi.waitFor(() =>
+        expect(rows()[0]).toMatchObject({ last_error: 'deferred: outside working hours' }),
+      );
+      await pause(50);
+      const before = looks;
+      await pause(200);
+      // Beyond setTimeout's 2^31 - 1 ms, Node fires after 1 ms: the relay caps the delay instead.
+      expect(looks - before).toBe(0);
+      expect(deliverer.calls).toHaveLength(1);
+    });
+
+    it('waits for a row another instance holds until its claim ages out, with one timer', async () => {
+      const held = relay({ identity: 'pod-a' });
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      enqueue(held, expired('UANA'));
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      let looks = 0;
+      const standby = relay({ identity: 'pod-b', claimTimeoutMs: 60_000, mayRun: () => (looks += 1) > 0 });
+      standby.wake();
+      await pause(50);
+      const before = looks;
+      await pause(200);
+      expect(looks - before).toBe(0);
+      expect(deliverer.calls).toHaveLength(1);
+    });
+
+    it('still starts another stream’s notice after a wake that found nothing new', async () => {
+      let answer = () => undefined as void;
+      deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
+      const r = relay();
+      enqueue(r, unfrozen(1, 'slow'));
+      r.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      // A wake with nothing new (a timer, resumeDeferred): the pump looks, finds no head, and keeps listening.
+      r.wake();
+      await new Promise((resolve) => setImmediate(resolve));
+      enqueue(r, unfrozen(2, 'quick'));
+      await vi.waitFor(() => expect(rows().map((row) => row.state)).toEqual(['pending', 'delivered']), {
+        timeout: 1_000,
+      });
+      answer();
+      await vi.waitFor(() => expect(settled).toEqual(['delivered', 'delivered']));
+    });
+
+    it('delivers at once when the token works again, even while another stream is still in flight', async () => {
+      let answer = () => undefined as void;
+      deliverer.script.push(
+        () => new Promise<void>((resolve) => (answer = resolve)),
+        failing({ kind: 'auth', reason: 'slack:token_revoked' }),
+      );
+      const r = relay({ authPauseMs: 3_600_000 });
+      enqueue(r, unfrozen(1, 'slow'));
+      enqueue(r, unfrozen(2, 'refused'));
+      r.wake();
+      await vi.waitFor(() => expect(rows()[1]).toMatchObject({ last_error: 'slack:token_revoked' }));
+      r.resume();
+      answer();
+      // Without looking again once the slow call settled, the refused notice would wait out the hour's pause.
+      await vi.waitFor(() => expect(rows().map((row) => row.state)).toEqual(['delivered', 'delivered']), {
+        timeout: 2_000,
+      });
+      expect(deliverer.calls).toHaveLength(3);
+    });
+  });
+
+  it('keeps a stream’s next notice until the asker has been told the one before was given up on', async () => {
+    let told = () => undefined as void;
+    deliverer.tellingGiveUp = new Promise<void>((resolve) => (told = resolve));
+    deliverer.script.push(failing({ kind: 'permanent', reason: 'slack:is_archived' }));
+    const r = relay();
+    enqueue(r, unfrozen(1, 'a'));
+    enqueue(r, unfrozen(1, 'b'));
+    r.wake();
+    await vi.waitFor(() => expect(deliverer.gaveUp).toHaveLength(1));
+    // New work wakes the pump while the give-up is still being told: stream 1 is still in flight.
+    enqueue(r, unfrozen(2, 'other'));
+    await vi.waitFor(() => expect(rows()[2]).toMatchObject({ state: 'delivered' }));
+    expect(rows()[1]).toMatchObject({ state: 'pending' });
+    told();
+    await vi.waitFor(() => expect(rows()[1]).toMatchObject({ state: 'delivered' }));
+    expect(deliverer.calls.map((c) => (c.notice as { reason: string }).reason)).toEqual(['a', 'other', 'b']);
+  });
+
+  it('gives up on a notice once it is older than maxAgeMs, and not yet at that very age', async () => {
+    let clock = 1_000_000;
+    const r = relay({ now: () => clock, maxAgeMs: 10_000 });
+    deliverer.script.push(
+      failing({ kind: 'transient', reason: 'slack:unreachable' }),
+      failing({ kind: 'transient', reason: 'slack:unreachable' }),
+    );
+    enqueue(r, unfrozen(1, 'a'));
+    clock += 10_000;
+    r.wake();
+    await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 1 }));
+    clock += 60_000;
+    r.wake();
+    await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'failed' }));
+    expect(deliverer.gaveUp).toEqual([
+      { kind: 'release_unfrozen', reason: 'slack:unreachable', replyTo: null },
+    ]);
+  });
+
+  it('does not take a row another instance claimed between reading the heads and claiming it', async () => {
+    const r = relay({ identity: 'pod-a' });
+    deliverer.script.push(() => {
+      // Runs inside the first head's delivery, before the relay claims the second head it read alongside.
+      store.db.transaction((tx) =>
+        claimRow(tx, 2, { by: 'pod-b', epoch: null }, new Date(now()), new Date(now() - 30_000)),
+      );
+      return Promise.resolve();
+    });
+    enqueue(r, expired('UANA'));
+    enqueue(r, expired('UBO'));
+    expect(await drain(r)).toBe(1);
+    expect(deliverer.calls.map((c) => (c.notice as { owner: string }).owner)).toEqual(['UANA']);
+    expect(store.db.all(sql.raw('select state, claimed_by, claims from outbox where id = 2'))).toEqual([
+      { state: 'pending', claimed_by: 'pod-b', claims: 1 },
+    ]);
+  });
+
+  describe('what on-call reads in the log', () => {
+    const context = { outboxId: 1, kind: 'devenv_expired', stream: 'user:UANA' };
+
+    it('logs a deferral with when the notice goes out', async () => {
+      const { logger, lines } = capturedLogs();
+      const r = relay({}, logger);
+      deliverer.script.push(failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 60_000 }));
+      enqueue(r, expired('UANA'));
+      const before = now();
+      await drain(r);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        msg: 'notice deferred',
+        ...context,
+        reason: 'outside working hours',
+      });
+      expect(Date.parse(String(lines[0]!.until)) - before).toBeGreaterThanOrEqual(60_000);
+    });
+
+    it('logs a refused token as an error naming the notice', async () => {
+      const { logger, lines } = capturedLogs();
+      const r = relay({ authPauseMs: 60_000 }, logger);
+      deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
+      enqueue(r, expired('UANA'));
+      await drain(r);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 50,
+          msg: 'Slack refused the token; the outbox waits until it works again',
+          ...context,
+          reason: 'slack:token_revoked',
+        }),
+      ]);
+    });
+
+    it('logs a delivery a stop interrupted, with why', async () => {
+      const { logger, lines } = capturedLogs();
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      const r = relay({}, logger);
+      enqueue(r, expired('UANA'));
+      r.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      await r.stop(now() + 20);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 30,
+          msg: 'outbox delivery interrupted',
+          outboxId: 1,
+          reason: 'Error: release-bot is stopping',
+        }),
+      ]);
+    });
+
+    it('logs a delivery handed over to a later leader', async () => {
+      const { logger, lines } = capturedLogs();
+      const r = relay({ identity: 'pod-a', epoch: () => 3 }, logger);
+      deliverer.script.push((_n, steps) => {
+        store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
+        steps.complete();
+        return Promise.resolve();
+      });
+      enqueue(r, expired('UANA'));
+      await drain(r);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 40,
+          msg: 'outbox delivery handed over',
+          outboxId: 1,
+          reason: 'fenced out: this instance ran under epoch 3, a later holder raised the fence to 4',
+        }),
+      ]);
+    });
+
+    it('logs a delivery that broke on our side, keeps the row for a later try, and goes on with the others', async () => {
+      const { logger, lines } = capturedLogs();
+      const r = relay({}, logger);
+      deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
+      deliverer.classify = () => {
+        throw new Error('classify broke');
+      };
+      enqueue(r, expired('UANA'));
+      enqueue(r, expired('UBO'));
+      expect(await drain(r)).toBe(1);
+      expect(rows().map((row) => [row.stream, row.state, row.attempts])).toEqual([
+        ['user:UANA', 'pending', 0],
+        ['user:UBO', 'delivered', 0],
+      ]);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 50,
+          msg: 'outbox delivery broke; retried after the claim ages out',
+          outboxId: 1,
+          err: expect.objectContaining({ message: 'classify broke' }) as unknown,
+        }),
+      ]);
     });
   });
 });
