@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ActionIds } from '../src/slack/ids.js';
 import { DEFAULT_QA } from '../test/support/bot-harness.js';
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../src/playground/jira-stand-in.js';
 import { freshNamespace, kubeConfig } from '../test/support/kube.js';
 import { startTestCluster } from '../test/cluster/cluster.js';
 import { startServerProcess, type ServerProcess } from './bot-process.js';

@@ -1,5 +1,5 @@
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../src/playground/jira-stand-in.js';
 import { startServerProcess } from './bot-process.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 

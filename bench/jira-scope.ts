@@ -1,5 +1,5 @@
 import { startTestBot } from '../test/support/bot-harness.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../src/playground/jira-stand-in.js';
 import { envNumber, ms } from './stats.js';
 
 export async function benchJiraScope(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ActionIds } from '../src/slack/ids.js';
 import { DEFAULT_QA, startTestBot, type TestBot } from '../test/support/bot-harness.js';
 import { queryRows } from '../test/support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../test/support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../src/playground/jira-stand-in.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 
 const TOKEN = 'bench-token';

@@ -7,6 +7,7 @@ import { z } from '../vendor/zod.js';
 import { readBody, sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackPlatform } from './interactions.js';
+import type { JiraStandIn } from './jira-stand-in.js';
 import { renderMessageBody, type RenderContext } from './render.js';
 import type { SlackEmulator, StoredMessage, StoredView } from './slack-emulator.js';
 import { GROUPS, RELEASES_CHANNEL, USERS, userById } from './workspace.js';
@@ -153,6 +154,7 @@ export function playgroundRoutes(
   emulator: SlackEmulator,
   platform: SlackPlatform,
   logger: Logger,
+  jira?: JiraStandIn,
 ): Record<string, RouteHandler> {
   const commands = manifestCommands();
   const ctx = renderContext();
@@ -220,6 +222,35 @@ export function playgroundRoutes(
       modal: modal ? viewSummary(modal, ctx) : null,
       home: home ? { html: renderMessageBody(home.view, ctx) } : null,
       commands,
+    });
+    return Promise.resolve();
+  };
+
+  // The Jira panel: what the seeded Jira holds, including what the bot wrote back (released, notes).
+  routes['GET /playground/jira'] = (_req, res) => {
+    if (!jira) {
+      sendJson(res, 200, { connected: false, projects: [], issues: [] });
+      return Promise.resolve();
+    }
+    sendJson(res, 200, {
+      connected: true,
+      projects: [...jira.projects.entries()].map(([key, project]) => ({
+        key,
+        versions: project.versions.map((v) => ({
+          name: v.name,
+          released: v.released,
+          releaseDate: v.releaseDate ?? null,
+          description: v.description ?? null,
+        })),
+      })),
+      issues: jira.issues.map((i) => ({
+        key: i.key,
+        summary: i.summary,
+        type: i.type,
+        status: i.status,
+        fixVersions: i.fixVersions,
+        assignee: i.assignee ?? null,
+      })),
     });
     return Promise.resolve();
   };

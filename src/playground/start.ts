@@ -3,6 +3,7 @@ import { startBot, type RunningBot } from '../bot.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { SlackPlatform } from './interactions.js';
+import { startPlaygroundJira, type PlaygroundJira } from './jira.js';
 import { playgroundRoutes } from './routes.js';
 import { SlackEmulator } from './slack-emulator.js';
 import { RELEASES_CHANNEL, SEEDED_SETTINGS } from './workspace.js';
@@ -12,6 +13,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export interface RunningPlayground {
   bot: RunningBot;
   emulator: SlackEmulator;
+  /** The seeded Jira, unless the environment names a Jira of its own. */
+  jira: PlaygroundJira | undefined;
   /** The page to open. */
   url: string;
   stop(): Promise<void>;
@@ -20,8 +23,8 @@ export interface RunningPlayground {
 /**
  * The bot on its real code paths, with a Slack stand-in: its Web API calls go to the emulator through
  * SLACK_API_URL, and the page's clicks reach /slack/events signed with a secret made for this session.
- * Loopback only. Jira and a cluster are used when configured, as by the real bot; /devenv is a dry run
- * otherwise.
+ * Loopback only. Jira and a cluster are used when configured, as by the real bot; otherwise Jira is a seeded
+ * stand-in on loopback (reached through the same JIRA_* settings) and /devenv is a dry run.
  */
 export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPlayground> {
   // The level is checked again with the rest of the configuration below.
@@ -31,11 +34,19 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
     logger.child({ component: 'playground-slack' }),
     databasePath === ':memory:' ? undefined : `${databasePath}.playground.json`,
   ).start();
+  const jira = env.JIRA_BASE_URL
+    ? undefined
+    : await startPlaygroundJira(
+        databasePath === ':memory:' ? undefined : `${databasePath}.jira.json`,
+        logger.child({ component: 'playground-jira' }),
+      );
   const signingSecret = randomBytes(32).toString('hex');
   const config = loadConfig({
     ...SEEDED_SETTINGS,
     ...(env.KUBECONFIG ? {} : { DEVENV_MODE: 'dry-run' }),
     ...withoutSlack(env),
+    // Without a Jira of its own, every JIRA_* setting is the seeded one's.
+    ...jira?.settings,
     // Never a candidate for the real bot's Lease: winning it during a rollout would stop the real bot.
     LEADER_ELECTION: 'off',
     DATABASE_PATH: databasePath,
@@ -54,21 +65,35 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
       'playground with a real cluster: /devenv applies routes, but the playground never reconciles, reaps or collects orphans there',
     );
   }
-  const bot = await startBot(config, {
-    logger,
-    extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' })),
-    ...(realCluster ? { upkeep: 'manual' as const } : {}),
-  });
+  let bot: RunningBot;
+  try {
+    bot = await startBot(config, {
+      logger,
+      extraRoutes: playgroundRoutes(
+        emulator,
+        platform,
+        logger.child({ component: 'playground' }),
+        jira?.standIn,
+      ),
+      ...(realCluster ? { upkeep: 'manual' as const } : {}),
+    });
+  } catch (error) {
+    await emulator.stop();
+    await jira?.stop();
+    throw error;
+  }
   const url = `http://127.0.0.1:${bot.port}/`;
   eventsUrl = `${url}slack/events`;
   emulator.pageUrl = url.replace(/\/$/, '');
   return {
     bot,
     emulator,
+    jira,
     url,
     async stop() {
       await bot.stop();
       await emulator.stop();
+      await jira?.stop();
     },
   };
 }

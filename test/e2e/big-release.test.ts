@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { GATE_TOKEN, gateAndJiraEnv, outboxSettled } from '../support/gate-client.js';
-import { JiraStandIn } from '../support/jira-stand-in.js';
+import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { brokenMarkup, mrkdwnTexts } from '../support/slack-limits.js';
 import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 

@@ -7,7 +7,7 @@ import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { MANAGER } from '../support/bot-harness.js';
 import { startBotProcess } from '../support/bot-process.js';
 import { freshClone } from '../support/fresh-clone.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { createService, freshNamespace, getVirtualService, kubeConfig } from '../support/kube.js';
 import { slashCommandBody } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';

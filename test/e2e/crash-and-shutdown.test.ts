@@ -7,7 +7,7 @@ import { ActionIds } from '../../src/slack/ids.js';
 import { MANAGER } from '../support/bot-harness.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { queryRows } from '../support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { blockActionsPayload, interactiveBody, slashCommandBody } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 

@@ -5,7 +5,7 @@ import type { Clock } from '../../src/use-cases/ports.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { askGate, gateAndJiraEnv, outboxSettled } from '../support/gate-client.js';
-import { JiraStandIn } from '../support/jira-stand-in.js';
+import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { createService, freshNamespace, kubeConfig, listNames } from '../support/kube.js';
 
 const DEV = 'UDEV00001';

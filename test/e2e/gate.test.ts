@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
 describe('the freeze gate for CI/CD', () => {
   let jira: JiraStandIn;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../support/jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
 const SHIP_DAY = new Date('2026-12-10T15:30:00Z');
 

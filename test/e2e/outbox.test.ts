@@ -3,7 +3,7 @@ import { ActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA, MANAGER, replyText, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { askGate, botWithJira } from '../support/gate-client.js';
-import type { JiraStandIn } from '../support/jira-stand-in.js';
+import type { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 
 describe('notices go through a durable outbox: Slack outages never block an answer or lose a message', () => {

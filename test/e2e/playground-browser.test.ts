@@ -81,6 +81,8 @@ describe('the playground in a real browser', () => {
     await run('/release freeze 2.4 candidate build 118');
     await announcement().getByRole('button', { name: 'Approve' }).waitFor();
     await expect(announcement().getByRole('button', { name: 'Reject' }).count()).resolves.toBe(1);
+    // The scope comes from the playground's seeded Jira: 16 tickets, three bugs still open.
+    await announcement().filter({ hasText: '16 tickets' }).filter({ hasText: 'TAG-6' }).waitFor();
     await shot('frozen');
 
     // QA approves: the tally updates in place, without a reload.
@@ -122,6 +124,19 @@ describe('the playground in a real browser', () => {
     await expect.poll(state).toBe('released');
     await announcement().filter({ hasText: 'released' }).waitFor();
     await shot('shipped');
+
+    // The Jira panel shows what the bot wrote back: 2.4 released in both projects, with its notes.
+    await page.getByRole('button', { name: 'Jira' }).click();
+    const version = page.locator('#jira-body section[data-version="2.4"]');
+    await expect.poll(() => version.locator('.released').count()).toBe(2);
+    await expect(version.locator('.tickets li').count()).resolves.toBe(16);
+    await expect(version.locator('details summary').count()).resolves.toBe(2);
+    expect(await page.locator('#close-jira').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(
+      true,
+    );
+    await shot('jira-panel');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#jira-panel').isHidden()).toBe(true);
 
     // A developer's dry run shows the objects; another developer does not see that ephemeral reply.
     await actAs(DEVELOPER);

@@ -172,7 +172,8 @@ describe('the playground over HTTP', () => {
     });
     expect(forged.status).toBe(404);
 
-    expect((await state(MANAGER)).messages.filter((m) => m.ephemeral)).toHaveLength(2);
+    // Planned, frozen, and the heads-up that three of the seeded Jira's tickets in 2.4 are not done.
+    expect((await state(MANAGER)).messages.filter((m) => m.ephemeral)).toHaveLength(3);
     expect((await state('UDANA0001')).messages.filter((m) => m.ephemeral)).toHaveLength(0);
 
     await playground.stop();
@@ -183,11 +184,130 @@ describe('the playground over HTTP', () => {
 
     // The manager reloads the page: their ephemerals go, as in Slack; the channel's messages stay.
     const reloaded = await post('reload', { as: MANAGER });
-    expect(await reloaded.json()).toEqual({ ok: true, dropped: 2 });
+    expect(await reloaded.json()).toEqual({ ok: true, dropped: 3 });
     const afterReload = await state(MANAGER);
     expect(afterReload.messages.filter((m) => m.ephemeral)).toEqual([]);
     expect(afterReload.messages.some((m) => m.html.includes('2.4: frozen'))).toBe(true);
     expect(await (await post('reload', { as: MANAGER })).json()).toEqual({ ok: true, dropped: 0 });
+  });
+});
+
+describe('the playground’s seeded Jira', () => {
+  let dir: string;
+  let playground: RunningPlayground;
+  const start = () =>
+    startPlayground({
+      PATH: process.env.PATH,
+      DATABASE_PATH: join(dir, 'bot.sqlite'),
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'release-bot-playground-'));
+    playground = await start();
+  });
+  afterEach(async () => {
+    await playground.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const command = async (user: string, text: string) =>
+    expect(
+      (
+        await fetch(`${playground.url}playground/command`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ as: user, channel: 'C0RELEASES', text }),
+        })
+      ).status,
+    ).toBe(200);
+  const press = (user: string, ts: string, html: string, actionId: string) => {
+    const button = new RegExp(
+      `data-action-id="${actionId}" data-block-id="([^"]+)" data-value="([^"]*)"`,
+    ).exec(html);
+    return fetch(`${playground.url}playground/action`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        as: user,
+        source: { kind: 'message', channel: 'C0RELEASES', ts },
+        actionId,
+        blockId: button![1],
+        value: button![2],
+      }),
+    });
+  };
+  const messages = async (user = MANAGER) =>
+    (
+      (await (await fetch(`${playground.url}playground/state?as=${user}`)).json()) as {
+        messages: { ts: string; html: string; ephemeral: boolean }[];
+      }
+    ).messages;
+  interface JiraPanel {
+    connected: boolean;
+    projects: {
+      key: string;
+      versions: { name: string; released: boolean; releaseDate: string | null; description: string | null }[];
+    }[];
+    issues: { key: string; type: string; status: string; fixVersions: string[] }[];
+  }
+  const panel = async () => (await (await fetch(`${playground.url}playground/jira`)).json()) as JiraPanel;
+
+  it('is reached through the JIRA_* settings: scope, notes and the ship write-back all show, and survive a restart', async () => {
+    const seeded = await panel();
+    expect(seeded.connected).toBe(true);
+    expect(seeded.projects.map((p) => [p.key, p.versions.map((v) => `${v.name}:${v.released}`)])).toEqual([
+      ['BLOG', ['2.3:true', '2.4:false', '2.5:false']],
+      ['TAG', ['2.3:true', '2.4:false', '2.5:false']],
+    ]);
+    expect(seeded.issues).toHaveLength(28);
+    const open24 = seeded.issues.filter((i) => i.fixVersions.includes('2.4') && i.status !== 'Done');
+    expect(open24.map((i) => `${i.key} ${i.type}`)).toEqual(['BLOG-7 Bug', 'BLOG-8 Bug', 'TAG-6 Bug']);
+    expect(playground.bot.services.config.jira?.baseUrl).toBe(playground.jira?.standIn.url);
+
+    await command(MANAGER, '/release create 2.4');
+    await command(MANAGER, '/release freeze 2.4');
+    const announcement = await waitFor(async () =>
+      (await messages()).find((m) => !m.ephemeral && m.html.includes('signoff_approve')),
+    );
+    expect(announcement.html).toContain('16 tickets');
+    for (const key of ['BLOG-7', 'BLOG-8', 'TAG-6']) expect(announcement.html).toContain(key);
+
+    await command(MANAGER, '/release scope 2.4');
+    const scope = await waitFor(async () =>
+      (await messages()).find((m) => m.ephemeral && m.html.includes('Scope of')),
+    );
+    for (const key of ['BLOG-1', 'BLOG-9', 'TAG-1', 'TAG-7']) expect(scope.html).toContain(key);
+    expect(scope.html).not.toContain('BLOG-10');
+
+    expect((await press('UQUINN001', announcement.ts, announcement.html, 'signoff_approve')).status).toBe(
+      200,
+    );
+    expect((await press('UPRIYA001', announcement.ts, announcement.html, 'signoff_approve')).status).toBe(
+      200,
+    );
+    await waitFor(() =>
+      Promise.resolve(
+        queryRows(join(dir, 'bot.sqlite'), "select 1 from releases where state = 'signed_off'")[0],
+      ),
+    );
+    await command(MANAGER, '/release ship 2.4');
+    const shipped = await waitFor(async () => {
+      const versions = (await panel()).projects.map((p) => p.versions.find((v) => v.name === '2.4')!);
+      return versions.every((v) => v.released && v.description) ? versions : undefined;
+    }, 10_000);
+    expect(shipped.map((v) => v.releaseDate)).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      shipped[0]!.releaseDate,
+    ]);
+    expect(shipped[0]!.description).toContain('BLOG-1');
+
+    await playground.stop();
+    playground = await start();
+    const after = await panel();
+    expect(after.projects.map((p) => p.versions.find((v) => v.name === '2.4')!.released)).toEqual([
+      true,
+      true,
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { askGate, gateAndJiraEnv, GATE_TOKEN, outboxSettled } from '../support/gate-client.js';
-import { JiraStandIn } from '../support/jira-stand-in.js';
+import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
 const QA = 'UQA00001';
 

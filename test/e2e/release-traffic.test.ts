@@ -3,7 +3,7 @@ import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../../src/slac
 import { DEFAULT_QA, replyText, type TestBot } from '../support/bot-harness.js';
 import { queryRows } from '../support/db.js';
 import { askGate, botWithJira, outboxSettled } from '../support/gate-client.js';
-import type { JiraStandIn } from '../support/jira-stand-in.js';
+import type { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
 const QA_GROUP = 'SQAGROUP1';
 

@@ -1,6 +1,6 @@
 import type { TestBot } from './bot-harness.js';
 import { queryRows } from './db.js';
-import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from './jira-stand-in.js';
+import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { startTestBot } from './bot-harness.js';
 
 export const GATE_TOKEN = 'gate-token';

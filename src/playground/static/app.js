@@ -204,7 +204,7 @@ function scheduleRefresh() {
     again = true;
     return;
   }
-  refreshing = refresh()
+  refreshing = Promise.all([refresh(), refreshJira()])
     .catch(() => toast('the playground server is not answering'))
     .finally(() => {
       refreshing = null;
@@ -214,6 +214,70 @@ function scheduleRefresh() {
       }
     });
 }
+
+// --- the Jira panel: versions, tickets and what the bot wrote back -------------------------------
+
+const escapeText = (text) =>
+  String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+
+function renderJira(jira) {
+  if (!jira.connected) {
+    return '<p>The bot talks to the Jira named in JIRA_BASE_URL: look there.</p>';
+  }
+  const names = [...new Set(jira.projects.flatMap((p) => p.versions.map((v) => v.name)))].reverse();
+  return names
+    .map((name) => {
+      const versions = jira.projects
+        .map((p) => ({ project: p.key, version: p.versions.find((v) => v.name === name) }))
+        .filter((x) => x.version);
+      const states = versions
+        .map(({ project, version }) =>
+          version.released
+            ? `<li>${escapeText(project)} ${escapeText(name)}: <strong class="released">released</strong> ${escapeText(version.releaseDate ?? '')}</li>`
+            : `<li>${escapeText(project)} ${escapeText(name)}: unreleased</li>`,
+        )
+        .join('');
+      const notes = versions
+        .filter(({ version }) => version.description)
+        .map(
+          ({ project, version }) =>
+            `<details><summary>Notes the bot wrote into ${escapeText(project)} ${escapeText(name)}</summary><pre>${escapeText(version.description)}</pre></details>`,
+        )
+        .join('');
+      const tickets = jira.issues
+        .filter((i) => i.fixVersions.includes(name))
+        .map(
+          (i) =>
+            `<li><span class="key">${escapeText(i.key)}</span> ${escapeText(i.summary)} <span class="meta">${escapeText(i.type)} · ${escapeText(i.status)}${i.assignee ? ` · ${escapeText(i.assignee)}` : ''}</span></li>`,
+        )
+        .join('');
+      return `<section class="jira-version" data-version="${escapeText(name)}"><h3>Version ${escapeText(name)}</h3><ul class="states">${states}</ul>${notes}<ul class="tickets">${tickets}</ul></section>`;
+    })
+    .join('');
+}
+
+async function refreshJira() {
+  if ($('jira-panel').hidden) return;
+  const res = await fetch('/playground/jira');
+  if (!res.ok) return;
+  const html = renderJira(await res.json());
+  if ($('jira-body').dataset.signature !== html) {
+    $('jira-body').innerHTML = html;
+    $('jira-body').dataset.signature = html;
+  }
+}
+
+function showJira(open) {
+  $('jira-panel').hidden = !open;
+  $('jira-toggle').setAttribute('aria-expanded', String(open));
+  if (open) void refreshJira().then(() => $('close-jira').focus());
+  else $('jira-toggle').focus();
+}
+$('jira-toggle').addEventListener('click', () => showJira($('jira-panel').hidden));
+$('close-jira').addEventListener('click', () => showJira(false));
 
 // --- what a person does ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ export interface StandInIssue {
   assignee?: string;
 }
 
-interface StandInVersion {
+export interface StandInVersion {
   id: string;
   name: string;
   released: boolean;
@@ -104,11 +104,27 @@ function evaluateJql(jql: string): JqlQuery {
 
 const CATEGORY_NAMES: Record<string, string> = { new: 'To Do', indeterminate: 'In Progress', done: 'Done' };
 
-/** Jira Cloud's REST API v3 on loopback, with Atlassian's request and response shapes. */
+/** What a stand-in holds, to be saved and given back (the playground keeps its Jira across restarts). */
+export interface JiraSnapshot {
+  projects: [string, { id: number; versions: StandInVersion[] }][];
+  issues: StandInIssue[];
+  nextId: number;
+}
+
+/**
+ * Jira Cloud's REST API v3 on loopback, with Atlassian's request and response shapes: the tests' Jira, and
+ * the playground's seeded one (one stand-in, so the playground shows what the tests hold the bot to).
+ */
 export class JiraStandIn {
   readonly projects = new Map<string, { id: number; versions: StandInVersion[] }>();
   readonly issues: StandInIssue[] = [];
+  /** Every request, for tests to count; a long-running playground keeps none (`keepRequests: false`). */
   readonly requests: { method: string; path: string; body: unknown }[] = [];
+  /** Told after every request that changed something (a version created or updated). */
+  onWrite: () => void = () => undefined;
+  private readonly email: string;
+  private readonly token: string;
+  private readonly keepRequests: boolean;
   /** False: answers 404 to bulkfetch, like a Jira without it (Data Center). */
   bulkFetch = true;
   readonly receivedJql: string[] = [];
@@ -119,6 +135,24 @@ export class JiraStandIn {
   /** False: answers 404 to approximate-count, as a Jira without the endpoint does. */
   approximateCount = true;
   url = '';
+
+  constructor(options: { email?: string; token?: string; keepRequests?: boolean } = {}) {
+    this.email = options.email ?? JIRA_EMAIL;
+    this.token = options.token ?? JIRA_TOKEN;
+    this.keepRequests = options.keepRequests ?? true;
+  }
+
+  snapshot(): JiraSnapshot {
+    return { projects: [...this.projects.entries()], issues: [...this.issues], nextId: this.nextId };
+  }
+
+  restore(snapshot: JiraSnapshot): this {
+    this.projects.clear();
+    for (const [key, project] of snapshot.projects) this.projects.set(key, project);
+    this.issues.splice(0, this.issues.length, ...snapshot.issues);
+    this.nextId = snapshot.nextId;
+    return this;
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -216,11 +250,16 @@ export class JiraStandIn {
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
-    const body: unknown = raw ? JSON.parse(raw) : undefined;
-    this.requests.push({ method, path: url.pathname, body });
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return { status: 400, body: { errorMessages: ['Unexpected character in the JSON body.'], errors: {} } };
+    }
+    if (this.keepRequests) this.requests.push({ method, path: url.pathname, body });
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
 
-    const expected = `Basic ${Buffer.from(`${JIRA_EMAIL}:${JIRA_TOKEN}`).toString('base64')}`;
+    const expected = `Basic ${Buffer.from(`${this.email}:${this.token}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
       return {
         status: 401,
@@ -239,7 +278,10 @@ export class JiraStandIn {
         body: { errorMessages: [`Injected ${failure.status}`], errors: {} },
       };
     }
-    return this.route(method, url, body);
+    const answer = this.route(method, url, body);
+    const writes = method === 'PUT' || (method === 'POST' && url.pathname === '/rest/api/3/version');
+    if (writes && answer.status < 300) this.onWrite();
+    return answer;
   }
 
   private route(method: string, url: URL, body: unknown): { status: number; body?: unknown } {
