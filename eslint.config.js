@@ -106,6 +106,8 @@ export default tseslint.config(
           'URLSearchParams',
           'setTimeout',
           'clearTimeout',
+          'crypto',
+          'location',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -46,6 +46,9 @@ export function manifestCommands(path = resolve(ROOT, 'manifest.yml')): SlashCom
   }));
 }
 
+/** The services the playground's pipeline deploys, named after the seeded Jira's projects. */
+const PIPELINE_SERVICES = ['blog-service', 'tag-service'] as const;
+
 const USER_ID = z
   .string()
   .refine((id) => userById(id) !== undefined, 'not a user of the playground workspace');
@@ -154,8 +157,9 @@ export function playgroundRoutes(
   emulator: SlackEmulator,
   platform: SlackPlatform,
   logger: Logger,
-  jira?: JiraStandIn,
+  extras: { jira?: JiraStandIn | undefined; gateToken?: string } = {},
 ): Record<string, RouteHandler> {
+  const { jira, gateToken } = extras;
   const commands = manifestCommands();
   const ctx = renderContext();
   const routes: Record<string, RouteHandler> = {};
@@ -251,6 +255,17 @@ export function playgroundRoutes(
         fixVersions: i.fixVersions,
         assignee: i.assignee ?? null,
       })),
+    });
+    return Promise.resolve();
+  };
+
+  // The pipeline panel: what a CI job would know (its token, the services it deploys).
+  routes['GET /playground/pipeline'] = (_req, res) => {
+    sendJson(res, 200, {
+      gateUrl: '/api/v1/gate/check',
+      token: gateToken ?? null,
+      services: PIPELINE_SERVICES,
+      environments: ['preprod', 'staging'],
     });
     return Promise.resolve();
   };

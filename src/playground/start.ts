@@ -41,12 +41,15 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
         logger.child({ component: 'playground-jira' }),
       );
   const signingSecret = randomBytes(32).toString('hex');
+  // The pipeline panel asks the gate as a CI job does: over HTTP, with a token made for this session.
+  const gateToken = randomBytes(24).toString('hex');
   const config = loadConfig({
     ...SEEDED_SETTINGS,
     ...(env.KUBECONFIG ? {} : { DEVENV_MODE: 'dry-run' }),
     ...withoutSlack(env),
     // Without a Jira of its own, every JIRA_* setting is the seeded one's.
     ...jira?.settings,
+    GATE_API_TOKEN: [gateToken, env.GATE_API_TOKEN].filter(Boolean).join(','),
     // Never a candidate for the real bot's Lease: winning it during a rollout would stop the real bot.
     LEADER_ELECTION: 'off',
     DATABASE_PATH: databasePath,
@@ -69,12 +72,10 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   try {
     bot = await startBot(config, {
       logger,
-      extraRoutes: playgroundRoutes(
-        emulator,
-        platform,
-        logger.child({ component: 'playground' }),
-        jira?.standIn,
-      ),
+      extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' }), {
+        jira: jira?.standIn,
+        gateToken,
+      }),
       ...(realCluster ? { upkeep: 'manual' as const } : {}),
     });
   } catch (error) {

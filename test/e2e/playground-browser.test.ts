@@ -85,6 +85,34 @@ describe('the playground in a real browser', () => {
     await announcement().filter({ hasText: '16 tickets' }).filter({ hasText: 'TAG-6' }).waitFor();
     await shot('frozen');
 
+    // A developer's pipeline deploys a 2.5 story: refused. They ask for an exception, the manager approves it
+    // in the channel, and the same change, sent again from the panel, is let in.
+    await actAs(DEVELOPER);
+    await page.getByRole('button', { name: 'Pipeline' }).click();
+    const panel = page.locator('#pipeline-panel');
+    await panel.getByLabel('BLOG-10').check();
+    await panel.getByRole('button', { name: 'Send the gate check' }).click();
+    await panel.locator('.verdict.refused', { hasText: 'Refused' }).waitFor();
+    await expect(panel.locator('.gate-answer').textContent()).resolves.toContain('"allowed": false');
+    await shot('pipeline-refused');
+    await panel.getByLabel('Why BLOG-10 must go into 2.4').fill('Readers asked for it');
+    await panel.getByRole('button', { name: 'Ask for an exception' }).click();
+    await panel.getByText('Asked: a release manager').waitFor();
+    await actAs(MANAGER);
+    const request = page.locator('#messages li', { hasText: 'Readers asked for it' }).last();
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .locator('#messages li', { hasText: 'approved' })
+      .filter({ hasText: 'BLOG-10' })
+      .first()
+      .waitFor();
+    await actAs(DEVELOPER);
+    await panel.getByRole('button', { name: 'Send the gate check' }).click();
+    await panel.locator('.verdict.allowed', { hasText: 'Allowed' }).waitFor();
+    await shot('pipeline-allowed');
+    await page.getByRole('button', { name: 'Close the pipeline panel' }).click();
+    await actAs(MANAGER);
+
     // QA approves: the tally updates in place, without a reload.
     await actAs(QA);
     await page.evaluate(() => ((globalThis as unknown as { marker: boolean }).marker = true));

@@ -309,6 +309,57 @@ describe('the playground’s seeded Jira', () => {
       true,
     ]);
   });
+  it('lets a pipeline ask the gate with the session’s token: refused, an exception a manager approves, then allowed', async () => {
+    const setup = (await (await fetch(`${playground.url}playground/pipeline`)).json()) as {
+      token: string;
+      gateUrl: string;
+      services: string[];
+    };
+    expect(setup.services).toEqual(['blog-service', 'tag-service']);
+    expect(setup.token).toMatch(/^[0-9a-f]{48}$/);
+    const check = async (issues: string[], commit: string, token = setup.token) => {
+      const res = await fetch(new URL(setup.gateUrl, playground.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues, commit }),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { allowed: boolean; checked_issues?: { key: string; verdict: string }[] },
+      };
+    };
+    expect((await check(['BLOG-10'], 'aaaaaaa', 'not-the-session-token')).status).toBe(401);
+    await command(MANAGER, '/release create 2.4');
+    await command(MANAGER, '/release freeze 2.4');
+    await waitFor(async () => (await messages()).find((m) => m.html.includes('signoff_approve')));
+
+    const refused = await check(['BLOG-10'], 'aaaaaaa');
+    expect(refused.body).toMatchObject({
+      allowed: false,
+      release: '2.4',
+      checked_issues: [{ key: 'BLOG-10', verdict: 'not_a_fix' }],
+    });
+    const fix = await check(['BLOG-7'], 'bbbbbbb');
+    expect(fix.body).toMatchObject({
+      allowed: true,
+      checked_issues: [{ key: 'BLOG-7', verdict: 'fix_for_release' }],
+    });
+
+    await command('UDANA0001', '/release exception 2.4 BLOG-10 blog-service readers asked for it');
+    const request = await waitFor(async () =>
+      (await messages()).find((m) => !m.ephemeral && m.html.includes('exception_approve')),
+    );
+    expect((await press('UDANA0001', request.ts, request.html, 'exception_approve')).status).toBe(200);
+    expect((await check(['BLOG-10'], 'ccccccc')).body.allowed).toBe(false);
+    expect((await press(MANAGER, request.ts, request.html, 'exception_approve')).status).toBe(200);
+    const allowed = await waitFor(async () => {
+      const answer = await check(['BLOG-10'], 'ddddddd');
+      return answer.body.allowed ? answer : undefined;
+    });
+    expect(allowed.body.checked_issues).toEqual([
+      expect.objectContaining({ key: 'BLOG-10', verdict: 'exception' }),
+    ]);
+  });
 });
 
 describe('the Web API emulator', () => {

@@ -270,14 +270,128 @@ async function refreshJira() {
   }
 }
 
-function showJira(open) {
-  $('jira-panel').hidden = !open;
-  $('jira-toggle').setAttribute('aria-expanded', String(open));
-  if (open) void refreshJira().then(() => $('close-jira').focus());
-  else $('jira-toggle').focus();
+/** Opens one side panel (closing the other), or closes it and gives focus back to its toggle. */
+function showPanel(name, open) {
+  for (const other of ['jira', 'pipeline']) {
+    const show = open && other === name;
+    $(`${other}-panel`).hidden = !show;
+    $(`${other}-toggle`).setAttribute('aria-expanded', String(show));
+  }
+  if (!open) $(`${name}-toggle`).focus();
+  else if (name === 'jira') void refreshJira().then(() => $('close-jira').focus());
+  else void openPipeline().then(() => $('pipeline-service').focus());
 }
-$('jira-toggle').addEventListener('click', () => showJira($('jira-panel').hidden));
-$('close-jira').addEventListener('click', () => showJira(false));
+for (const name of ['jira', 'pipeline']) {
+  $(`${name}-toggle`).addEventListener('click', () => showPanel(name, $(`${name}-panel`).hidden));
+  $(`close-${name}`).addEventListener('click', () => showPanel(name, false));
+}
+
+// --- the pipeline panel: a gate check as a CI job sends it -------------------------------------
+
+const pipeline = { token: null, url: null, issues: [] };
+const newCommit = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+function renderPipelineIssues() {
+  const service = $('pipeline-service').value;
+  const project = service.replace(/-service$/, '').toUpperCase();
+  $('pipeline-issues').innerHTML =
+    '<legend>Tickets</legend>' +
+    pipeline.issues
+      .filter((i) => i.key.startsWith(`${project}-`))
+      .map(
+        (i) =>
+          `<label class="check"><input type="checkbox" value="${escapeText(i.key)}" /> <span class="key">${escapeText(i.key)}</span> ${escapeText(i.summary)} <span class="meta">${escapeText(i.type)} · ${escapeText(i.fixVersions.join(', ') || 'no version')}</span></label>`,
+      )
+      .join('');
+  $('pipeline-image').value = `registry.playground.test/${service}:${$('pipeline-commit').value}`;
+}
+
+async function openPipeline() {
+  if (pipeline.token) return;
+  const [setup, jira] = await Promise.all([
+    fetch('/playground/pipeline').then((r) => r.json()),
+    fetch('/playground/jira').then((r) => r.json()),
+  ]);
+  pipeline.token = setup.token;
+  pipeline.url = setup.gateUrl;
+  pipeline.issues = jira.issues;
+  $('pipeline-service').innerHTML = setup.services.map((s) => `<option>${escapeText(s)}</option>`).join('');
+  $('pipeline-environment').innerHTML = setup.environments
+    .map((e) => `<option>${escapeText(e)}</option>`)
+    .join('');
+  $('pipeline-commit').value = newCommit();
+  renderPipelineIssues();
+}
+$('pipeline-service').addEventListener('change', renderPipelineIssues);
+
+function gateVerdict(res, answer) {
+  if (!res.ok)
+    return `<p class="verdict refused">HTTP ${res.status}: ${escapeText(answer.reason ?? answer.error ?? '')}</p>`;
+  const word = answer.allowed ? 'allowed' : 'refused';
+  return `<p class="verdict ${word}">${answer.allowed ? 'Allowed' : 'Refused'}: ${escapeText(answer.reason ?? '')}</p>`;
+}
+
+/** A refused change of a frozen release can ask for an exception: one per refused ticket. */
+function exceptionForm(answer, service) {
+  const keys = (answer.checked_issues ?? [])
+    .filter((i) => i.verdict !== 'fix_for_release' && i.verdict !== 'exception')
+    .map((i) => i.key);
+  if (answer.allowed || !answer.release || keys.length === 0) return '';
+  return (
+    `<form id="exception-form" class="pipeline" data-release="${escapeText(answer.release)}" data-service="${escapeText(service)}" data-keys="${escapeText(keys.join(' '))}">` +
+    `<label for="exception-reason">Why ${escapeText(keys.join(', '))} must go into ${escapeText(answer.release)}</label>` +
+    '<input id="exception-reason" required maxlength="300" />' +
+    '<button type="submit">Ask for an exception</button></form>'
+  );
+}
+
+$('pipeline-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const service = $('pipeline-service').value;
+  const image = $('pipeline-image').value.trim();
+  const res = await fetch(pipeline.url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${pipeline.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      service,
+      environment: $('pipeline-environment').value,
+      issues: [...$('pipeline-issues').querySelectorAll('input:checked')].map((i) => i.value),
+      commit: $('pipeline-commit').value,
+      pipeline_url: `${location.origin}/#pipeline`,
+      ...(image ? { images: [image] } : {}),
+    }),
+  });
+  const answer = await res.json().catch(() => ({}));
+  $('pipeline-result').innerHTML =
+    gateVerdict(res, answer) +
+    `<pre class="gate-answer">${escapeText(JSON.stringify(answer, null, 2))}</pre>` +
+    (res.ok ? exceptionForm(answer, service) : '');
+  if (res.ok && answer.allowed && !answer.repeated) {
+    // The next deploy of this service is another commit, as a pipeline's would be.
+    $('pipeline-commit').value = newCommit();
+    $('pipeline-image').value = `registry.playground.test/${service}:${$('pipeline-commit').value}`;
+  }
+});
+
+$('pipeline-result').addEventListener('submit', async (event) => {
+  const form = event.target.closest('#exception-form');
+  if (!form) return;
+  event.preventDefault();
+  const reason = $('exception-reason').value.trim();
+  if (!reason) return;
+  for (const key of form.dataset.keys.split(' ')) {
+    await send('/playground/command', {
+      channel: CHANNEL,
+      text: `/release exception ${form.dataset.release} ${key} ${form.dataset.service} ${reason}`,
+    });
+  }
+  const done = document.createElement('p');
+  done.className = 'panel-note';
+  done.textContent =
+    'Asked: a release manager approves or denies it in #releases. Then send the check again.';
+  form.replaceWith(done);
+});
 
 // --- what a person does ---------------------------------------------------------------------------
 
