@@ -43,18 +43,13 @@ export const SIGNOFF_REMINDER_KINDS: readonly string[] = [
   'manual_reminder',
 ];
 
-/** Every action due at `now` that has not run yet. */
-export function dueActions(
-  facts: readonly ScheduleFacts[],
-  hasRun: (key: string) => boolean,
-  now: Date,
-  settings: ScheduleSettings,
-): DueAction[] {
-  const due: DueAction[] = [];
+/**
+ * Every action the calendar holds for these releases as they stand at `now`, due or not: the scheduled
+ * freeze and its reminder, the ship reminder, and the next sign-off round (in the order a pass runs them).
+ */
+function plannedActions(facts: readonly ScheduleFacts[], now: Date, settings: ScheduleSettings): DueAction[] {
+  const planned: DueAction[] = [];
   const t = now.getTime();
-  const add = (action: DueAction) => {
-    if (action.dueAt.getTime() <= t && !hasRun(action.key)) due.push(action);
-  };
   for (const r of facts) {
     const base = { releaseId: r.releaseId, revision: r.revision };
     if (r.state === 'planned' && r.freezeAt) {
@@ -62,7 +57,7 @@ export function dueActions(
       // Frozen by hand at or after the scheduled time: that time has been kept already.
       const keptByHand = r.frozenAt !== null && r.frozenAt.getTime() >= freezeAt;
       if (!keptByHand) {
-        add({
+        planned.push({
           ...base,
           kind: 'scheduled_freeze',
           key: `scheduled_freeze:${r.releaseId}:${freezeAt}`,
@@ -71,7 +66,7 @@ export function dueActions(
       }
       // A reminder is only worth sending before the freeze; after it, the freeze itself speaks.
       if (t < freezeAt) {
-        add({
+        planned.push({
           ...base,
           kind: 'freeze_reminder',
           key: `freeze_reminder:${r.releaseId}:${freezeAt}`,
@@ -89,7 +84,7 @@ export function dueActions(
         t < shipAt &&
         shipReminderAt > r.frozenAt.getTime()
       ) {
-        add({
+        planned.push({
           ...base,
           kind: 'ship_reminder',
           // One per release and ship time: a revision bump in the last hours must not DM everyone again.
@@ -97,20 +92,58 @@ export function dueActions(
           dueAt: new Date(shipReminderAt),
         });
       }
-      // A round that came due while the bot was down waits for working hours too: a catch-up at 20:00
-      // would otherwise DM people in the evening.
-      const working = isWorkingTime(now, settings.workingHours);
-      if (working && !due.some((d) => d.releaseId === r.releaseId && d.kind === 'ship_reminder')) {
-        add({
-          ...base,
-          kind: 'signoff_reminder',
-          key: `signoff_reminder:${r.releaseId}:${r.revision}:${last}`,
-          dueAt: nextWorkingTime(new Date(last + settings.signoffReminderMs), settings.workingHours),
-        });
-      }
+      planned.push({
+        ...base,
+        kind: 'signoff_reminder',
+        key: `signoff_reminder:${r.releaseId}:${r.revision}:${last}`,
+        dueAt: nextWorkingTime(new Date(last + settings.signoffReminderMs), settings.workingHours),
+      });
     }
   }
+  return planned;
+}
+
+/** Every action due at `now` that has not run yet. */
+export function dueActions(
+  facts: readonly ScheduleFacts[],
+  hasRun: (key: string) => boolean,
+  now: Date,
+  settings: ScheduleSettings,
+): DueAction[] {
+  const due: DueAction[] = [];
+  const working = isWorkingTime(now, settings.workingHours);
+  for (const action of plannedActions(facts, now, settings)) {
+    if (action.dueAt.getTime() > now.getTime() || hasRun(action.key)) continue;
+    // A round that came due while the bot was down waits for working hours too (a catch-up at 20:00 would
+    // DM people in the evening), and a ship reminder due in the same pass is that release's round.
+    const roundHeldBack =
+      action.kind === 'signoff_reminder' &&
+      (!working || due.some((d) => d.releaseId === action.releaseId && d.kind === 'ship_reminder'));
+    if (!roundHeldBack) due.push(action);
+  }
   return due;
+}
+
+/**
+ * The next moment a pass would find something to do, after `now`: the soonest action not yet due, or, for a
+ * sign-off round held back until working hours, when they begin. Undefined when the calendar holds nothing.
+ */
+export function nextScheduledAction(
+  facts: readonly ScheduleFacts[],
+  hasRun: (key: string) => boolean,
+  now: Date,
+  settings: ScheduleSettings,
+): DueAction | undefined {
+  const t = now.getTime();
+  const waiting = plannedActions(facts, now, settings)
+    .filter((action) => !hasRun(action.key))
+    .map((action) =>
+      action.dueAt.getTime() <= t && action.kind === 'signoff_reminder'
+        ? { ...action, dueAt: nextWorkingTime(now, settings.workingHours) }
+        : action,
+    )
+    .filter((action) => action.dueAt.getTime() > t);
+  return waiting.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
 }
 
 /**

@@ -8,6 +8,9 @@ import { readBody, sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackPlatform } from './interactions.js';
 import type { JiraStandIn } from './jira-stand-in.js';
+import type { Services } from '../services.js';
+import { nextOnCalendar } from '../use-cases/release-calendar.js';
+import type { PlaygroundClock } from './clock.js';
 import { renderMessageBody, type RenderContext } from './render.js';
 import type { SlackEmulator, StoredMessage, StoredView } from './slack-emulator.js';
 import { GROUPS, RELEASES_CHANNEL, USERS, userById } from './workspace.js';
@@ -82,6 +85,7 @@ const submitRequest = z.object({
 });
 const viewRequest = z.object({ as: USER_ID, viewId: z.string().max(40) });
 const homeRequest = z.object({ as: USER_ID });
+const clockRequest = z.object({ as: USER_ID, advance: z.enum(['hour', 'day', 'next']) });
 
 function renderContext(): RenderContext {
   return {
@@ -157,9 +161,26 @@ export function playgroundRoutes(
   emulator: SlackEmulator,
   platform: SlackPlatform,
   logger: Logger,
-  extras: { jira?: JiraStandIn | undefined; gateToken?: string } = {},
+  extras: {
+    jira?: JiraStandIn | undefined;
+    gateToken?: string;
+    clock?: PlaygroundClock;
+    /** The bot's services once it runs (the routes are made before it starts). */
+    services?: () => Services | undefined;
+  } = {},
 ): Record<string, RouteHandler> {
-  const { jira, gateToken } = extras;
+  const { jira, gateToken, clock } = extras;
+  const clockView = () => {
+    const services = extras.services?.();
+    const next = services ? nextOnCalendar(services) : undefined;
+    return clock
+      ? {
+          now: clock.now().toISOString(),
+          offsetMs: clock.offsetMs,
+          next: next ? { kind: next.kind, version: next.version, at: next.at.toISOString() } : null,
+        }
+      : null;
+  };
   const commands = manifestCommands();
   const ctx = renderContext();
   const routes: Record<string, RouteHandler> = {};
@@ -225,6 +246,7 @@ export function playgroundRoutes(
         : null,
       modal: modal ? viewSummary(modal, ctx) : null,
       home: home ? { html: renderMessageBody(home.view, ctx) } : null,
+      clock: clockView(),
       commands,
     });
     return Promise.resolve();
@@ -393,6 +415,35 @@ export function playgroundRoutes(
   routes['POST /playground/reload'] = post(homeRequest, ({ as }, res) => {
     sendJson(res, 200, { ok: true, dropped: emulator.dropEphemerals(as) });
     return Promise.resolve();
+  });
+
+  // The clock you move: forward an hour, a day, or to the calendar's next action, then one scheduler pass
+  // (the same pass its timer runs), so what came due happens now.
+  routes['POST /playground/clock'] = post(clockRequest, async ({ advance }, res) => {
+    const services = extras.services?.();
+    if (!clock || !services) {
+      sendJson(res, 409, { error: 'no_clock', reason: 'the bot is not running on the playground clock' });
+      return;
+    }
+    let target: { byMs: number } | { at: Date };
+    if (advance === 'next') {
+      const next = nextOnCalendar(services);
+      if (!next) {
+        sendJson(res, 409, {
+          error: 'nothing_scheduled',
+          reason:
+            'nothing is on the calendar: give a release dates, e.g. /release create 2.5 freeze=YYYY-MM-DD ship=YYYY-MM-DD',
+        });
+        return;
+      }
+      target = { at: new Date(next.at.getTime() + 1_000) };
+    } else target = { byMs: advance === 'hour' ? 3_600_000 : 86_400_000 };
+    if (!clock.advance(target)) {
+      sendJson(res, 400, { error: 'too_far', reason: 'the playground’s clock goes at most a year ahead' });
+      return;
+    }
+    await services.scheduler.runOnce();
+    sendJson(res, 200, { ok: true, clock: clockView() });
   });
 
   routes['POST /playground/home'] = post(homeRequest, async ({ as }, res) => {

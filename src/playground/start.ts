@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { startBot, type RunningBot } from '../bot.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import type { Services } from '../services.js';
+import { PlaygroundClock } from './clock.js';
 import { SlackPlatform } from './interactions.js';
 import { startPlaygroundJira, type PlaygroundJira } from './jira.js';
 import { playgroundRoutes } from './routes.js';
@@ -15,6 +17,8 @@ export interface RunningPlayground {
   emulator: SlackEmulator;
   /** The seeded Jira, unless the environment names a Jira of its own. */
   jira: PlaygroundJira | undefined;
+  /** The clock the bot runs on, moved forward from the page. */
+  clock: PlaygroundClock;
   /** The page to open. */
   url: string;
   stop(): Promise<void>;
@@ -30,16 +34,16 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   // The level is checked again with the rest of the configuration below.
   const logger = createLogger(LOG_LEVELS.includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? 'info') : 'info');
   const databasePath = env.DATABASE_PATH || './data/release-bot.sqlite';
+  const beside = (suffix: string) => (databasePath === ':memory:' ? undefined : `${databasePath}${suffix}`);
+  const clock = new PlaygroundClock(beside('.clock.json'));
   const emulator = await new SlackEmulator(
     logger.child({ component: 'playground-slack' }),
-    databasePath === ':memory:' ? undefined : `${databasePath}.playground.json`,
+    beside('.playground.json'),
+    () => clock.now().getTime(),
   ).start();
   const jira = env.JIRA_BASE_URL
     ? undefined
-    : await startPlaygroundJira(
-        databasePath === ':memory:' ? undefined : `${databasePath}.jira.json`,
-        logger.child({ component: 'playground-jira' }),
-      );
+    : await startPlaygroundJira(beside('.jira.json'), logger.child({ component: 'playground-jira' }));
   const signingSecret = randomBytes(32).toString('hex');
   // The pipeline panel asks the gate as a CI job does: over HTTP, with a token made for this session.
   const gateToken = randomBytes(24).toString('hex');
@@ -68,13 +72,16 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
       'playground with a real cluster: /devenv applies routes, but the playground never reconciles, reaps or collects orphans there',
     );
   }
-  let bot: RunningBot;
+  let bot: RunningBot | undefined;
   try {
     bot = await startBot(config, {
       logger,
+      clock,
       extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' }), {
         jira: jira?.standIn,
         gateToken,
+        clock,
+        services: (): Services | undefined => bot?.services,
       }),
       ...(realCluster ? { upkeep: 'manual' as const } : {}),
     });
@@ -83,16 +90,18 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
     await jira?.stop();
     throw error;
   }
-  const url = `http://127.0.0.1:${bot.port}/`;
+  const running = bot;
+  const url = `http://127.0.0.1:${running.port}/`;
   eventsUrl = `${url}slack/events`;
   emulator.pageUrl = url.replace(/\/$/, '');
   return {
-    bot,
+    bot: running,
     emulator,
     jira,
+    clock,
     url,
     async stop() {
-      await bot.stop();
+      await running.stop();
       await emulator.stop();
       await jira?.stop();
     },

@@ -5,6 +5,7 @@ import { describeDelay, isWorkingTime } from '../domain/calendar.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import {
   dueActions,
+  nextScheduledAction,
   SIGNOFF_REMINDER_KINDS,
   type DueAction,
   type ScheduleFacts,
@@ -59,6 +60,20 @@ export async function runDueSchedule(deps: CalendarDeps): Promise<DueAction[]> {
   // After this pass's rounds: a reminder a new round superseded is then dropped, not sent beside it.
   if (isWorkingTime(now, deps.schedule.workingHours)) deps.outbox.resumeDeferred();
   return due;
+}
+
+/** What the calendar will do next, after now, and to which release (the playground's clock jumps there). */
+export function nextOnCalendar(
+  deps: Pick<CalendarDeps, 'db' | 'clock' | 'schedule'>,
+): { kind: DueAction['kind']; version: string; at: Date } | undefined {
+  const next = nextScheduledAction(
+    scheduleFacts(deps),
+    (key) => hasRun(deps.db, key),
+    deps.clock.now(),
+    deps.schedule,
+  );
+  const release = next && getReleaseById(deps.db, next.releaseId);
+  return next && release ? { kind: next.kind, version: release.version, at: next.dueAt } : undefined;
 }
 
 async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<void> {

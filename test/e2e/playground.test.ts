@@ -360,6 +360,82 @@ describe('the playground’s seeded Jira', () => {
       expect.objectContaining({ key: 'BLOG-10', verdict: 'exception' }),
     ]);
   });
+  it('runs the calendar on a clock the page moves: the freeze reminder, the scheduled freeze, a ship reminder whose Approve counts', async () => {
+    const moveClock = async (advance: 'hour' | 'day' | 'next') => {
+      const res = await fetch(`${playground.url}playground/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ as: MANAGER, advance }),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { reason?: string; clock?: { now: string; offsetMs: number } },
+      };
+    };
+    const runs = () =>
+      queryRows(join(dir, 'bot.sqlite'), 'select kind from schedule_runs order by ran_at, due_at').map(
+        (r) => r.kind,
+      );
+    const dms = async (user: string) =>
+      (
+        (await (await fetch(`${playground.url}playground/state?as=${user}&channel=D${user}`)).json()) as {
+          messages: { ts: string; html: string }[];
+        }
+      ).messages;
+
+    const nothing = await moveClock('next');
+    expect([nothing.status, nothing.body.reason]).toEqual([
+      409,
+      expect.stringContaining('nothing is on the calendar'),
+    ]);
+    expect((await moveClock('hour')).body.clock?.offsetMs).toBe(3_600_000);
+    expect((await moveClock('day')).body.clock?.offsetMs).toBe(25 * 3_600_000);
+
+    const day = (days: number) =>
+      new Date(playground.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+    await command(MANAGER, `/release create 2.5 freeze=${day(2)} 09:00 ship=${day(3)} 09:00`);
+    await waitFor(() =>
+      Promise.resolve(queryRows(join(dir, 'bot.sqlite'), "select 1 from releases where version = '2.5'")[0]),
+    );
+
+    expect((await moveClock('next')).status).toBe(200);
+    expect(runs()).toEqual(['freeze_reminder']);
+    expect((await moveClock('next')).status).toBe(200);
+    expect(runs()).toEqual(['freeze_reminder', 'scheduled_freeze']);
+    expect(queryRows(join(dir, 'bot.sqlite'), "select state from releases where version = '2.5'")).toEqual([
+      { state: 'frozen' },
+    ]);
+    expect((await moveClock('next')).status).toBe(200);
+    expect(runs()).toEqual(['freeze_reminder', 'scheduled_freeze', 'ship_reminder']);
+
+    // The missing roles hear of it in a DM; QA approves from there, and the vote counts.
+    const reminder = await waitFor(async () =>
+      (await dms('UQUINN001')).find((m) => m.html.includes('signoff_approve')),
+    );
+    expect(reminder.html).toContain('2.5');
+    expect((await dms('UPRIYA001')).some((m) => m.html.includes('signoff_approve'))).toBe(true);
+    const approve = /data-action-id="signoff_approve" data-block-id="([^"]+)" data-value="([^"]*)"/.exec(
+      reminder.html,
+    )!;
+    const pressed = await fetch(`${playground.url}playground/action`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        as: 'UQUINN001',
+        source: { kind: 'message', channel: 'DUQUINN001', ts: reminder.ts },
+        actionId: 'signoff_approve',
+        blockId: approve[1],
+        value: approve[2],
+      }),
+    });
+    expect(pressed.status).toBe(200);
+    await waitFor(() =>
+      Promise.resolve(queryRows(join(dir, 'bot.sqlite'), 'select voter, roles, decision from votes')[0]),
+    );
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select voter, roles, decision from votes')).toEqual([
+      { voter: 'UQUINN001', roles: '["qa"]', decision: 'approve' },
+    ]);
+  });
 });
 
 describe('the Web API emulator', () => {

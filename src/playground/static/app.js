@@ -194,6 +194,7 @@ async function refresh() {
   $('thread').hidden = !s.thread;
   if (s.thread) renderList($('thread-messages'), [s.thread.parent, ...s.thread.replies], state.conv, true);
   renderModal(s.modal);
+  renderClock(s.clock);
   document.body.dataset.ready = 'true';
 }
 
@@ -213,6 +214,54 @@ function scheduleRefresh() {
         scheduleRefresh();
       }
     });
+}
+
+// --- the clock you move: the bot's injected clock, shown with its offset from real time ---------
+
+const KIND_NAMES = {
+  scheduled_freeze: 'scheduled freeze',
+  freeze_reminder: 'freeze reminder',
+  signoff_reminder: 'sign-off reminders',
+  ship_reminder: 'ship reminder',
+};
+
+function describeOffset(ms) {
+  const hours = Math.floor(ms / 3_600_000);
+  if (hours === 0) return 'real time';
+  const days = Math.floor(hours / 24);
+  return `+${days > 0 ? `${days} d ` : ''}${hours % 24} h`;
+}
+
+function renderClock(clock) {
+  if (!clock) return;
+  const at = new Date(clock.now);
+  const shown = at.toLocaleString(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  $('clock-now').dateTime = clock.now;
+  $('clock-now').textContent = `${shown} (${describeOffset(clock.offsetMs)})`;
+  const next = clock.next;
+  $('clock-next').title = next
+    ? `${KIND_NAMES[next.kind] ?? next.kind} of ${next.version}, ${new Date(next.at).toLocaleString()}`
+    : 'nothing is on the calendar';
+  $('clock-next').setAttribute('aria-description', $('clock-next').title);
+}
+
+for (const button of document.querySelectorAll('[data-advance]')) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const answer = await send('/playground/clock', { advance: button.dataset.advance });
+      if (answer.clock) renderClock(answer.clock);
+      scheduleRefresh();
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 // --- the Jira panel: versions, tickets and what the bot wrote back -------------------------------

@@ -7,7 +7,12 @@ import {
   parseWhen,
   parseWorkingHours,
 } from '../../../src/domain/calendar.js';
-import { dueActions, type ScheduleFacts, type ScheduleSettings } from '../../../src/domain/schedule.js';
+import {
+  dueActions,
+  nextScheduledAction,
+  type ScheduleFacts,
+  type ScheduleSettings,
+} from '../../../src/domain/schedule.js';
 
 const berlin = { zone: 'Europe/Berlin', defaultTime: { hour: 9, minute: 0 } };
 const iso = (d: Date) => d.toISOString();
@@ -160,5 +165,53 @@ describe('what the calendar says is due', () => {
     };
     const due = dueActions([frozen], none, new Date('2026-12-07T22:00:00Z'), settings);
     expect(due.map((a) => a.kind)).toEqual(['ship_reminder']);
+  });
+
+  describe('the next scheduled action (the playground’s clock jumps to it)', () => {
+    const next = (facts: ScheduleFacts[], at: string, ran: (key: string) => boolean = none) => {
+      const action = nextScheduledAction(facts, ran, new Date(at), settings);
+      return action && [action.kind, iso(action.dueAt)];
+    };
+    const frozen: ScheduleFacts = {
+      ...planned,
+      state: 'frozen',
+      frozenAt: new Date('2026-12-01T08:00:00Z'),
+      shipAt: new Date('2026-12-03T12:00:00Z'),
+    };
+
+    it('is the freeze reminder, then the freeze, each after it ran or came due', () => {
+      expect(next([planned], '2026-11-29T12:00:00Z')).toEqual([
+        'freeze_reminder',
+        '2026-11-30T08:00:00.000Z',
+      ]);
+      const reminded = (key: string) => key.startsWith('freeze_reminder:');
+      expect(next([planned], '2026-11-30T08:00:00Z', reminded)).toEqual([
+        'scheduled_freeze',
+        '2026-12-01T08:00:00.000Z',
+      ]);
+      // A due action is the pass's to run now, not the next one.
+      expect(next([planned], '2026-12-01T08:00:00Z')).toBeUndefined();
+    });
+
+    it('is the next sign-off round, then the ship reminder, and nothing for a release without a calendar', () => {
+      expect(next([frozen], '2026-12-01T09:00:00Z')).toEqual([
+        'signoff_reminder',
+        '2026-12-02T08:00:00.000Z',
+      ]);
+      const roundRan = (key: string) => key.startsWith('signoff_reminder:');
+      expect(next([frozen], '2026-12-02T09:00:00Z', roundRan)).toEqual([
+        'ship_reminder',
+        '2026-12-03T08:00:00.000Z',
+      ]);
+      expect(next([{ ...planned, freezeAt: null, shipAt: null }], '2026-12-01T09:00:00Z')).toBeUndefined();
+    });
+
+    it('is the start of working hours for a round held back overnight', () => {
+      // Due Wednesday 08:00 UTC, but at 19:00 Berlin it waits until Thursday 09:00 Berlin.
+      expect(next([frozen], '2026-12-02T18:00:00Z', (k) => k.startsWith('ship_reminder:'))).toEqual([
+        'signoff_reminder',
+        '2026-12-03T08:00:00.000Z',
+      ]);
+    });
   });
 });
