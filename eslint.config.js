@@ -108,6 +108,7 @@ export default tseslint.config(
           'clearTimeout',
           'crypto',
           'location',
+          'history',
         ].map((name) => [name, 'readonly']),
       ),
     },

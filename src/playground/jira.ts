@@ -33,6 +33,8 @@ export interface PlaygroundJira {
   standIn: JiraStandIn;
   /** The JIRA_* settings that point the bot at it, as an operator would set them. */
   settings: Record<string, string>;
+  /** Back to the seeded projects and tickets (a new playground session). */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,10 @@ export async function startPlaygroundJira(
       JIRA_PROJECTS: SEEDED_PROJECTS.join(','),
       // The notes are written into the version, so the Jira panel shows what the bot wrote back.
       JIRA_RELEASE_NOTES: 'description',
+    },
+    reset() {
+      standIn.restore(seedJira(new JiraStandIn()).snapshot());
+      save();
     },
     stop: () => standIn.stop(),
   };

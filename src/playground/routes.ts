@@ -7,10 +7,12 @@ import { z } from '../vendor/zod.js';
 import { readBody, sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackPlatform } from './interactions.js';
-import type { JiraStandIn } from './jira-stand-in.js';
+import type { PlaygroundJira } from './jira.js';
+import { tourFacts, wipeSessionData } from '../db/playground.js';
+import { seedSignoffRoles } from '../use-cases/roles.js';
 import type { Services } from '../services.js';
 import { nextOnCalendar } from '../use-cases/release-calendar.js';
-import type { PlaygroundClock } from './clock.js';
+import type { PlaygroundSession } from './session.js';
 import { renderMessageBody, type RenderContext } from './render.js';
 import type { SlackEmulator, StoredMessage, StoredView } from './slack-emulator.js';
 import { GROUPS, RELEASES_CHANNEL, USERS, userById } from './workspace.js';
@@ -47,6 +49,22 @@ export function manifestCommands(path = resolve(ROOT, 'manifest.yml')): SlashCom
     description: c.description,
     usage: c.usage_hint ?? '',
   }));
+}
+
+/** The tour's checklist, in the order a first visit takes it. */
+const TOUR = [
+  { id: 'freeze', title: 'Freeze 2.4: /release create 2.4, then /release freeze 2.4' },
+  { id: 'approve', title: 'Approve as QA (act as quinn)' },
+  { id: 'reject', title: 'Reject with a reason as product (act as priya)' },
+  { id: 'blocked', title: 'Send a blocked change from the Pipeline panel' },
+  { id: 'exception', title: 'Ask for an exception, and approve it as maya' },
+  { id: 'reminder', title: 'Move the clock to a reminder' },
+  { id: 'ship', title: 'Ship, and read the notes in the thread' },
+  { id: 'devenv', title: '/devenv blog-service tag-service dry-run' },
+] as const;
+
+function isTourDryRun(args: readonly string[]): boolean {
+  return ['blog-service', 'tag-service', 'dry-run'].every((word) => args.includes(word));
 }
 
 /** The services the playground's pipeline deploys, named after the seeded Jira's projects. */
@@ -162,21 +180,21 @@ export function playgroundRoutes(
   platform: SlackPlatform,
   logger: Logger,
   extras: {
-    jira?: JiraStandIn | undefined;
+    jira?: PlaygroundJira | undefined;
     gateToken?: string;
-    clock?: PlaygroundClock;
+    session?: PlaygroundSession;
     /** The bot's services once it runs (the routes are made before it starts). */
     services?: () => Services | undefined;
   } = {},
 ): Record<string, RouteHandler> {
-  const { jira, gateToken, clock } = extras;
+  const { jira, gateToken, session } = extras;
   const clockView = () => {
     const services = extras.services?.();
     const next = services ? nextOnCalendar(services) : undefined;
-    return clock
+    return session
       ? {
-          now: clock.now().toISOString(),
-          offsetMs: clock.offsetMs,
+          now: session.clock.now().toISOString(),
+          offsetMs: session.offsetMs,
           next: next ? { kind: next.kind, version: next.version, at: next.at.toISOString() } : null,
         }
       : null;
@@ -258,9 +276,10 @@ export function playgroundRoutes(
       sendJson(res, 200, { connected: false, projects: [], issues: [] });
       return Promise.resolve();
     }
+    const { standIn } = jira;
     sendJson(res, 200, {
       connected: true,
-      projects: [...jira.projects.entries()].map(([key, project]) => ({
+      projects: [...standIn.projects.entries()].map(([key, project]) => ({
         key,
         versions: project.versions.map((v) => ({
           name: v.name,
@@ -269,7 +288,7 @@ export function playgroundRoutes(
           description: v.description ?? null,
         })),
       })),
-      issues: jira.issues.map((i) => ({
+      issues: standIn.issues.map((i) => ({
         key: i.key,
         summary: i.summary,
         type: i.type,
@@ -345,6 +364,7 @@ export function playgroundRoutes(
       return;
     }
     const answer = await platform.slashCommand({ user: as, channel, command, text: rest.join(' ') });
+    if (answer.status === 200 && command === '/devenv' && isTourDryRun(rest)) session?.mark('devenv_dry_run');
     sendJson(res, answer.status === 200 ? 200 : 502, { ok: answer.status === 200, status: answer.status });
   });
 
@@ -421,7 +441,7 @@ export function playgroundRoutes(
   // (the same pass its timer runs), so what came due happens now.
   routes['POST /playground/clock'] = post(clockRequest, async ({ advance }, res) => {
     const services = extras.services?.();
-    if (!clock || !services) {
+    if (!session || !services) {
       sendJson(res, 409, { error: 'no_clock', reason: 'the bot is not running on the playground clock' });
       return;
     }
@@ -438,12 +458,53 @@ export function playgroundRoutes(
       }
       target = { at: new Date(next.at.getTime() + 1_000) };
     } else target = { byMs: advance === 'hour' ? 3_600_000 : 86_400_000 };
-    if (!clock.advance(target)) {
+    if (!session.advance(target)) {
       sendJson(res, 400, { error: 'too_far', reason: 'the playground’s clock goes at most a year ahead' });
       return;
     }
     await services.scheduler.runOnce();
     sendJson(res, 200, { ok: true, clock: clockView() });
+  });
+
+  // The tour: each step ticked from what really happened (the database), or, for what leaves no record
+  // there (a dry run), from what the page sent.
+  routes['GET /playground/tour'] = (_req, res) => {
+    const services = extras.services?.();
+    if (!services) {
+      sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
+      return Promise.resolve();
+    }
+    const facts = tourFacts(services.db);
+    const done: Record<(typeof TOUR)[number]['id'], boolean> = {
+      freeze: facts.frozen,
+      approve: facts.approvedAsQa,
+      reject: facts.rejectedAsProductWithReason,
+      blocked: facts.gateRefused,
+      exception: facts.exceptionApproved,
+      reminder: facts.reminded,
+      ship: facts.shipped,
+      devenv: session?.has('devenv_dry_run') ?? false,
+    };
+    sendJson(res, 200, { steps: TOUR.map((step) => ({ ...step, done: done[step.id] })) });
+    return Promise.resolve();
+  };
+
+  // A new session: the bot's data, the workspace, the seeded Jira and the clock as on the first start.
+  routes['POST /playground/reset'] = post(homeRequest, (_body, res) => {
+    const services = extras.services?.();
+    if (!services) {
+      sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
+      return Promise.resolve();
+    }
+    wipeSessionData(services.db);
+    // The roles, too, are the first start's again (SIGNOFF_ROLES applies to an empty table).
+    seedSignoffRoles(services, services.config.signoffRolesSeed);
+    emulator.reset();
+    jira?.reset();
+    session?.reset();
+    logger.info('playground session reset');
+    sendJson(res, 200, { ok: true });
+    return Promise.resolve();
   });
 
   routes['POST /playground/home'] = post(homeRequest, async ({ as }, res) => {

@@ -140,6 +140,16 @@ export class SlackEmulator {
     return dropped;
   }
 
+  /** A new session: the workspace as on the first start, with no message, modal or Home view. */
+  reset(): void {
+    this.messages.splice(0, this.messages.length);
+    this.homes.clear();
+    this.modals.clear();
+    this.triggers.clear();
+    this.responseTargets.clear();
+    this.changed();
+  }
+
   /** What `user` sees in a conversation: every message but other people's ephemerals, in order. */
   conversation(channel: string, user: string): StoredMessage[] {
     return this.messages.filter(

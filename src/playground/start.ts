@@ -3,7 +3,7 @@ import { startBot, type RunningBot } from '../bot.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import type { Services } from '../services.js';
-import { PlaygroundClock } from './clock.js';
+import { PlaygroundSession } from './session.js';
 import { SlackPlatform } from './interactions.js';
 import { startPlaygroundJira, type PlaygroundJira } from './jira.js';
 import { playgroundRoutes } from './routes.js';
@@ -17,8 +17,8 @@ export interface RunningPlayground {
   emulator: SlackEmulator;
   /** The seeded Jira, unless the environment names a Jira of its own. */
   jira: PlaygroundJira | undefined;
-  /** The clock the bot runs on, moved forward from the page. */
-  clock: PlaygroundClock;
+  /** The clock the bot runs on (moved forward from the page) and the tour's marks. */
+  session: PlaygroundSession;
   /** The page to open. */
   url: string;
   stop(): Promise<void>;
@@ -35,7 +35,8 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   const logger = createLogger(LOG_LEVELS.includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? 'info') : 'info');
   const databasePath = env.DATABASE_PATH || './data/release-bot.sqlite';
   const beside = (suffix: string) => (databasePath === ':memory:' ? undefined : `${databasePath}${suffix}`);
-  const clock = new PlaygroundClock(beside('.clock.json'));
+  const session = new PlaygroundSession(beside('.session.json'));
+  const clock = session.clock;
   const emulator = await new SlackEmulator(
     logger.child({ component: 'playground-slack' }),
     beside('.playground.json'),
@@ -78,9 +79,9 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
       logger,
       clock,
       extraRoutes: playgroundRoutes(emulator, platform, logger.child({ component: 'playground' }), {
-        jira: jira?.standIn,
+        jira,
         gateToken,
-        clock,
+        session,
         services: (): Services | undefined => bot?.services,
       }),
       ...(realCluster ? { upkeep: 'manual' as const } : {}),
@@ -98,7 +99,7 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
     bot: running,
     emulator,
     jira,
-    clock,
+    session,
     url,
     async stop() {
       await running.stop();

@@ -392,7 +392,7 @@ describe('the playground’s seeded Jira', () => {
     expect((await moveClock('day')).body.clock?.offsetMs).toBe(25 * 3_600_000);
 
     const day = (days: number) =>
-      new Date(playground.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+      new Date(playground.session.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
     await command(MANAGER, `/release create 2.5 freeze=${day(2)} 09:00 ship=${day(3)} 09:00`);
     await waitFor(() =>
       Promise.resolve(queryRows(join(dir, 'bot.sqlite'), "select 1 from releases where version = '2.5'")[0]),
@@ -435,6 +435,63 @@ describe('the playground’s seeded Jira', () => {
     expect(queryRows(join(dir, 'bot.sqlite'), 'select voter, roles, decision from votes')).toEqual([
       { voter: 'UQUINN001', roles: '["qa"]', decision: 'approve' },
     ]);
+  });
+  it('ticks the tour from what happened, and a reset starts the session afresh', async () => {
+    const tour = async () =>
+      Object.fromEntries(
+        (
+          (await (await fetch(`${playground.url}playground/tour`)).json()) as {
+            steps: { id: string; done: boolean }[];
+          }
+        ).steps.map((step) => [step.id, step.done]),
+      );
+    expect(await tour()).toEqual({
+      freeze: false,
+      approve: false,
+      reject: false,
+      blocked: false,
+      exception: false,
+      reminder: false,
+      ship: false,
+      devenv: false,
+    });
+    await command(MANAGER, '/release create 2.4');
+    await command(MANAGER, '/release freeze 2.4');
+    const announcement = await waitFor(async () =>
+      (await messages()).find((m) => !m.ephemeral && m.html.includes('signoff_approve')),
+    );
+    expect((await press('UQUINN001', announcement.ts, announcement.html, 'signoff_approve')).status).toBe(
+      200,
+    );
+    // A dry run of one service is not the tour's step; of both, it is.
+    await command('UDANA0001', '/devenv blog-service dry-run');
+    await command('UDANA0001', '/devenv blog-service tag-service dry-run');
+    await waitFor(async () => ((await tour()).approve ? true : undefined));
+    expect(await tour()).toMatchObject({ freeze: true, approve: true, reject: false, devenv: true });
+    const moved = await fetch(`${playground.url}playground/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ as: MANAGER, advance: 'day' }),
+    });
+    expect(moved.status).toBe(200);
+
+    const reset = await fetch(`${playground.url}playground/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ as: MANAGER }),
+    });
+    expect(reset.status).toBe(200);
+    expect(Object.values(await tour())).toEqual(Array(8).fill(false));
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from votes')).toEqual([{ n: 0 }]);
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from installation')).toEqual([{ n: 1 }]);
+    expect(await messages()).toEqual([]);
+    expect(playground.session.offsetMs).toBe(0);
+    // The session goes on as a fresh one: 2.4 can be created and frozen again.
+    await command(MANAGER, '/release create 2.4');
+    await command(MANAGER, '/release freeze 2.4');
+    await waitFor(async () => (await messages()).find((m) => !m.ephemeral && m.html.includes('16 tickets')));
+    expect(await tour()).toMatchObject({ freeze: true, approve: false, devenv: false });
   });
 });
 

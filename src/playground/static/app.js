@@ -4,11 +4,14 @@
 
 const $ = (id) => document.getElementById(id);
 const CHANNEL = 'C0RELEASES';
+// A link names the acting person, the conversation or Home, and an open thread: reloaded or shared, it
+// opens the same view.
+const linked = new URLSearchParams(location.search);
 const state = {
-  me: localStorage.getItem('playground-user') || 'UMAYA0001',
-  conv: CHANNEL,
-  thread: null,
-  view: 'conversation',
+  me: linked.get('as') || localStorage.getItem('playground-user') || 'UMAYA0001',
+  conv: linked.get('channel') || CHANNEL,
+  thread: linked.get('thread'),
+  view: linked.get('view') === 'home' ? 'home' : 'conversation',
   commands: [],
   users: [],
   modalId: null,
@@ -164,6 +167,17 @@ function renderModal(modal) {
   }
 }
 
+function syncUrl() {
+  const params = new URLSearchParams({ as: state.me });
+  if (state.view === 'home') params.set('view', 'home');
+  else {
+    params.set('channel', state.conv);
+    if (state.thread) params.set('thread', state.thread);
+  }
+  const url = `${location.pathname}?${params}`;
+  if (url !== `${location.pathname}${location.search}`) history.replaceState(null, '', url);
+}
+
 let lastState = null;
 async function refresh() {
   const params = new URLSearchParams({ as: state.me, channel: state.conv });
@@ -172,6 +186,9 @@ async function refresh() {
   if (!res.ok) return;
   const s = await res.json();
   lastState = s;
+  // A linked thread that is not there (deleted, or never seen by this person) is simply not opened.
+  if (state.thread && !s.thread) state.thread = null;
+  syncUrl();
   state.users = s.users;
   state.commands = s.commands;
   renderSidebar(s);
@@ -205,7 +222,7 @@ function scheduleRefresh() {
     again = true;
     return;
   }
-  refreshing = Promise.all([refresh(), refreshJira()])
+  refreshing = Promise.all([refresh(), refreshJira(), refreshTour()])
     .catch(() => toast('the playground server is not answering'))
     .finally(() => {
       refreshing = null;
@@ -320,20 +337,62 @@ async function refreshJira() {
 }
 
 /** Opens one side panel (closing the other), or closes it and gives focus back to its toggle. */
+const PANELS = ['tour', 'jira', 'pipeline'];
 function showPanel(name, open) {
-  for (const other of ['jira', 'pipeline']) {
+  if (name === 'tour') localStorage.setItem('playground-tour', open ? 'shown' : 'hidden');
+  for (const other of PANELS) {
     const show = open && other === name;
     $(`${other}-panel`).hidden = !show;
     $(`${other}-toggle`).setAttribute('aria-expanded', String(show));
   }
   if (!open) $(`${name}-toggle`).focus();
   else if (name === 'jira') void refreshJira().then(() => $('close-jira').focus());
+  else if (name === 'tour') void refreshTour().then(() => $('close-tour').focus());
   else void openPipeline().then(() => $('pipeline-service').focus());
 }
-for (const name of ['jira', 'pipeline']) {
+for (const name of PANELS) {
   $(`${name}-toggle`).addEventListener('click', () => showPanel(name, $(`${name}-panel`).hidden));
   $(`close-${name}`).addEventListener('click', () => showPanel(name, false));
 }
+
+// --- the tour: a checklist ticked from what really happened --------------------------------------
+
+async function refreshTour() {
+  if ($('tour-panel').hidden) return;
+  const res = await fetch('/playground/tour');
+  if (!res.ok) return;
+  const { steps } = await res.json();
+  const html = steps
+    .map(
+      (step) =>
+        `<li data-step="${escapeText(step.id)}" class="${step.done ? 'done' : 'todo'}"><span aria-hidden="true">${step.done ? '✓' : '○'}</span> ${escapeText(step.title)}<span class="visually-hidden">${step.done ? ' (done)' : ' (not yet)'}</span></li>`,
+    )
+    .join('');
+  if ($('tour-steps').dataset.signature !== html) {
+    $('tour-steps').innerHTML = html;
+    $('tour-steps').dataset.signature = html;
+  }
+}
+
+$('reset-session').addEventListener('click', async () => {
+  const sure = await confirmFirst(
+    JSON.stringify({
+      title: 'Reset the session?',
+      text: 'Every release, vote, message, Jira write-back and clock move of this playground is forgotten.',
+      confirm: 'Reset',
+      deny: 'Keep it',
+    }),
+  );
+  if (!sure) return;
+  const answer = await send('/playground/reset', {});
+  if (!answer.ok) return;
+  state.conv = CHANNEL;
+  state.thread = null;
+  state.view = 'conversation';
+  pipeline.token = null;
+  toast('A fresh session: the workspace, the seeded Jira and the clock as on the first start.');
+  scheduleRefresh();
+});
 
 // --- the pipeline panel: a gate check as a CI job sends it -------------------------------------
 
@@ -577,9 +636,16 @@ $('modal').addEventListener('cancel', (event) => {
 async function start() {
   // Slack forgets "only visible to you" replies when its client reloads; so does the playground.
   await send('/playground/reload', {});
+  // Another person's DMs are theirs: a link to one opens the channel instead.
+  if (state.conv !== CHANNEL && state.conv !== `D${state.me}`) state.conv = CHANNEL;
   const first = await fetch(`/playground/state?as=${encodeURIComponent(state.me)}`);
   const s = first.ok ? await first.json() : await (await fetch('/playground/state?as=UMAYA0001')).json();
-  if (!first.ok) state.me = 'UMAYA0001';
+  if (!first.ok) {
+    state.me = 'UMAYA0001';
+    state.conv = CHANNEL;
+    state.thread = null;
+  }
+  if (state.view === 'home') void send('/playground/home', {});
   $('user').innerHTML = s.users
     .map(
       (u) => `<option value="${u.id}"${u.id === state.me ? ' selected' : ''}>${u.name} (${u.role})</option>`,
@@ -588,6 +654,8 @@ async function start() {
   $('command-list').innerHTML = s.commands
     .map((c) => `<option value="${c.command} ">${c.description}: ${c.usage}</option>`)
     .join('');
+  // A first visit opens with the tour; hidden once, it stays hidden (the Tour button brings it back).
+  if (localStorage.getItem('playground-tour') !== 'hidden') showPanel('tour', true);
   const events = new EventSource('/playground/events');
   events.onmessage = scheduleRefresh;
   scheduleRefresh();

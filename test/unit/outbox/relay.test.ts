@@ -134,6 +134,17 @@ describe('the outbox relay', () => {
     ],
     [
       {
+        kind: 'signoff_reminder',
+        release: { id: 3, version: '2.3', revision: 1 },
+        user: 'UDI',
+        roles: ['qa'],
+        cause: 'manual',
+        shipAt: null,
+      },
+      'reminder:UDI:',
+    ],
+    [
+      {
         kind: 'scheduled_freeze_failed',
         release: { id: 3, version: '2.3', revision: 1 },
         manager: 'UMA',
@@ -287,7 +298,8 @@ describe('the outbox relay', () => {
     expect(deliverer.calls).toHaveLength(1);
     await r.stop();
     enqueue(r, unfrozen(1, 'b'));
-    expect(await drain(r)).toBe(1);
+    // At once, not at the deadline: a stopped relay has nothing to wait for (the test times out otherwise).
+    expect(await r.drain(now() + 60_000)).toBe(1);
     expect(deliverer.calls).toHaveLength(1);
   });
 
@@ -577,7 +589,14 @@ describe('the outbox relay', () => {
     });
 
     it('lets a delivery in flight finish when it ends before the stop deadline', async () => {
-      deliverer.script.push(() => new Promise((resolve) => setTimeout(resolve, 150)));
+      // A call that gives up when told to, as the Slack client's calls do.
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((resolve, reject) => {
+            setTimeout(resolve, 150);
+            steps.signal.addEventListener('abort', () => reject(new Error('aborted')));
+          }),
+      );
       const r = relay();
       enqueue(r, expired('UANA'));
       enqueue(r, expired('UANA', 'e2'));
@@ -610,6 +629,31 @@ describe('the outbox relay', () => {
       expect(aborted).toBe(true);
       expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0, last_error: null });
       expect(settled).toEqual([]);
+    });
+
+    it('aborts a delivery in flight when its term as leader ends, and counts no failure', async () => {
+      const term = new AbortController();
+      let aborted = false;
+      deliverer.script.push(
+        (_n, steps) =>
+          new Promise((_resolve, reject) =>
+            steps.signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(new Error('aborted'));
+            }),
+          ),
+      );
+      const r = relay({ term: () => term.signal });
+      enqueue(r, expired('UANA'));
+      r.wake();
+      await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
+      term.abort(new Error('no longer the leader'));
+      await vi.waitFor(() => expect(aborted).toBe(true));
+      await vi.waitFor(() =>
+        expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0, last_error: null }),
+      );
+      expect(settled).toEqual([]);
+      expect(deliverer.gaveUp).toEqual([]);
     });
 
     it('delivers the notices resumeDeferred made due without being asked to drain', async () => {
