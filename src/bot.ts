@@ -104,7 +104,7 @@ const SCOPE_SECTION_BUDGET_MS = 3_000;
 
 /** The composition root: config → logger → database → adapters → listeners → listening. */
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.databasePath);
   const { db } = database;

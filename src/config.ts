@@ -1,4 +1,5 @@
 import { z } from './vendor/zod.js';
+import { resolveLogFormat, type LogFormat } from './logger.js';
 import { parseCidr } from './domain/devenv/addresses.js';
 import { parseDurationSeconds } from './domain/duration.js';
 import { isTimeZone, parseTimeOfDay, parseWorkingHours, type WorkingHours } from './domain/calendar.js';
@@ -126,6 +127,9 @@ const envSchema = z
     RELEASE_MANAGERS: slackPrincipalList.optional(),
     SIGNOFF_ROLES: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Unset: JSON in production and when stdout is not a terminal, human lines otherwise. */
+    LOG_FORMAT: optionalString.pipe(z.enum(['json', 'human']).optional()),
+    NODE_ENV: optionalString,
 
     JIRA_BASE_URL: z
       .url()
@@ -382,6 +386,7 @@ export interface Config {
   };
   databasePath: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: LogFormat;
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
   signoffRolesSeed: string | undefined;
   jira:
@@ -508,6 +513,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
+    logFormat: resolveLogFormat(e, { terminal: process.stdout.isTTY === true, playground: false }),
     releaseManagers: e.RELEASE_MANAGERS,
     signoffRolesSeed: e.SIGNOFF_ROLES,
     jira:

@@ -50,7 +50,66 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   };
 }
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export type LogFormat = 'json' | 'human';
+
+/**
+ * JSON for machines (production, a log collector), short human lines for a person at a terminal or in the
+ * playground. `LOG_FORMAT` says which; unset, production and anything not a terminal get JSON.
+ */
+export function resolveLogFormat(
+  env: { LOG_FORMAT?: string | undefined; NODE_ENV?: string | undefined },
+  where: { terminal: boolean; playground: boolean },
+): LogFormat {
+  if (env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'human') return env.LOG_FORMAT;
+  if (env.NODE_ENV === 'production') return 'json';
+  return where.terminal || where.playground ? 'human' : 'json';
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+const NOT_SHOWN = new Set(['level', 'time', 'app', 'msg', 'pid', 'hostname', 'err']);
+
+function humanValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const shown = text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  return typeof value === 'string' && /[\s"=]/.test(value) ? JSON.stringify(shown) : shown;
+}
+
+/** One pino JSON line as a person reads it: `09:14:03 WARN  message key=value …`, an error's message last. */
+export function humanLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof entry.time === 'string' ? entry.time.slice(11, 19) : '';
+  const level = (LEVEL_NAMES[Number(entry.level)] ?? String(entry.level)).padEnd(5);
+  const fields = Object.entries(entry)
+    .filter(([key, value]) => !NOT_SHOWN.has(key) && value !== undefined)
+    .map(([key, value]) => `${key}=${humanValue(value)}`);
+  const err = entry.err as { type?: string; message?: string } | undefined;
+  const error = err ? [`(${err.type ?? 'Error'}: ${err.message ?? ''})`] : [];
+  const msg = typeof entry.msg === 'string' ? entry.msg : '';
+  return [time, level, msg, ...fields, ...error].filter(Boolean).join(' ') + '\n';
+}
+
+function humanStream(out: NodeJS.WritableStream): { write(line: string): void } {
+  return { write: (line) => void out.write(humanLine(line)) };
+}
+
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: LogFormat = 'json',
+): Logger {
+  const out = destination ?? process.stdout;
   return pino(
     {
       level,
@@ -59,6 +118,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? process.stdout,
+    format === 'human' ? humanStream(out) : out,
   );
 }

@@ -16,9 +16,12 @@ export function tourFacts(db: Db): TourFacts {
   const exists = (query: SQL) => db.get<{ yes: number }>(sql`select exists(${query}) as yes`)?.yes === 1;
   return {
     frozen: exists(sql`select 1 from releases where frozen_at is not null`),
-    approvedAsQa: exists(sql`select 1 from votes where decision = 'approve' and roles like '%"qa"%'`),
+    // From the audit trail, not the votes: a vote withdrawn afterwards still happened.
+    approvedAsQa: exists(
+      sql`select 1 from audit_events where action = 'vote_approved' and detail like '%, roles %qa%'`,
+    ),
     rejectedAsProductWithReason: exists(
-      sql`select 1 from votes where decision = 'reject' and roles like '%"product"%' and coalesce(reason, '') <> ''`,
+      sql`select 1 from audit_events where action = 'vote_rejected' and detail like '%, roles %product%: _%'`,
     ),
     gateRefused: exists(sql`select 1 from gate_checks where allowed = 0`),
     exceptionApproved: exists(sql`select 1 from freeze_exceptions where state = 'approved'`),

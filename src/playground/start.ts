@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startBot, type RunningBot } from '../bot.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import type { Services } from '../services.js';
 import { PlaygroundSession } from './session.js';
 import { SlackPlatform } from './interactions.js';
@@ -32,7 +32,12 @@ export interface RunningPlayground {
  */
 export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPlayground> {
   // The level is checked again with the rest of the configuration below.
-  const logger = createLogger(LOG_LEVELS.includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? 'info') : 'info');
+  const logger = createLogger(
+    LOG_LEVELS.includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? 'info') : 'info',
+    undefined,
+    // A person is reading: short human lines, unless LOG_FORMAT says otherwise.
+    resolveLogFormat(env, { terminal: process.stdout.isTTY === true, playground: true }),
+  );
   const databasePath = env.DATABASE_PATH || './data/release-bot.sqlite';
   const beside = (suffix: string) => (databasePath === ':memory:' ? undefined : `${databasePath}${suffix}`);
   const session = new PlaygroundSession(beside('.session.json'));

@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type RunningPlayground } from '../../src/playground/start.js';
 import { queryRows } from '../support/db.js';
-import { artifactDir, launchChromium } from '../support/browser.js';
+import { artifactDir, launchChromium, seriousAxeViolations } from '../support/browser.js';
 
 const MANAGER = 'UMAYA0001';
 const QA = 'UQUINN001';
@@ -68,11 +68,29 @@ describe('the playground in a real browser', () => {
     await page.fill('#composer-input', command);
     await page.press('#composer-input', 'Enter');
   };
-  const announcement = (): Locator => page.locator('#messages li', { hasText: '2.4: ' }).last();
-  const state = () => queryRows(join(dir, 'bot.sqlite'), 'select state from releases')[0]?.state;
+  const announcement = (version = '2.4'): Locator =>
+    page.locator('#messages li', { hasText: `${version}: ` }).last();
+  const state = (version = '2.4') =>
+    queryRows(join(dir, 'bot.sqlite'), `select state from releases where version = '${version}'`)[0]?.state;
+  const ticked = (step: string) => page.locator(`#tour-steps li.done[data-step="${step}"]`).waitFor();
+  const openPanel = async (name: 'Tour' | 'Jira' | 'Pipeline') => {
+    const toggle = page.locator(`#${name.toLowerCase()}-toggle`);
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  };
+  const moveClock = async (label: string) => {
+    const before = await page.locator('#clock-now').textContent();
+    await page.getByRole('button', { name: label }).click();
+    await expect.poll(() => page.locator('#clock-now').textContent()).not.toBe(before);
+  };
 
-  it('walks a release from freeze to ship, with a modal, a thread, a devenv dry run and the Home tab', async () => {
-    // The manager creates and freezes 2.4: the announcement appears with Approve and Reject.
+  it('takes the tour end to end, each step ticked by the tour itself', async () => {
+    // A first visit opens with the tour, nothing ticked.
+    await expect(page.locator('#tour-panel').isVisible()).resolves.toBe(true);
+    await expect.poll(() => page.locator('#tour-steps li').count()).toBe(8);
+    await expect.poll(() => page.locator('#tour-steps li.done').count()).toBe(0);
+    await expect(page.locator('#clock-now').textContent()).resolves.toContain('real time');
+
+    // 1. The manager creates and freezes 2.4: the announcement, with the seeded Jira's scope.
     await actAs(MANAGER);
     await page.fill('#composer-input', '/rel');
     await expect.poll(() => page.textContent('#hint')).toContain('/release');
@@ -81,14 +99,14 @@ describe('the playground in a real browser', () => {
     await run('/release freeze 2.4 candidate build 118');
     await announcement().getByRole('button', { name: 'Approve' }).waitFor();
     await expect(announcement().getByRole('button', { name: 'Reject' }).count()).resolves.toBe(1);
-    // The scope comes from the playground's seeded Jira: 16 tickets, three bugs still open.
     await announcement().filter({ hasText: '16 tickets' }).filter({ hasText: 'TAG-6' }).waitFor();
+    await ticked('freeze');
     await shot('frozen');
 
-    // A developer's pipeline deploys a 2.5 story: refused. They ask for an exception, the manager approves it
-    // in the channel, and the same change, sent again from the panel, is let in.
+    // 2. A developer's pipeline deploys a 2.5 story: refused. They ask for an exception, the manager
+    // approves it in the channel, and the same change, sent again from the panel, is let in.
     await actAs(DEVELOPER);
-    await page.getByRole('button', { name: 'Pipeline' }).click();
+    await openPanel('Pipeline');
     const panel = page.locator('#pipeline-panel');
     await panel.getByLabel('BLOG-10').check();
     await panel.getByRole('button', { name: 'Send the gate check' }).click();
@@ -110,21 +128,22 @@ describe('the playground in a real browser', () => {
     await panel.getByRole('button', { name: 'Send the gate check' }).click();
     await panel.locator('.verdict.allowed', { hasText: 'Allowed' }).waitFor();
     await shot('pipeline-allowed');
-    await page.getByRole('button', { name: 'Close the pipeline panel' }).click();
-    await actAs(MANAGER);
 
-    // QA approves: the tally updates in place, without a reload.
+    // 3. QA approves: the tally updates in place, without a reload.
+    await openPanel('Tour');
+    await ticked('blocked');
+    await ticked('exception');
     await actAs(QA);
     await page.evaluate(() => ((globalThis as unknown as { marker: boolean }).marker = true));
     const clicked = Date.now();
     await announcement().getByRole('button', { name: 'Approve' }).click();
     await page.locator('#messages li', { hasText: 'qa 1/1' }).waitFor();
-    const latencyMs = Date.now() - clicked;
-    console.log(`click to updated announcement: ${latencyMs} ms`);
+    console.log(`click to updated announcement: ${Date.now() - clicked} ms`);
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: boolean }).marker)).toBe(true);
+    await ticked('approve');
     await shot('qa-approved');
 
-    // The product owner rejects: the modal opens, an empty reason is refused, a reason goes in the thread.
+    // 4. The product owner rejects: an empty reason is refused, a reason goes in the thread; then withdraws.
     await actAs(PRODUCT);
     await announcement().getByRole('button', { name: 'Reject' }).click();
     const modal = page.locator('dialog#modal');
@@ -139,22 +158,30 @@ describe('the playground in a real browser', () => {
     await page
       .locator('#thread-messages li:not(:first-child)', { hasText: 'Checkout is broken on Safari' })
       .waitFor();
+    await ticked('reject');
     await shot('rejected-thread');
-
-    // Withdraw, approve; the manager ships through the confirm dialog.
     await announcement().getByRole('button', { name: 'Withdraw my vote' }).click();
     await page.locator('#thread-messages li', { hasText: 'withdrew their vote' }).waitFor();
-    await announcement().getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(state).toBe('signed_off');
+
+    // 5. The clock moves to the next scheduled action: the sign-off round DMs the product owner, whose vote
+    // is missing, and the Approve button in that DM counts.
+    await moveClock('to the next scheduled action');
+    await ticked('reminder');
+    await page.getByRole('button', { name: /^release-bot/ }).click();
+    const reminder = page.locator('#messages li', { hasText: 'sign-off' }).filter({ hasText: '2.4' }).last();
+    await reminder.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => state()).toBe('signed_off');
+    await shot('reminder-dm');
+    await page.getByRole('button', { name: '#releases' }).click();
+
+    // 6. The manager ships through the confirm dialog; the Jira panel shows what the bot wrote back.
     await actAs(MANAGER);
     await announcement().getByRole('button', { name: 'Ship' }).click();
     await page.locator('dialog#confirm').getByRole('button', { name: 'Ship it' }).click();
-    await expect.poll(state).toBe('released');
+    await expect.poll(() => state()).toBe('released');
     await announcement().filter({ hasText: 'released' }).waitFor();
     await shot('shipped');
-
-    // The Jira panel shows what the bot wrote back: 2.4 released in both projects, with its notes.
-    await page.getByRole('button', { name: 'Jira' }).click();
+    await openPanel('Jira');
     const version = page.locator('#jira-body section[data-version="2.4"]');
     await expect.poll(() => version.locator('.released').count()).toBe(2);
     await expect(version.locator('.tickets li').count()).resolves.toBe(16);
@@ -166,23 +193,98 @@ describe('the playground in a real browser', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#jira-panel').isHidden()).toBe(true);
 
-    // A developer's dry run shows the objects; another developer does not see that ephemeral reply.
+    // 7. A developer's dry run shows the objects; another developer does not see that ephemeral reply.
     await actAs(DEVELOPER);
-    await run('/devenv blog-service dry-run');
+    await run('/devenv blog-service tag-service dry-run');
     const dryRun = page.locator('#messages li.ephemeral', { hasText: 'VirtualService' });
     await dryRun.waitFor();
     await expect(dryRun.locator('.only-you').count()).resolves.toBe(1);
     await shot('devenv-dry-run');
     await actAs(OTHER_DEVELOPER);
     await expect.poll(() => page.locator('#messages li', { hasText: 'VirtualService' }).count()).toBe(0);
-    await shot('other-developer');
 
-    // The Home tab shows the releases.
+    // Every step is ticked.
+    await openPanel('Tour');
+    await expect.poll(() => page.locator('#tour-steps li.todo').allTextContents()).toEqual([]);
+    await expect.poll(() => page.locator('#tour-steps li.done').count()).toBe(8);
+    await shot('tour-done');
+  }, 120_000);
+
+  it('fires a scheduled freeze when the clock moves to the next scheduled action, and the Home tab shows it', async () => {
     await actAs(MANAGER);
-    await run('/release create 2.5 freeze=2030-01-07');
+    const inDays = (days: number) =>
+      new Date(playground.session.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+    await run(`/release create 2.5 freeze=${inDays(3)} 10:00`);
+    await page.locator('#messages li.ephemeral', { hasText: '2.5' }).first().waitFor();
     await page.getByRole('button', { name: 'Home' }).click();
     await page.locator('#home', { hasText: '2.5' }).waitFor();
     await expect(page.locator('#home').getByRole('button', { name: 'Freeze' }).count()).resolves.toBe(1);
     await shot('home');
-  }, 120_000);
+    await page.getByRole('button', { name: '#releases' }).click();
+    // The freeze reminder first, then the freeze itself.
+    await moveClock('to the next scheduled action');
+    await moveClock('to the next scheduled action');
+    await expect.poll(() => state('2.5')).toBe('frozen');
+    await announcement('2.5').getByRole('button', { name: 'Approve' }).waitFor();
+    await expect(announcement('2.5').textContent()).resolves.toContain('Frozen on schedule');
+    await shot('scheduled-freeze');
+  }, 60_000);
+
+  it('keeps the view in the URL: a reload opens the same person, conversation and thread', async () => {
+    await actAs(QA);
+    await announcement('2.4').locator('button.replies').click();
+    await page.locator('#thread').waitFor();
+    await expect.poll(() => new URL(page.url()).searchParams.get('thread')).not.toBeNull();
+    const link = new URL(page.url());
+    expect([link.searchParams.get('as'), link.searchParams.get('channel')]).toEqual([QA, 'C0RELEASES']);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    await expect(page.locator('#user').inputValue()).resolves.toBe(QA);
+    await expect.poll(() => page.locator('#thread').isVisible()).toBe(true);
+    await expect(page.locator('#thread-messages li').first().textContent()).resolves.toContain('2.4');
+    // A link to someone's Home tab opens it as them.
+    await page.goto(`${playground.url}?as=${PRODUCT}&view=home`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await expect(page.locator('#user').inputValue()).resolves.toBe(PRODUCT);
+    await page.locator('#home', { hasText: '2.5' }).waitFor();
+  }, 60_000);
+
+  it('has no serious or critical axe violations on the channel, thread, modal, Home and panels', async () => {
+    const found: Record<string, unknown> = {};
+    const check = async (view: string) => {
+      const violations = await seriousAxeViolations(page);
+      if (violations.length > 0) found[view] = violations;
+    };
+    await page.goto(`${playground.url}?as=${PRODUCT}&channel=C0RELEASES`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await check('channel');
+    await announcement('2.4').locator('button.replies').click();
+    await page.locator('#thread').waitFor();
+    await check('thread');
+    await announcement('2.5').getByRole('button', { name: 'Reject' }).click();
+    await page.locator('dialog#modal').waitFor();
+    await check('modal');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog#modal').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Home' }).click();
+    await page.locator('#home', { hasText: '2.5' }).waitFor();
+    await check('home');
+    for (const name of ['Tour', 'Jira', 'Pipeline'] as const) {
+      await openPanel(name);
+      await page.locator(`#${name.toLowerCase()}-panel`).waitFor();
+      await check(name);
+    }
+    expect(found).toEqual({});
+  }, 60_000);
+
+  it('resets the session: no message, nothing ticked, the clock at real time', async () => {
+    await openPanel('Tour');
+    await page.getByRole('button', { name: 'Reset the session' }).click();
+    await page.locator('dialog#confirm').getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => page.locator('#tour-steps li.done').count()).toBe(0);
+    await page.getByRole('button', { name: '#releases' }).click();
+    await expect.poll(() => page.locator('#messages li').count()).toBe(0);
+    await expect(page.locator('#clock-now').textContent()).resolves.toContain('real time');
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+  }, 60_000);
 });

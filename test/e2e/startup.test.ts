@@ -82,6 +82,9 @@ describe('npm start', () => {
       );
       expect(stderr).toBe('');
       expect(stdout).toContain('release-bot is ready');
+      // Not a terminal: every line is JSON, for a log collector.
+      const lines = stdout.trim().split('\n');
+      expect(lines.filter((line) => !line.startsWith('{"level":'))).toEqual([]);
       expect(stdout).not.toContain('xoxb-secret-bot-token');
       expect(stdout).not.toContain('secret-signing-value');
       expect(code).toBe(0);
@@ -120,6 +123,10 @@ describe('the playground as the default', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('release-bot playground');
       expect(stdout).toContain('To connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
+      // The first start says what it does and how long it took; the playground's logs are human lines.
+      expect(stdout).toMatch(/^building \(first start only\)…\nbuilt in \d+\.\d s\n/);
+      expect(stdout).toMatch(/^\d{2}:\d{2}:\d{2} INFO {2}release-bot is ready port=\d+ mode=http /m);
+      expect(stdout).not.toContain('"msg":');
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -475,6 +475,8 @@ $('pipeline-form').addEventListener('submit', async (event) => {
     gateVerdict(res, answer) +
     `<pre class="gate-answer">${escapeText(JSON.stringify(answer, null, 2))}</pre>` +
     (res.ok ? exceptionForm(answer, service) : '');
+  // A refusal posts nothing in Slack, but the tour counts it.
+  scheduleRefresh();
   if (res.ok && answer.allowed && !answer.repeated) {
     // The next deploy of this service is another commit, as a pipeline's would be.
     $('pipeline-commit').value = newCommit();
