@@ -736,7 +736,7 @@ async function wireDevenv(
 /** Each DNS look-up of an outside host (two tries of this at most). */
 const DNS_TIMEOUT_MS = 2_000;
 
-/** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, README "Retention"). */
+/** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, docs/running.md, "Retention and history"). */
 const RETENTION_BATCH = 1_000;
 
 /** How often the calendar looks for due freezes and reminders (each pass reads them from the database). */

@@ -28,7 +28,7 @@ async function start(): Promise<{ stop(): Promise<void> }> {
   const playground = await startPlayground(process.env);
   process.stdout.write(
     `\nrelease-bot playground: open ${playground.url}\n` +
-      'No Slack settings were given, so a Slack stand-in runs beside the bot. To connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, "Creating the Slack app").\n\n',
+      'No Slack settings were given, so a Slack stand-in runs beside the bot. To connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see docs/running.md, "Creating the Slack app").\n\n',
   );
   return playground;
 }

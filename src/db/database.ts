@@ -47,7 +47,7 @@ export function openDatabase(path: string, options: { trace?: (sql: string) => v
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // FULL: a commit is on disk before the ack that promises it (NORMAL in WAL mode can lose the last commits
-  // on power loss). Measured here: 0.20–0.23 ms a commit against 0.02–0.03 ms (README, "Durability").
+  // on power loss). Measured here: 0.20–0.23 ms a commit against 0.02–0.03 ms (docs/running.md, "Durability").
   sqlite.pragma('synchronous = FULL');
   fenceLoneWrites(sqlite, () => db);
   const db = drizzle(sqlite, { schema });

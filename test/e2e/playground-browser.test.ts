@@ -19,6 +19,8 @@ describe('the playground in a real browser', () => {
   let browser: Browser;
   let page: Page;
   let step = 0;
+  // A fresh folder: `npm run screenshots` takes each step's picture from it by name.
+  rmSync(join(process.cwd(), 'test-artifacts', 'playground'), { recursive: true, force: true });
   const shots = artifactDir('playground');
   const shot = async (name: string) => {
     step += 1;
