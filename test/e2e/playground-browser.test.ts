@@ -277,6 +277,22 @@ describe('the playground in a real browser', () => {
       await check(name);
     }
     expect(found).toEqual({});
+
+    // The keyboard alone: a panel opens with Enter and takes the focus, the clock moves with Space.
+    await page.locator('#jira-toggle').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#jira-panel').isVisible()).toBe(true);
+    await expect
+      .poll(() => page.locator('#close-jira').evaluate((el) => el === el.ownerDocument.activeElement))
+      .toBe(true);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('#jira-toggle').evaluate((el) => el === el.ownerDocument.activeElement))
+      .toBe(true);
+    const before = playground.session.offsetMs;
+    await page.locator('#clock-hour').focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => playground.session.offsetMs).toBe(before + 3_600_000);
   }, 60_000);
 
   it('resets the session: no message, nothing ticked, the clock at real time', async () => {
