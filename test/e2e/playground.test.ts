@@ -13,16 +13,22 @@ import { queryRows } from '../support/db.js';
 
 const MANAGER = 'UMAYA0001';
 
+/** A playground on a database in `dir`, on a free port, quiet. */
+const startIn = (dir: string, env: Record<string, string> = {}) =>
+  startPlayground({
+    PATH: process.env.PATH,
+    DATABASE_PATH: join(dir, 'bot.sqlite'),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+
 describe('the playground over HTTP', () => {
   let dir: string;
   let playground: RunningPlayground;
   const start = () =>
-    startPlayground({
-      PATH: process.env.PATH,
-      DATABASE_PATH: join(dir, 'bot.sqlite'),
-      PORT: '0',
+    startIn(dir, {
       HOST: '0.0.0.0',
-      LOG_LEVEL: 'silent',
       SLACK_BOT_TOKEN: 'xoxb-a-real-token-must-not-reach-the-stand-in',
       RELEASE_BOT_PLAYGROUND: '1',
     });
@@ -195,13 +201,7 @@ describe('the playground over HTTP', () => {
 describe('the playground’s seeded Jira', () => {
   let dir: string;
   let playground: RunningPlayground;
-  const start = () =>
-    startPlayground({
-      PATH: process.env.PATH,
-      DATABASE_PATH: join(dir, 'bot.sqlite'),
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
+  const start = () => startIn(dir);
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'release-bot-playground-'));
     playground = await start();

@@ -57,6 +57,22 @@ function capturedLogs(): { logger: Logger; lines: Record<string, unknown>[] } {
   return { logger: createLogger('info', sink), lines };
 }
 
+/** A call that never answers and gives up when its signal aborts, as the Slack client's calls do. */
+function hangingCall(onAbort: () => void = () => undefined) {
+  return (_notice: Notice, steps: DeliverySteps): Promise<void> =>
+    new Promise((_resolve, reject) =>
+      steps.signal.addEventListener('abort', () => {
+        onAbort();
+        reject(new Error('aborted'));
+      }),
+    );
+}
+
+/** The log holds exactly one line, with these fields. */
+function expectOnlyLine(lines: Record<string, unknown>[], fields: Record<string, unknown>): void {
+  expect(lines).toEqual([expect.objectContaining(fields)]);
+}
+
 function failing(failure: DeliveryFailure): () => Promise<void> {
   return () => Promise.reject(Object.assign(new Error(failure.reason), { failure }));
 }
@@ -104,6 +120,13 @@ describe('the outbox relay', () => {
     );
   const enqueue = (r: OutboxRelay, notice: Notice, replyTo?: string) =>
     store.db.transaction((tx) => r.enqueue(tx, notice, replyTo ? { replyTo } : {}));
+
+  /** A step whose delivery a later leader fences out (epoch 4) just before the step records itself. */
+  const fencedMidDelivery = (_n: Notice, steps: DeliverySteps) => {
+    store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
+    steps.complete();
+    return Promise.resolve();
+  };
 
   beforeEach(() => {
     store = openDatabase(':memory:');
@@ -577,11 +600,7 @@ describe('the outbox relay', () => {
 
     it('refuses every write of a delivery once a later leader raised the fence', async () => {
       const r = relay({ identity: 'pod-a', epoch: () => 3 });
-      deliverer.script.push((_n, steps) => {
-        store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
-        steps.complete();
-        return Promise.resolve();
-      });
+      deliverer.script.push(fencedMidDelivery);
       enqueue(r, expired('UANA'));
       await drain(r);
       expect(rows()[0]).toMatchObject({ state: 'pending', steps_done: 0, attempts: 0 });
@@ -612,15 +631,7 @@ describe('the outbox relay', () => {
 
     it('aborts a delivery still in flight at the stop deadline, and counts no failure', async () => {
       let aborted = false;
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => {
-              aborted = true;
-              reject(new Error('aborted'));
-            }),
-          ),
-      );
+      deliverer.script.push(hangingCall(() => (aborted = true)));
       const r = relay();
       enqueue(r, expired('UANA'));
       r.wake();
@@ -634,15 +645,7 @@ describe('the outbox relay', () => {
     it('aborts a delivery in flight when its term as leader ends, and counts no failure', async () => {
       const term = new AbortController();
       let aborted = false;
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => {
-              aborted = true;
-              reject(new Error('aborted'));
-            }),
-          ),
-      );
+      deliverer.script.push(hangingCall(() => (aborted = true)));
       const r = relay({ term: () => term.signal });
       enqueue(r, expired('UANA'));
       r.wake();
@@ -672,12 +675,7 @@ describe('the outbox relay', () => {
     });
 
     it('gives its claims back when it stops, so the next holder delivers at once', async () => {
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-          ),
-      );
+      deliverer.script.push(hangingCall());
       const first = relay({ identity: 'pod-a' });
       enqueue(first, expired('UANA'));
       first.wake();
@@ -692,6 +690,20 @@ describe('the outbox relay', () => {
 
   describe('waiting: timers, not polling, and drain within its deadline', () => {
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    /** Counts how often a relay looks for work (every pass asks mayRun): a timer looks once, a poll often. */
+    const lookCounter = () => {
+      let looks = 0;
+      return {
+        mayRun: () => (looks += 1) > 0,
+        /** Looks during 200 ms of quiet, once what was under way has settled. */
+        async looksWhileIdle() {
+          await pause(50);
+          const before = looks;
+          await pause(200);
+          return looks - before;
+        },
+      };
+    };
 
     it('sleeps in drain until a retry falls due, leaving the event loop free meanwhile', async () => {
       const r = relay({ baseBackoffMs: 400 });
@@ -716,12 +728,7 @@ describe('the outbox relay', () => {
     });
 
     it('returns from drain at its deadline while a delivery hangs, leaving the notice pending', async () => {
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-          ),
-      );
+      deliverer.script.push(hangingCall());
       const r = relay();
       enqueue(r, unfrozen(1, 'a'));
       expect(await drain(r)).toBe(1);
@@ -729,8 +736,8 @@ describe('the outbox relay', () => {
     });
 
     it('waits for a notice deferred for a month with one timer, not by polling', async () => {
-      let looks = 0;
-      const r = relay({ mayRun: () => (looks += 1) > 0 });
+      const probe = lookCounter();
+      const r = relay({ mayRun: probe.mayRun });
       deliverer.script.push(
         failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 30 * 86_400_000 }),
       );
@@ -738,31 +745,20 @@ describe('the outbox relay', () => {
       await vi.waitFor(() =>
         expect(rows()[0]).toMatchObject({ last_error: 'deferred: outside working hours' }),
       );
-      await pause(50);
-      const before = looks;
-      await pause(200);
       // Beyond setTimeout's 2^31 - 1 ms, Node fires after 1 ms: the relay caps the delay instead.
-      expect(looks - before).toBe(0);
+      expect(await probe.looksWhileIdle()).toBe(0);
       expect(deliverer.calls).toHaveLength(1);
     });
 
     it('waits for a row another instance holds until its claim ages out, with one timer', async () => {
       const held = relay({ identity: 'pod-a' });
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-          ),
-      );
+      deliverer.script.push(hangingCall());
       enqueue(held, expired('UANA'));
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
-      let looks = 0;
-      const standby = relay({ identity: 'pod-b', claimTimeoutMs: 60_000, mayRun: () => (looks += 1) > 0 });
+      const probe = lookCounter();
+      const standby = relay({ identity: 'pod-b', claimTimeoutMs: 60_000, mayRun: probe.mayRun });
       standby.wake();
-      await pause(50);
-      const before = looks;
-      await pause(200);
-      expect(looks - before).toBe(0);
+      expect(await probe.looksWhileIdle()).toBe(0);
       expect(deliverer.calls).toHaveLength(1);
     });
 
@@ -886,57 +882,42 @@ describe('the outbox relay', () => {
       deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
       enqueue(r, expired('UANA'));
       await drain(r);
-      expect(lines).toEqual([
-        expect.objectContaining({
-          level: 50,
-          msg: 'Slack refused the token; the outbox waits until it works again',
-          ...context,
-          reason: 'slack:token_revoked',
-        }),
-      ]);
+      expectOnlyLine(lines, {
+        level: 50,
+        msg: 'Slack refused the token; the outbox waits until it works again',
+        ...context,
+        reason: 'slack:token_revoked',
+      });
     });
 
     it('logs a delivery a stop interrupted, with why', async () => {
       const { logger, lines } = capturedLogs();
-      deliverer.script.push(
-        (_n, steps) =>
-          new Promise((_resolve, reject) =>
-            steps.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-          ),
-      );
+      deliverer.script.push(hangingCall());
       const r = relay({}, logger);
       enqueue(r, expired('UANA'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await r.stop(now() + 20);
-      expect(lines).toEqual([
-        expect.objectContaining({
-          level: 30,
-          msg: 'outbox delivery interrupted',
-          outboxId: 1,
-          reason: 'Error: release-bot is stopping',
-        }),
-      ]);
+      expectOnlyLine(lines, {
+        level: 30,
+        msg: 'outbox delivery interrupted',
+        outboxId: 1,
+        reason: 'Error: release-bot is stopping',
+      });
     });
 
     it('logs a delivery handed over to a later leader', async () => {
       const { logger, lines } = capturedLogs();
       const r = relay({ identity: 'pod-a', epoch: () => 3 }, logger);
-      deliverer.script.push((_n, steps) => {
-        store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
-        steps.complete();
-        return Promise.resolve();
-      });
+      deliverer.script.push(fencedMidDelivery);
       enqueue(r, expired('UANA'));
       await drain(r);
-      expect(lines).toEqual([
-        expect.objectContaining({
-          level: 40,
-          msg: 'outbox delivery handed over',
-          outboxId: 1,
-          reason: 'fenced out: this instance ran under epoch 3, a later holder raised the fence to 4',
-        }),
-      ]);
+      expectOnlyLine(lines, {
+        level: 40,
+        msg: 'outbox delivery handed over',
+        outboxId: 1,
+        reason: 'fenced out: this instance ran under epoch 3, a later holder raised the fence to 4',
+      });
     });
 
     it('logs a delivery that broke on our side, keeps the row for a later try, and goes on with the others', async () => {
