@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import vitest from '@vitest/eslint-plugin';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import noLoopOnlyExpect from './eslint-rules/no-loop-only-expect.js';
 
@@ -31,6 +33,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       complexity: ['warn', 15],
     },
+  },
+  {
+    // No import cycles in the product: each one is a module that cannot be understood (or loaded) alone.
+    // Type-only imports are erased at build time and do not count.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true, allowUnsafeDynamicCyclicDependency: false }] },
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**', 'eslint-rules/**'],

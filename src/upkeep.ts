@@ -7,7 +7,7 @@ import {
   type DevenvOwnerNotifier,
   type ReconcileOutcome,
 } from './use-cases/devenv-upkeep.js';
-import { writesIn } from './kube/route-applier.js';
+import { writesIn } from './domain/devenv/converge.js';
 
 export interface DevenvUpkeep {
   /** The last reconcile pass, for `/devenv status`. */

@@ -1,5 +1,4 @@
 import { AppError } from '../domain/errors.js';
-import type { JiraGateway } from './jira-gateway.js';
 
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
@@ -115,7 +114,8 @@ export async function withRetry<T>(
   }
 }
 
-export function requireJira(jira: JiraGateway | undefined): JiraGateway {
+/** The Jira client when Jira is configured; otherwise a reply naming the settings to set. */
+export function requireJira<Gateway>(jira: Gateway | undefined): Gateway {
   if (!jira)
     throw new AppError(
       'not_configured',

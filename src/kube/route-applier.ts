@@ -1,12 +1,8 @@
-import type { Devenv } from '../domain/devenv/model.js';
-import type { KubeObject } from '../domain/devenv/objects.js';
-import type { ObservedObject } from './cluster.js';
+import type { ConvergeScope } from '../use-cases/ports.js';
 
-/** Which part of the desired state a pass may touch; absent fields mean everything. */
-export interface ConvergeScope {
-  services?: ReadonlySet<string>;
-  envs?: ReadonlySet<string>;
-}
+// The port and the report live with the use cases and the domain; the appliers here implement them.
+export type { ConvergeScope, RouteApplier } from '../use-cases/ports.js';
+export { emptyReport, writesIn, type ConvergeReport } from '../domain/devenv/converge.js';
 
 export interface ScopeFilter {
   service(name: string | undefined): boolean;
@@ -18,27 +14,4 @@ export function scopeFilter(scope: ConvergeScope): ScopeFilter {
     service: (name) => !scope.services || (name !== undefined && scope.services.has(name)),
     env: (name) => !scope.envs || (name !== undefined && scope.envs.has(name)),
   };
-}
-
-export interface ConvergeReport {
-  applied: string[];
-  updated: string[];
-  deleted: string[];
-  unchanged: number;
-  conflictsRetried: number;
-}
-
-export function emptyReport(): ConvergeReport {
-  return { applied: [], updated: [], deleted: [], unchanged: 0, conflictsRetried: 0 };
-}
-
-export function writesIn(report: ConvergeReport): number {
-  return report.applied.length + report.updated.length + report.deleted.length;
-}
-
-/** A mesh provider: renders environments to objects and converges the cluster to them. */
-export interface RouteApplier {
-  render(envs: readonly Devenv[]): KubeObject[];
-  converge(envs: readonly Devenv[], scope?: ConvergeScope): Promise<ConvergeReport>;
-  observedFor(env: string): Promise<ObservedObject[]>;
 }

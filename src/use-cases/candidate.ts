@@ -24,7 +24,7 @@ import { parseVersionName } from '../domain/version.js';
 import type { Logger } from '../logger.js';
 import { withinBudget } from '../support/deadline.js';
 import { releaseRef, type CandidateSource, type Clock, type ObservedWorkload, type Outbox } from './ports.js';
-import { requireRelease } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 import { bumpCandidateRevisionIn } from './signoff.js';
 
 /** What a freeze found in the cluster: the workloads, or why they could not be read. */

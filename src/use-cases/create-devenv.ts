@@ -22,7 +22,7 @@ import {
 } from '../domain/devenv/model.js';
 import { type KubeObject } from '../domain/devenv/objects.js';
 import { AppError } from '../domain/errors.js';
-import type { ConvergeReport } from '../kube/route-applier.js';
+import type { ConvergeReport } from '../domain/devenv/converge.js';
 import { targetRefusal } from '../domain/devenv/policy.js';
 import type { Actor } from './ports.js';
 import {

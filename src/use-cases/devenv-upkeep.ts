@@ -8,7 +8,7 @@ import {
 } from '../db/devenvs.js';
 import { appendAudit } from '../db/releases.js';
 import type { Devenv } from '../domain/devenv/model.js';
-import { writesIn, type ConvergeReport } from '../kube/route-applier.js';
+import { writesIn, type ConvergeReport } from '../domain/devenv/converge.js';
 import type { Tx } from '../db/database.js';
 import { unsafeTargets, type DevenvDeps } from './devenvs.js';
 import { removeDevenv } from './remove-devenv.js';

@@ -4,7 +4,7 @@ import { parseEnvName, type Devenv, type Override } from '../domain/devenv/model
 import { type KubeObject } from '../domain/devenv/objects.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
-import type { ConvergeScope, RouteApplier } from '../kube/route-applier.js';
+import type { ConvergeScope, RouteApplier } from './ports.js';
 import type { HostLocks } from '../support/host-locks.js';
 import { type DevenvPolicy } from '../domain/devenv/policy.js';
 import { unsafeAddress } from '../domain/devenv/addresses.js';

@@ -13,7 +13,8 @@ import { SERVICE_NAME } from '../domain/gate.js';
 import type { Access, Actor, Clock, FreezeEnforcement } from './ports.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
-import { requireRelease, convergeEnforcement } from './release-lifecycle.js';
+import { convergeEnforcement } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 
 /** The parameter the cluster should hold now: desired state, from the database alone. */
 export function desiredFreezeParameter(db: Reader, mode: EnforcementMode): FreezeParameter | undefined {

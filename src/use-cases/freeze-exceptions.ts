@@ -17,7 +17,8 @@ import {
   type FreezeEnforcement,
   type Outbox,
 } from './ports.js';
-import { convergeEnforcement, requireRelease } from './release-lifecycle.js';
+import { convergeEnforcement } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 import { admitImages } from '../db/candidate.js';
 import type { Logger } from '../logger.js';
 

@@ -1,6 +1,9 @@
 import type { Db, Tx } from '../db/database.js';
 import type { ScheduleClock } from '../domain/calendar.js';
 import type { CandidateWorkload, ImageChange } from '../domain/candidate.js';
+import type { ConvergeReport } from '../domain/devenv/converge.js';
+import type { Devenv } from '../domain/devenv/model.js';
+import type { KubeObject } from '../domain/devenv/objects.js';
 import type { GateIssue } from '../domain/gate.js';
 import type { ReleaseScope } from '../domain/scope.js';
 import type { Logger } from '../logger.js';
@@ -189,4 +192,32 @@ export interface LifecycleDeps {
 
 export function releaseRef(release: { id: number; version: string; revision: number }): ReleaseRef {
   return { id: release.id, version: release.version, revision: release.revision };
+}
+
+/** Which part of the desired state a pass may touch; absent fields mean everything. */
+export interface ConvergeScope {
+  services?: ReadonlySet<string>;
+  envs?: ReadonlySet<string>;
+}
+
+/** An object as the cluster holds it (fields we do not model are kept, for read-modify-write). */
+export interface ObservedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string> | undefined;
+    resourceVersion?: string | undefined;
+    [field: string]: unknown;
+  };
+  spec: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** A mesh provider: renders environments to objects and converges the cluster to them. */
+export interface RouteApplier {
+  render(envs: readonly Devenv[]): KubeObject[];
+  converge(envs: readonly Devenv[], scope?: ConvergeScope): Promise<ConvergeReport>;
+  observedFor(env: string): Promise<ObservedObject[]>;
 }

@@ -14,7 +14,8 @@ import {
 import { tallySignoff } from '../domain/signoff.js';
 import type { Logger } from '../logger.js';
 import { captureCandidate } from './candidate.js';
-import { convergeEnforcement, freezeSpec, requireRelease, transitionReleaseIn } from './release-lifecycle.js';
+import { convergeEnforcement, freezeSpec, transitionReleaseIn } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 import { releaseRef, type Actor, type GroupDirectory, type LifecycleDeps } from './ports.js';
 
 /** The actor of everything the calendar does by itself (audit rows, announcements). */

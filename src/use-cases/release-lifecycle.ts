@@ -1,4 +1,4 @@
-import type { Reader, Tx } from '../db/database.js';
+import type { Tx } from '../db/database.js';
 import {
   appendAudit,
   findRelease,
@@ -24,20 +24,9 @@ import { withinBudget } from '../support/deadline.js';
 import { releaseRef, type Actor, type LifecycleDeps, type Notice, type Outbox } from './ports.js';
 import { explainNotShippable } from './signoff.js';
 import { captureCandidate, storeCapture, type CandidateCapture } from './candidate.js';
+import { requireRelease } from './release-lookup.js';
 
 export type { LifecycleDeps } from './ports.js';
-
-export function requireRelease(db: Reader, version: string): ReleaseRow {
-  const name = parseVersionName(version);
-  const release = findRelease(db, name);
-  if (!release) {
-    throw new AppError(
-      'not_found',
-      `There is no release ${name}. \`/release list\` shows the ones there are.`,
-    );
-  }
-  return release;
-}
 
 /** Freeze and ship times as typed, read in the release time zone unless they name their own. */
 export interface ScheduleInput {

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Reader } from '../db/database.js';
 import type { ScopeSource } from './ports.js';
 import { loadScopeView } from './release-scope.js';
-import { requireRelease } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 
 /**
  * Everything that reached the frozen candidate: changes the gate let through in the gated environments,

@@ -14,7 +14,7 @@ import {
   type AuditRow,
   type ReleaseRow,
 } from '../db/releases.js';
-import { requireRelease } from './release-lifecycle.js';
+import { requireRelease } from './release-lookup.js';
 import { listVotes } from '../db/votes.js';
 import { countLiveDevenvs } from '../db/devenvs.js';
 import { isFrozen } from '../domain/release.js';

@@ -2,7 +2,7 @@ import { findDevenv, listAllDevenvs, listRoutedDevenvs, toDevenv } from '../db/d
 import { type Devenv, type Override } from '../domain/devenv/model.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, type KubeObject } from '../domain/devenv/objects.js';
 import { routeName } from '../domain/devenv/render-istio.js';
-import type { ObservedObject } from '../kube/cluster.js';
+import type { ObservedObject } from './ports.js';
 import type { Actor } from './ports.js';
 import {
   objectsOf,

@@ -11,12 +11,12 @@ import {
   createRelease,
   announceAgain,
   freezeRelease,
-  requireRelease,
   retryTrackerSync,
   scheduleRelease,
   shipRelease,
   unfreezeRelease,
 } from '../../use-cases/release-lifecycle.js';
+import { requireRelease } from '../../use-cases/release-lookup.js';
 import {
   recentReleases,
   auditPage,
