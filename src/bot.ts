@@ -1,32 +1,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
-import type { KubeCluster } from './kube/cluster.js';
-import { homedir, hostname } from 'node:os';
-import type * as k8s from './vendor/kubernetes.js';
-import { ConfigError, type Config } from './config.js';
+import { hostname } from 'node:os';
+import type { Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
 import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
 import { currentFence, raiseFence, runFenced } from './db/fencing.js';
 import { installationId } from './db/installation.js';
-import { DnsHostResolver } from './dns/resolver.js';
-import { laterPendingOfKinds } from './db/outbox.js';
 import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
-import { responseUrlPoster, type PostToResponseUrl } from './slack/response-url.js';
+import { responseUrlPoster } from './slack/response-url.js';
 import { createHttpTransport } from './slack/http-transport.js';
 import { EventLoopLag } from './support/event-loop-lag.js';
-import { withinBudget } from './support/deadline.js';
 import { randomBytes } from 'node:crypto';
-import type { Db } from './db/database.js';
-import { HostLocks } from './support/host-locks.js';
-import type { Access } from './use-cases/ports.js';
-import type { DevenvDeps, DevenvSettings } from './use-cases/devenvs.js';
-import { renderIstioObjects } from './domain/devenv/render-istio.js';
-import { renderGatewayApi } from './domain/devenv/render-gateway-api.js';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, metricsHandler, serverOptions, type RouteHandler } from './http/server.js';
 import { gateCheckHandler } from './http/gate-api.js';
@@ -36,7 +23,6 @@ import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
 import { createSlackApp } from './slack/app.js';
 import { SlackGroupDirectory } from './slack/group-directory.js';
-import { SlackNoticeDelivery } from './slack/notice-delivery.js';
 import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
@@ -44,38 +30,22 @@ import type { RoutingSettings } from './domain/devenv/routing.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
-import { SlackRoutes, type RoutedArgs } from './slack/routes.js';
-import { scopeBlocks } from './slack/blocks/scope.js';
-import { loadScopeView } from './use-cases/release-scope.js';
+import { SlackRoutes } from './slack/routes.js';
+import { wireDevenv, wireFreeze } from './wiring/cluster.js';
+import { leaseElectorFor, standbyGuard } from './wiring/leadership.js';
+import { wireNotices } from './wiring/notices.js';
 import { AccessControl } from './use-cases/access.js';
-import {
-  systemClock,
-  type CandidateSource,
-  type Clock,
-  type Notice,
-  type Outbox,
-} from './use-cases/ports.js';
-import type { CandidateWatch } from './kube/workloads.js';
-import type { KubeFreezeEnforcement } from './kube/freeze-enforcement.js';
-import { desiredFreezeParameter } from './use-cases/freeze-enforcement.js';
-import { observeFullList, observeRemoval, observeWorkload } from './use-cases/candidate.js';
-import { countReleasesByState, listReleases } from './db/releases.js';
+import { systemClock, type Clock } from './use-cases/ports.js';
+import { countReleasesByState } from './db/releases.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
-import { markReleasedInTracker } from './use-cases/release-lifecycle.js';
 import { pruneHistory } from './use-cases/retention.js';
 import { GateWarmth } from './use-cases/gate-warmth.js';
-import { OutboxRelay, type NoticeDeliverer, type RelaySettings } from './outbox/relay.js';
+import { OutboxRelay, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
 import { startScheduler } from './scheduler.js';
-import { managersToTell, runDueSchedule } from './use-cases/release-calendar.js';
-import { notesFor } from './use-cases/release-notes.js';
-import { loadHome } from './use-cases/home.js';
-import { notesParts } from './slack/blocks/notes.js';
-import { homeView } from './slack/blocks/home.js';
-import { HomePublisher, type HomePublisherSettings } from './slack/home-publisher.js';
-import { JIRA_DESCRIPTION_LIMIT_BYTES, notesMarkdown, notesShortForm } from './domain/release-notes.js';
-import type { ReleaseRow } from './db/releases.js';
+import { runDueSchedule } from './use-cases/release-calendar.js';
+import type { HomePublisherSettings } from './slack/home-publisher.js';
 
 export interface BotOptions {
   clock?: Clock;
@@ -98,9 +68,6 @@ export interface RunningBot {
   /** Graceful: stop taking requests, finish those in flight, flush the outbox within the grace period. */
   stop(): Promise<void>;
 }
-
-/** How long the announcement may wait for the Jira scope section before it goes out without it. */
-const SCOPE_SECTION_BUDGET_MS = 3_000;
 
 /** The composition root: config → logger → database → adapters → listeners → listening. */
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
@@ -148,88 +115,26 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       )
     : undefined;
 
-  const slackDelivery = new SlackNoticeDelivery(
-    slack.outboxClient,
+  const notices = wireNotices(config, {
     db,
-    config.slack.releaseChannel,
-    logger.child({ component: 'notices' }),
+    clock,
+    logger,
+    slack,
+    jira,
+    groups,
+    access,
+    metrics,
+    instance,
     postToResponseUrl,
-    () => instance,
-  );
-  slackDelivery.addSection(async (release) => {
-    const view = await withinBudget(loadScopeView(jira, release.version, logger), SCOPE_SECTION_BUDGET_MS);
-    return view
-      ? scopeBlocks(view, clock.now())
-      : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
+    outbox: () => relay,
+    homeSettings: options.homes,
   });
-  const notesDeps = { db, jira, logger, gatedEnvironments: config.gate.environments };
-  slackDelivery.setNotes(async (release) => {
-    const notes = await notesFor(notesDeps, release);
-    return { parts: notesParts(notes, config.http.publicUrl), markdown: notesMarkdown(notes) };
-  }, config.http.publicUrl);
-  slackDelivery.onRefused((reason, recovered) => metrics.slackRefused(reason, recovered));
-  slackDelivery.keepWorkingHours(clock, config.calendar.workingHours);
-  const managerPrincipals = config.releaseManagers?.ids ?? [];
-  slackDelivery.setManagers((releaseId) =>
-    managersToTell({ db, groups, managerPrincipals, logger }, releaseId),
-  );
-  const trackerDescription =
-    config.jira?.releaseNotes === 'description'
-      ? async (release: ReleaseRow) =>
-          notesShortForm(
-            await notesFor(notesDeps, release),
-            JIRA_DESCRIPTION_LIMIT_BYTES,
-            release.announcementPermalink ?? `/release notes ${release.version} in Slack`,
-          )
-      : undefined;
-  // The Jira write-back after a ship: one step (markReleased retries itself). Its outcome (and the thread
-  // line's notice) commits with the step, so a restart after it never writes back or tells twice.
-  const trackerDelivery: NoticeDeliverer = {
-    deliver: async (notice: Notice, steps) => {
-      if (notice.kind !== 'tracker_sync_requested' || steps.done > 0) return;
-      // The description links the announcement: while it is still on its way, the write-back waits for it.
-      if (
-        trackerDescription &&
-        laterPendingOfKinds(db, { id: 0, stream: `release:${notice.release.id}` }, [
-          'release_frozen',
-          'announcement_reposted',
-        ])
-      )
-        throw new AnnouncementPending();
-      const outcome = await markReleasedInTracker(
-        { db, clock, outbox: relay, tracker: jira, trackerDescription },
-        { userId: notice.actor },
-        notice.release.id,
-      );
-      steps.complete(outcome?.record);
-    },
-    classify: (error) =>
-      error instanceof AnnouncementPending
-        ? { kind: 'transient', reason: 'waiting for the announcement' }
-        : { kind: 'transient', reason: `unexpected: ${(error as Error).message}` },
-    deliveryFailed: () => Promise.resolve(),
-  };
-  const homes = new HomePublisher(
-    slack.client,
-    async (userId) =>
-      homeView(await loadHome({ db, clock, access, gatedEnvironments: config.gate.environments }, userId)),
-    logger.child({ component: 'app-home' }),
-    { onRefused: (reason, recovered) => metrics.slackRefused(reason, recovered), ...options.homes },
-  );
-  // Whatever Slack was told, App Home viewers may see too: they get a (throttled) fresh view.
-  const slackThenHomes: NoticeDeliverer = {
-    deliver: async (notice, steps) => {
-      await slackDelivery.deliver(notice, steps);
-      homes.changed();
-    },
-    classify: (error) => slackDelivery.classify(error),
-    deliveryFailed: (notice, reason, replyTo) => slackDelivery.deliveryFailed(notice, reason, replyTo),
-  };
+  const { slackDelivery, homes, notesDeps, managerPrincipals, trackerDescription } = notices;
   // Assigned once the token check exists (below): a refused token pauses the relay and names it in /readyz.
   const refusedToken: { report: (reason: string) => void } = { report: () => undefined };
   const relay: OutboxRelay = new OutboxRelay(
     db,
-    (notice) => (notice.kind === 'tracker_sync_requested' ? trackerDelivery : slackThenHomes),
+    (notice) => notices.route(notice),
     logger.child({ component: 'outbox' }),
     {
       mayRun: () => isActive(),
@@ -535,207 +440,6 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
 }
 
-/**
- * The Kubernetes modules, loaded only when a cluster may be configured: @kubernetes/client-node costs about
- * 21 MB and 0.1 s at import even bundled (src/vendor).
- */
-async function loadKube() {
-  const [cluster, connect, devenvCluster, istio, gateway, workloads, enforcement] = await Promise.all([
-    import('./kube/cluster.js'),
-    import('./kube/connect.js'),
-    import('./kube/devenv-cluster.js'),
-    import('./kube/istio-applier.js'),
-    import('./kube/gateway-api-applier.js'),
-    import('./kube/workloads.js'),
-    import('./kube/freeze-enforcement.js'),
-  ]);
-  return {
-    KubeCluster: cluster.KubeCluster,
-    connectKube: connect.connectKube,
-    createDevenvCluster: devenvCluster.createDevenvCluster,
-    IstioRouteApplier: istio.IstioRouteApplier,
-    GatewayApiRouteApplier: gateway.GatewayApiRouteApplier,
-    ClusterWorkloads: workloads.ClusterWorkloads,
-    CandidateWatch: workloads.CandidateWatch,
-    KubeFreezeEnforcement: enforcement.KubeFreezeEnforcement,
-  };
-}
-
-/** The freeze the cluster keeps: the candidate read and watched, and the admission parameter converged. */
-export interface FreezeControl {
-  candidate: CandidateSource | undefined;
-  enforcement: KubeFreezeEnforcement | undefined;
-  watch: CandidateWatch | undefined;
-  /** One reconcile pass of the admission parameter: resolves to the repairs made. */
-  reconcileOnce(): Promise<number>;
-  start(): void;
-  stop(): void;
-}
-
-async function wireFreeze(
-  config: Config,
-  parts: {
-    kube: KubeCluster | undefined;
-    db: Db;
-    clock: Clock;
-    outbox: Outbox;
-    logger: Logger;
-    mayRun: () => boolean;
-    /** What the watch records runs under the leadership epoch: a former holder's is refused. */
-    fenced: <T>(work: () => T) => T;
-  },
-): Promise<FreezeControl> {
-  const off: FreezeControl = {
-    candidate: undefined,
-    enforcement: undefined,
-    watch: undefined,
-    reconcileOnce: () => Promise.resolve(0),
-    start: () => undefined,
-    stop: () => undefined,
-  };
-  const { kube } = parts;
-  if (!kube || config.freeze.namespaces.length === 0) return off;
-  const modules = await loadKube();
-  const scope = { namespaces: config.freeze.namespaces, serviceLabel: config.freeze.serviceLabel };
-  const candidate = new modules.ClusterWorkloads(kube, scope);
-  const mode = config.freeze.enforcement;
-  const enforcement =
-    mode === 'off'
-      ? undefined
-      : new modules.KubeFreezeEnforcement(
-          kube,
-          () => desiredFreezeParameter(parts.db, mode),
-          {
-            namespaces: config.freeze.namespaces,
-            timeoutMs: config.devenv.kubeTimeoutSeconds * 1000,
-            probeIntervalMs: 20,
-          },
-          parts.logger,
-        );
-  const watchDeps = { db: parts.db, clock: parts.clock, outbox: parts.outbox, logger: parts.logger };
-  const watch = new modules.CandidateWatch(
-    candidate,
-    {
-      listed: (workloads) => parts.fenced(() => observeFullList(watchDeps, workloads)),
-      changed: (workload) => parts.fenced(() => observeWorkload(watchDeps, workload)),
-      removed: (workload) => parts.fenced(() => observeRemoval(watchDeps, workload)),
-    },
-    {
-      shouldRun: () => parts.mayRun() && listReleases(parts.db, ['frozen', 'signed_off']).length > 0,
-      pollMs: 1_000,
-      backoff: { initialMs: 500, maxMs: 30_000 },
-      watchTimeoutSeconds: 300,
-    },
-    parts.logger,
-  );
-  const reconcileOnce = async () => (parts.mayRun() && enforcement ? enforcement.reconcile() : 0);
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    candidate,
-    enforcement,
-    watch,
-    reconcileOnce,
-    start() {
-      watch.start();
-      if (!enforcement) return;
-      const pass = () =>
-        void reconcileOnce().catch((error: unknown) =>
-          parts.logger.warn({ err: error }, 'freeze parameter reconcile failed; the next pass retries'),
-        );
-      pass();
-      timer = setInterval(pass, config.freeze.reconcileIntervalSeconds * 1000).unref();
-    },
-    stop() {
-      watch.stop();
-      clearInterval(timer);
-    },
-  };
-}
-
-function clusterMayBeConfigured(config: Config): boolean {
-  return Boolean(
-    config.devenv.kubeconfigPath || config.devenv.inCluster || existsSync(join(homedir(), '.kube', 'config')),
-  );
-}
-
-/** Picks the mesh provider and the cluster (or dry-run) for /devenv from the validated config. */
-async function wireDevenv(
-  config: Config,
-  parts: {
-    db: Db;
-    clock: Clock;
-    access: Access;
-    routing: RoutingSettings;
-    logger: Logger;
-    timed: <T>(call: () => Promise<T>) => Promise<T>;
-  },
-): Promise<DevenvDeps & { kube: KubeCluster | undefined; kubeConfig: k8s.KubeConfig | undefined }> {
-  const settings: DevenvSettings = {
-    namespaceTemplate: config.devenv.namespaceTemplate,
-    ttlDefaultSeconds: config.devenv.ttlDefaultSeconds,
-    ttlMaxSeconds: config.devenv.ttlMaxSeconds,
-    maxPerUser: config.devenv.maxPerUser,
-    maxTotal: config.devenv.maxTotal,
-    preprodNamespace: config.devenv.preprodNamespace,
-    serviceSelector: config.devenv.serviceSelector,
-  };
-  const kubeModules = clusterMayBeConfigured(config) ? await loadKube() : undefined;
-  const connection = kubeModules
-    ? kubeModules.connectKube(config.devenv)
-    : { reason: 'no Kubernetes cluster is configured (set KUBECONFIG)' };
-  const header = parts.routing.routingHeader;
-  const gatewayRouting =
-    config.devenv.mesh === 'gateway-api' && header ? { ...parts.routing, routingHeader: header } : undefined;
-  const kube =
-    kubeModules && 'kubeConfig' in connection
-      ? new kubeModules.KubeCluster(
-          connection.kubeConfig,
-          config.devenv.kubeTimeoutSeconds * 1000,
-          parts.timed,
-        )
-      : undefined;
-  const applier =
-    kube && kubeModules
-      ? gatewayRouting
-        ? new kubeModules.GatewayApiRouteApplier(kube, gatewayRouting)
-        : new kubeModules.IstioRouteApplier(kube, parts.routing)
-      : undefined;
-  const dryRunReason =
-    'reason' in connection
-      ? connection.reason
-      : config.devenv.mode === 'dry-run'
-        ? 'DEVENV_MODE=dry-run'
-        : undefined;
-  return {
-    db: parts.db,
-    clock: parts.clock,
-    access: parts.access,
-    settings,
-    cluster:
-      kube && applier && kubeModules ? kubeModules.createDevenvCluster(kube, settings, applier) : undefined,
-    dryRunReason,
-    render: (envs) =>
-      gatewayRouting ? renderGatewayApi(envs, gatewayRouting, {}) : renderIstioObjects(envs, parts.routing),
-    supportsExternalTargets: !gatewayRouting,
-    randomSuffix: () => randomBytes(3).toString('hex').slice(0, 5),
-    logger: parts.logger,
-    locks: new HostLocks(),
-    kubeConfig: 'kubeConfig' in connection ? connection.kubeConfig : undefined,
-    policy: {
-      creators: config.devenv.users,
-      targetNamespaces: config.devenv.targetNamespaces,
-      externalHosts: config.devenv.externalHosts,
-      clusterDomain: config.devenv.clusterDomain,
-      clusterCidrs: config.devenv.clusterCidrs,
-    },
-    resolver: new DnsHostResolver(config.devenv.dnsServers, DNS_TIMEOUT_MS),
-    kube,
-  };
-}
-
-/** Each DNS look-up of an outside host (two tries of this at most). */
-const DNS_TIMEOUT_MS = 2_000;
-
 /** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, docs/running.md, "Retention and history"). */
 const RETENTION_BATCH = 1_000;
 
@@ -759,69 +463,6 @@ function handlerKind(body: unknown): string {
   if (b.type === 'view_submission' || b.type === 'view_closed') return 'view';
   if (b.type === 'event_callback') return 'event';
   return 'other';
-}
-
-/** On a standby instance every Slack request is answered "another instance is active" and changes nothing. */
-function standbyGuard(
-  isActive: () => boolean,
-  postToResponseUrl: PostToResponseUrl,
-): (args: RoutedArgs, proceed: () => Promise<void>) => Promise<void> {
-  const text =
-    ':hourglass: This release-bot instance is on standby; another one is active. Try again in a few seconds.';
-  return async (args, proceed) => {
-    if (isActive()) {
-      await proceed();
-      return;
-    }
-    const { ack, body } = args as unknown as {
-      ack?: (response?: unknown) => Promise<void>;
-      body: { command?: string; response_url?: string };
-    };
-    if (body.command) {
-      await ack?.({ response_type: 'ephemeral', text });
-      return;
-    }
-    await ack?.();
-    if (body.response_url)
-      await postToResponseUrl(body.response_url, { response_type: 'ephemeral', text }).catch(() => undefined);
-  };
-}
-
-/** The Lease, when leader election is on (by default whenever a cluster is configured). */
-async function leaseElectorFor(
-  config: Config,
-  kubeConfig: k8s.KubeConfig | undefined,
-  logger: Logger,
-  identity: string,
-  minimumEpoch: () => number,
-): Promise<LeaseElector | undefined> {
-  const { mode, leaseName, leaseNamespace } = config.leaderElection;
-  if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;
-  if (!kubeConfig) {
-    throw new ConfigError(['LEADER_ELECTION: "on" needs a cluster: set KUBECONFIG or run in a pod']);
-  }
-  // Its own client: Lease renewals are not the devenv traffic that the kube call counters measure.
-  const { KubeCluster } = await import('./kube/cluster.js');
-  return new LeaseElector(
-    new KubeCluster(kubeConfig, config.devenv.kubeTimeoutSeconds * 1000),
-    {
-      namespace: leaseNamespace,
-      name: leaseName,
-      identity,
-      leaseDurationSeconds: config.leaderElection.leaseDurationSeconds,
-      renewDeadlineSeconds: config.leaderElection.renewDeadlineSeconds,
-      retryPeriodSeconds: config.leaderElection.retryPeriodSeconds,
-      minimumEpoch,
-    },
-    logger.child({ component: 'lease' }),
-  );
-}
-
-/** The Jira write-back waits for the announcement whose link it writes. */
-class AnnouncementPending extends Error {
-  constructor() {
-    super('the announcement is not posted yet');
-  }
 }
 
 function sleepUntil(deadline: number): Promise<void> {

@@ -12,7 +12,7 @@ import type { DevenvDeps } from './use-cases/devenvs.js';
 import type { RoutingSettings } from './domain/devenv/routing.js';
 import type { JiraGateway } from './jira/jira-gateway.js';
 import type { DevenvUpkeep } from './upkeep.js';
-import type { FreezeControl } from './bot.js';
+import type { FreezeControl } from './wiring/cluster.js';
 import type { GateWarmth } from './use-cases/gate-warmth.js';
 
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */

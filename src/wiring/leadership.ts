@@ -1,0 +1,63 @@
+/** Who leads: the Lease, and what a standby answers Slack. */
+import type * as k8s from '../vendor/kubernetes.js';
+import { ConfigError, type Config } from '../config.js';
+import { LeaseElector } from '../kube/lease.js';
+import type { PostToResponseUrl } from '../slack/response-url.js';
+import type { Logger } from '../logger.js';
+import type { RoutedArgs } from '../slack/routes.js';
+
+/** On a standby instance every Slack request is answered "another instance is active" and changes nothing. */
+export function standbyGuard(
+  isActive: () => boolean,
+  postToResponseUrl: PostToResponseUrl,
+): (args: RoutedArgs, proceed: () => Promise<void>) => Promise<void> {
+  const text =
+    ':hourglass: This release-bot instance is on standby; another one is active. Try again in a few seconds.';
+  return async (args, proceed) => {
+    if (isActive()) {
+      await proceed();
+      return;
+    }
+    const { ack, body } = args as unknown as {
+      ack?: (response?: unknown) => Promise<void>;
+      body: { command?: string; response_url?: string };
+    };
+    if (body.command) {
+      await ack?.({ response_type: 'ephemeral', text });
+      return;
+    }
+    await ack?.();
+    if (body.response_url)
+      await postToResponseUrl(body.response_url, { response_type: 'ephemeral', text }).catch(() => undefined);
+  };
+}
+
+/** The Lease, when leader election is on (by default whenever a cluster is configured). */
+export async function leaseElectorFor(
+  config: Config,
+  kubeConfig: k8s.KubeConfig | undefined,
+  logger: Logger,
+  identity: string,
+  minimumEpoch: () => number,
+): Promise<LeaseElector | undefined> {
+  const { mode, leaseName, leaseNamespace } = config.leaderElection;
+  if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;
+  if (!kubeConfig) {
+    throw new ConfigError(['LEADER_ELECTION: "on" needs a cluster: set KUBECONFIG or run in a pod']);
+  }
+  // Its own client: Lease renewals are not the devenv traffic that the kube call counters measure.
+  const { KubeCluster } = await import('../kube/cluster.js');
+  return new LeaseElector(
+    new KubeCluster(kubeConfig, config.devenv.kubeTimeoutSeconds * 1000),
+    {
+      namespace: leaseNamespace,
+      name: leaseName,
+      identity,
+      leaseDurationSeconds: config.leaderElection.leaseDurationSeconds,
+      renewDeadlineSeconds: config.leaderElection.renewDeadlineSeconds,
+      retryPeriodSeconds: config.leaderElection.retryPeriodSeconds,
+      minimumEpoch,
+    },
+    logger.child({ component: 'lease' }),
+  );
+}
