@@ -189,8 +189,10 @@ describe('what the calendar says is due', () => {
         'scheduled_freeze',
         '2026-12-01T08:00:00.000Z',
       ]);
-      // A due action is the pass's to run now, not the next one.
+      // A due action is the pass's to run now, not the next one, even at night (only a sign-off round
+      // waits for working hours).
       expect(next([planned], '2026-12-01T08:00:00Z')).toBeUndefined();
+      expect(next([planned], '2026-12-01T20:00:00Z')).toBeUndefined();
     });
 
     it('is the next sign-off round, then the ship reminder, and nothing for a release without a calendar', () => {
