@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from '../vendor/zod.js';
-import { readBody, sendJson, type RouteHandler } from '../http/server.js';
+import { sendJson, type RouteHandler } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackPlatform } from './interactions.js';
-import type { PlaygroundJira } from './jira.js';
-import { tourFacts, wipeSessionData } from '../db/playground.js';
-import { seedSignoffRoles } from '../use-cases/roles.js';
-import type { Services } from '../services.js';
-import { nextOnCalendar } from '../use-cases/release-calendar.js';
-import type { PlaygroundSession } from './session.js';
+import { clockView, isTourDryRun, panelRoutes, type PanelDeps } from './panel-routes.js';
+import { homeRequest, jsonPost, USER_ID } from './requests.js';
 import { renderMessageBody, type RenderContext } from './render.js';
 import type { SlackEmulator, StoredMessage, StoredView } from './slack-emulator.js';
 import { GROUPS, RELEASES_CHANNEL, USERS, userById } from './workspace.js';
@@ -51,28 +47,6 @@ export function manifestCommands(path = resolve(ROOT, 'manifest.yml')): SlashCom
   }));
 }
 
-/** The tour's checklist, in the order a first visit takes it. */
-const TOUR = [
-  { id: 'freeze', title: 'Freeze 2.4: /release create 2.4, then /release freeze 2.4' },
-  { id: 'approve', title: 'Approve as QA (act as quinn)' },
-  { id: 'reject', title: 'Reject with a reason as product (act as priya)' },
-  { id: 'blocked', title: 'Send a blocked change from the Pipeline panel' },
-  { id: 'exception', title: 'Ask for an exception, and approve it as maya' },
-  { id: 'reminder', title: 'Move the clock to a reminder' },
-  { id: 'ship', title: 'Ship, and read the notes in the thread' },
-  { id: 'devenv', title: '/devenv blog-service tag-service dry-run' },
-] as const;
-
-function isTourDryRun(args: readonly string[]): boolean {
-  return ['blog-service', 'tag-service', 'dry-run'].every((word) => args.includes(word));
-}
-
-/** The services the playground's pipeline deploys, named after the seeded Jira's projects. */
-const PIPELINE_SERVICES = ['blog-service', 'tag-service'] as const;
-
-const USER_ID = z
-  .string()
-  .refine((id) => userById(id) !== undefined, 'not a user of the playground workspace');
 const CONVERSATION = z
   .string()
   .refine(
@@ -102,8 +76,6 @@ const submitRequest = z.object({
   values: z.record(z.string().max(255), z.record(z.string().max(255), z.string().max(3000))),
 });
 const viewRequest = z.object({ as: USER_ID, viewId: z.string().max(40) });
-const homeRequest = z.object({ as: USER_ID });
-const clockRequest = z.object({ as: USER_ID, advance: z.enum(['hour', 'day', 'next']) });
 
 function renderContext(): RenderContext {
   return {
@@ -141,25 +113,6 @@ function findButton(
   return undefined;
 }
 
-function parseBody<T>(
-  schema: z.ZodType<T>,
-  raw: string | undefined,
-): { ok: true; data: T } | { ok: false; reason: string } {
-  if (raw === undefined) return { ok: false, reason: 'the body must be at most 64 KiB' };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: 'the body must be JSON' };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, reason: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` };
-  }
-  return { ok: true, data: parsed.data };
-}
-
 function viewSummary(view: StoredView, ctx: RenderContext) {
   const v = view.view as { title?: { text?: string }; submit?: { text?: string }; close?: { text?: string } };
   return {
@@ -179,29 +132,12 @@ export function playgroundRoutes(
   emulator: SlackEmulator,
   platform: SlackPlatform,
   logger: Logger,
-  extras: {
-    jira?: PlaygroundJira | undefined;
-    gateToken?: string;
-    session?: PlaygroundSession;
-    /** The bot's services once it runs (the routes are made before it starts). */
-    services?: () => Services | undefined;
-  } = {},
+  extras: Omit<PanelDeps, 'emulator' | 'logger'> = {},
 ): Record<string, RouteHandler> {
-  const { jira, gateToken, session } = extras;
-  const clockView = () => {
-    const services = extras.services?.();
-    const next = services ? nextOnCalendar(services) : undefined;
-    return session
-      ? {
-          now: session.clock.now().toISOString(),
-          offsetMs: session.offsetMs,
-          next: next ? { kind: next.kind, version: next.version, at: next.at.toISOString() } : null,
-        }
-      : null;
-  };
   const commands = manifestCommands();
   const ctx = renderContext();
-  const routes: Record<string, RouteHandler> = {};
+  const routes: Record<string, RouteHandler> = { ...panelRoutes({ emulator, logger, ...extras }) };
+  const post = jsonPost(logger);
 
   for (const [path, asset] of Object.entries(ASSETS)) {
     routes[`GET ${path}`] = (_req, res) => {
@@ -264,49 +200,8 @@ export function playgroundRoutes(
         : null,
       modal: modal ? viewSummary(modal, ctx) : null,
       home: home ? { html: renderMessageBody(home.view, ctx) } : null,
-      clock: clockView(),
+      clock: clockView({ emulator, logger, ...extras }),
       commands,
-    });
-    return Promise.resolve();
-  };
-
-  // The Jira panel: what the seeded Jira holds, including what the bot wrote back (released, notes).
-  routes['GET /playground/jira'] = (_req, res) => {
-    if (!jira) {
-      sendJson(res, 200, { connected: false, projects: [], issues: [] });
-      return Promise.resolve();
-    }
-    const { standIn } = jira;
-    sendJson(res, 200, {
-      connected: true,
-      projects: [...standIn.projects.entries()].map(([key, project]) => ({
-        key,
-        versions: project.versions.map((v) => ({
-          name: v.name,
-          released: v.released,
-          releaseDate: v.releaseDate ?? null,
-          description: v.description ?? null,
-        })),
-      })),
-      issues: standIn.issues.map((i) => ({
-        key: i.key,
-        summary: i.summary,
-        type: i.type,
-        status: i.status,
-        fixVersions: i.fixVersions,
-        assignee: i.assignee ?? null,
-      })),
-    });
-    return Promise.resolve();
-  };
-
-  // The pipeline panel: what a CI job would know (its token, the services it deploys).
-  routes['GET /playground/pipeline'] = (_req, res) => {
-    sendJson(res, 200, {
-      gateUrl: '/api/v1/gate/check',
-      token: gateToken ?? null,
-      services: PIPELINE_SERVICES,
-      environments: ['preprod', 'staging'],
     });
     return Promise.resolve();
   };
@@ -333,27 +228,6 @@ export function playgroundRoutes(
     return Promise.resolve();
   };
 
-  const post =
-    <T>(schema: z.ZodType<T>, handle: (data: T, res: ServerResponse) => Promise<void>): RouteHandler =>
-    async (req: IncomingMessage, res: ServerResponse) => {
-      // A form or text/plain post is what another web page can send without asking: refuse it.
-      if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? '')) {
-        sendJson(res, 415, { error: 'unsupported_media_type', reason: 'send application/json' });
-        return;
-      }
-      const body = parseBody(schema, await readBody(req, 65_536));
-      if (!body.ok) {
-        sendJson(res, 400, { error: 'invalid_request', reason: body.reason });
-        return;
-      }
-      try {
-        await handle(body.data, res);
-      } catch (error) {
-        logger.warn({ err: error }, 'playground request to the bot failed');
-        sendJson(res, 502, { error: 'bot_unreachable', reason: 'the bot did not answer; see its log' });
-      }
-    };
-
   routes['POST /playground/command'] = post(commandRequest, async ({ as, channel, text }, res) => {
     const [command = '', ...rest] = text.split(/\s+/);
     if (!commands.some((c) => c.command === command)) {
@@ -364,7 +238,8 @@ export function playgroundRoutes(
       return;
     }
     const answer = await platform.slashCommand({ user: as, channel, command, text: rest.join(' ') });
-    if (answer.status === 200 && command === '/devenv' && isTourDryRun(rest)) session?.mark('devenv_dry_run');
+    if (answer.status === 200 && command === '/devenv' && isTourDryRun(rest))
+      extras.session?.mark('devenv_dry_run');
     sendJson(res, answer.status === 200 ? 200 : 502, { ok: answer.status === 200, status: answer.status });
   });
 
@@ -434,76 +309,6 @@ export function playgroundRoutes(
 
   routes['POST /playground/reload'] = post(homeRequest, ({ as }, res) => {
     sendJson(res, 200, { ok: true, dropped: emulator.dropEphemerals(as) });
-    return Promise.resolve();
-  });
-
-  // The clock you move: forward an hour, a day, or to the calendar's next action, then one scheduler pass
-  // (the same pass its timer runs), so what came due happens now.
-  routes['POST /playground/clock'] = post(clockRequest, async ({ advance }, res) => {
-    const services = extras.services?.();
-    if (!session || !services) {
-      sendJson(res, 409, { error: 'no_clock', reason: 'the bot is not running on the playground clock' });
-      return;
-    }
-    let target: { byMs: number } | { at: Date };
-    if (advance === 'next') {
-      const next = nextOnCalendar(services);
-      if (!next) {
-        sendJson(res, 409, {
-          error: 'nothing_scheduled',
-          reason:
-            'nothing is on the calendar: give a release dates, e.g. /release create 2.5 freeze=YYYY-MM-DD ship=YYYY-MM-DD',
-        });
-        return;
-      }
-      target = { at: new Date(next.at.getTime() + 1_000) };
-    } else target = { byMs: advance === 'hour' ? 3_600_000 : 86_400_000 };
-    if (!session.advance(target)) {
-      sendJson(res, 400, { error: 'too_far', reason: 'the playground’s clock goes at most a year ahead' });
-      return;
-    }
-    await services.scheduler.runOnce();
-    sendJson(res, 200, { ok: true, clock: clockView() });
-  });
-
-  // The tour: each step ticked from what really happened (the database), or, for what leaves no record
-  // there (a dry run), from what the page sent.
-  routes['GET /playground/tour'] = (_req, res) => {
-    const services = extras.services?.();
-    if (!services) {
-      sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
-      return Promise.resolve();
-    }
-    const facts = tourFacts(services.db);
-    const done: Record<(typeof TOUR)[number]['id'], boolean> = {
-      freeze: facts.frozen,
-      approve: facts.approvedAsQa,
-      reject: facts.rejectedAsProductWithReason,
-      blocked: facts.gateRefused,
-      exception: facts.exceptionApproved,
-      reminder: facts.reminded,
-      ship: facts.shipped,
-      devenv: session?.has('devenv_dry_run') ?? false,
-    };
-    sendJson(res, 200, { steps: TOUR.map((step) => ({ ...step, done: done[step.id] })) });
-    return Promise.resolve();
-  };
-
-  // A new session: the bot's data, the workspace, the seeded Jira and the clock as on the first start.
-  routes['POST /playground/reset'] = post(homeRequest, (_body, res) => {
-    const services = extras.services?.();
-    if (!services) {
-      sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
-      return Promise.resolve();
-    }
-    wipeSessionData(services.db);
-    // The roles, too, are the first start's again (SIGNOFF_ROLES applies to an empty table).
-    seedSignoffRoles(services, services.config.signoffRolesSeed);
-    emulator.reset();
-    jira?.reset();
-    session?.reset();
-    logger.info('playground session reset');
-    sendJson(res, 200, { ok: true });
     return Promise.resolve();
   });
 
