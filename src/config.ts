@@ -1,77 +1,12 @@
 import { z } from './vendor/zod.js';
+import { calendarConfig, calendarFields, type CalendarConfig } from './config/calendar.js';
+import { checkDevenv, devenvConfig, devenvFields, type DevenvConfig } from './config/devenv.js';
+import { duration, optionalDuration, optionalString, slackPrincipalList } from './config/fields.js';
+import { checkFreeze, freezeConfig, freezeFields, type FreezeConfig } from './config/freeze.js';
+import { gateConfig, gateFields, type GateConfig } from './config/gate.js';
+import { checkJira, jiraConfig, jiraFields, type JiraConfig } from './config/jira.js';
 import { resolveLogFormat, type LogFormat } from './logger.js';
-import { parseCidr } from './domain/devenv/addresses.js';
-import { parseDurationSeconds } from './domain/duration.js';
-import { isTimeZone, parseTimeOfDay, parseWorkingHours, type WorkingHours } from './domain/calendar.js';
 import { parseRoleSeed } from './domain/signoff.js';
-
-/** Slack user (U…/W…) or user-group (S…) IDs, or `*` for everyone. */
-const slackPrincipalList = z
-  .string()
-  .trim()
-  .transform((raw, ctx) => {
-    if (raw === '') return undefined;
-    if (raw === '*') return { everyone: true as const, ids: [] as string[] };
-    const ids = raw
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean);
-    for (const id of ids) {
-      if (!/^[UWS][A-Z0-9]{2,20}$/.test(id)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${id}" is not a Slack user (U…/W…) or user-group (S…) ID`,
-        });
-      }
-    }
-    return { everyone: false as const, ids };
-  });
-
-const commaList = z.string().transform((raw) =>
-  raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-/** A duration that may be left unset (its default then follows another setting). */
-const optionalDuration = () =>
-  z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw === '') return undefined;
-      const seconds = parseDurationSeconds(raw);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration like 10s or 2s` });
-        return z.NEVER;
-      }
-      return seconds;
-    });
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((raw, ctx) => {
-      const seconds = parseDurationSeconds(raw);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration like 30m, 8h or 2d` });
-        return z.NEVER;
-      }
-      return seconds;
-    });
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined));
 
 const HTTP_MODE_SECRET = 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)';
 
@@ -80,6 +15,7 @@ function signingSecretMissing(env: { SLACK_APP_TOKEN?: string; SLACK_SIGNING_SEC
   return !env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim();
 }
 
+/** The process's own settings (Slack, HTTP, the Lease, logs, the database) and every capability's. */
 const envSchema = z
   .object({
     SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'must be a bot token starting with xoxb-'),
@@ -131,139 +67,12 @@ const envSchema = z
     LOG_FORMAT: optionalString.pipe(z.enum(['json', 'human']).optional()),
     NODE_ENV: optionalString,
 
-    JIRA_BASE_URL: z
-      .url()
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    JIRA_EMAIL: optionalString,
-    JIRA_API_TOKEN: optionalString,
-    JIRA_PROJECTS: commaList
-      .default([])
-      .pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'Jira project keys look like BLOG or TAG_2'))),
-    JIRA_VERSION_NAME: z
-      .string()
-      .default('{version}')
-      .refine((t) => t.includes('{version}'), {
-        message: 'must contain {version}',
-      }),
-    JIRA_SCOPE_CACHE: duration('60s'),
-    JIRA_TIMEOUT: duration('10s'),
-
-    GATE_API_TOKEN: commaList.default([]),
-    GATE_FIX_TYPES: commaList.default(['Bug']),
-    GATE_ENVIRONMENTS: commaList.default(['preprod']),
-    GATE_FAIL_OPEN: booleanFlag,
-    GATE_ISSUE_CACHE: duration('30s'),
-    RELEASE_TIMEZONE: z
-      .string()
-      .default('UTC')
-      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
-    RELEASE_FREEZE_TIME: z
-      .string()
-      .default('09:00')
-      .transform((raw, ctx) => {
-        const time = parseTimeOfDay(raw);
-        if (!time) {
-          ctx.addIssue({ code: 'custom', message: `"${raw}" is not a time of day like 09:00` });
-          return z.NEVER;
-        }
-        return time;
-      }),
-    FREEZE_REMINDER: duration('24h'),
-    SIGNOFF_REMINDER: duration('24h'),
-    SHIP_REMINDER: duration('4h'),
-    WORKING_HOURS: z
-      .string()
-      .default('09:00-18:00')
-      .refine(
-        (raw) => parseWorkingHours(raw, 'UTC') !== undefined,
-        'must look like 09:00-18:00 or 09:00-18:00 Mon-Fri (start before end)',
-      ),
-    JIRA_RELEASE_NOTES: z.enum(['off', 'description']).default('off'),
-
-    KUBECONFIG: optionalString,
-    KUBERNETES_SERVICE_HOST: optionalString,
-    DEVENV_MODE: z.enum(['auto', 'dry-run']).default('auto'),
-    DEVENV_MESH: z.enum(['istio', 'gateway-api']).default('istio'),
-    DEVENV_PREPROD_NAMESPACE: z.string().default('preprod'),
-    DEVENV_SERVICE_SELECTOR: optionalString,
-    DEVENV_NAMESPACE_TEMPLATE: z.string().default('devenv-{env}'),
-    DEVENV_ROUTING_HEADER: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase HTTP header name')
-        .optional(),
-    ),
-    DEVENV_DOMAIN: optionalString,
-    DEVENV_GATEWAY: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'must be namespace/name')
-        .optional(),
-    ),
-    DEVENV_ENTRY_SERVICE: optionalString,
-    DEVENV_CLUSTER_DOMAIN: z.string().default('cluster.local'),
-    DEVENV_TTL_DEFAULT: duration('8h'),
-    DEVENV_TTL_MAX: duration('72h'),
-    DEVENV_RECONCILE_INTERVAL: duration('5m'),
-    DEVENV_READINESS_POLL: duration('15s'),
-    KUBE_TIMEOUT: duration('10s'),
-    DEVENV_USERS: slackPrincipalList.optional(),
-    DEVENV_TARGET_NAMESPACES: commaList
-      .default([])
-      .pipe(
-        z.array(z.string().regex(/^[a-z0-9*?][a-z0-9*?-]{0,62}$/, 'namespace names or globs like team-*')),
-      ),
-    DEVENV_EXTERNAL_HOSTS: commaList
-      .default([])
-      .transform((hosts) => hosts.map((h) => h.toLowerCase()))
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(
-              /^\.?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
-              'host names, or .suffix entries like .dev.example.com',
-            ),
-        ),
-      ),
-    DEVENV_CLUSTER_CIDRS: commaList
-      .default([])
-      .pipe(
-        z.array(
-          z
-            .string()
-            .refine((c) => parseCidr(c) !== undefined, 'CIDR ranges like 10.96.0.0/12 or fd00:10::/108'),
-        ),
-      ),
-    DEVENV_DNS_SERVERS: commaList
-      .default([])
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(
-              /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:]+\](:\d{1,5})?|[0-9a-f:]+)$/i,
-              'DNS server addresses like 10.96.0.10 or 127.0.0.1:5353',
-            ),
-        ),
-      ),
-    FREEZE_NAMESPACES: commaList
-      .default([])
-      .pipe(
-        z.array(z.string().regex(/^[a-z0-9*?][a-z0-9*?-]{0,62}$/, 'namespace names or globs like preprod-*')),
-      ),
-    FREEZE_SERVICE_LABEL: z
-      .string()
-      .regex(
-        /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
-        'must be a Kubernetes label key like app.kubernetes.io/name',
-      )
-      .default('app.kubernetes.io/name'),
-    FREEZE_ENFORCEMENT: z.enum(['off', 'warn', 'deny']).default('off'),
-    FREEZE_RECONCILE_INTERVAL: duration('1m'),
-    DEVENV_MAX_PER_USER: z.coerce.number().int().min(1).default(3),
-    DEVENV_MAX_TOTAL: z.coerce.number().int().min(1).default(200),
+    // Each capability's settings, parsed, checked and mapped in its own module (src/config/).
+    ...jiraFields,
+    ...gateFields,
+    ...calendarFields,
+    ...devenvFields,
+    ...freezeFields,
   })
   .superRefine((env, ctx) => {
     if (signingSecretMissing(env)) {
@@ -283,21 +92,7 @@ const envSchema = z
         message: `must be shorter than LEASE_DURATION (${env.LEASE_DURATION}s) and longer than LEASE_RETRY_PERIOD (${lease.retryPeriodSeconds}s)`,
       });
     }
-    const jira = [env.JIRA_BASE_URL, env.JIRA_EMAIL, env.JIRA_API_TOKEN];
-    if (jira.some(Boolean) && !jira.every(Boolean)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JIRA_BASE_URL'],
-        message: 'JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN go together: set all three or none',
-      });
-    }
-    if (env.JIRA_BASE_URL && env.JIRA_PROJECTS.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JIRA_PROJECTS'],
-        message: 'is required when Jira is configured',
-      });
-    }
+    checkJira(env, ctx);
     if (env.SIGNOFF_ROLES) {
       try {
         parseRoleSeed(env.SIGNOFF_ROLES);
@@ -309,49 +104,8 @@ const envSchema = z
         });
       }
     }
-    if (env.DEVENV_MESH === 'gateway-api' && !env.DEVENV_ROUTING_HEADER) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DEVENV_ROUTING_HEADER'],
-        message:
-          'is required with DEVENV_MESH=gateway-api (Gateway API matches headers exactly; baggage regex is not Core)',
-      });
-    }
-    if (env.FREEZE_ENFORCEMENT !== 'off' && env.FREEZE_NAMESPACES.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FREEZE_NAMESPACES'],
-        message:
-          'is required with FREEZE_ENFORCEMENT=warn or deny (the namespaces whose parameter the bot writes)',
-      });
-    }
-    if (!env.DEVENV_NAMESPACE_TEMPLATE.includes('{env}')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DEVENV_NAMESPACE_TEMPLATE'],
-        message: 'must contain {env} (every environment has its own namespace)',
-      });
-    }
-    const link = {
-      DEVENV_DOMAIN: env.DEVENV_DOMAIN,
-      DEVENV_GATEWAY: env.DEVENV_GATEWAY,
-      DEVENV_ENTRY_SERVICE: env.DEVENV_ENTRY_SERVICE,
-    };
-    const linkSet = Object.entries(link).filter(([, v]) => v);
-    if (linkSet.length > 0 && linkSet.length < 3) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [Object.entries(link).find(([, v]) => !v)![0]],
-        message: `the per-environment link needs DEVENV_DOMAIN, DEVENV_GATEWAY and DEVENV_ENTRY_SERVICE together (${linkSet.map(([k]) => k).join(', ')} set): set all three or none`,
-      });
-    }
-    if (env.DEVENV_TTL_DEFAULT > env.DEVENV_TTL_MAX) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DEVENV_TTL_DEFAULT'],
-        message: 'must not exceed DEVENV_TTL_MAX',
-      });
-    }
+    checkFreeze(env, ctx);
+    checkDevenv(env, ctx);
   });
 
 export type Env = z.output<typeof envSchema>;
@@ -389,71 +143,14 @@ export interface Config {
   logFormat: LogFormat;
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
   signoffRolesSeed: string | undefined;
-  jira:
-    | {
-        baseUrl: string;
-        email: string;
-        apiToken: string;
-        projects: string[];
-        versionNameTemplate: string;
-        scopeCacheSeconds: number;
-        timeoutSeconds: number;
-        /** `description`: a short form of the release notes goes into each Jira version at ship. */
-        releaseNotes: 'off' | 'description';
-      }
-    | undefined;
+  jira: JiraConfig | undefined;
   /** The release calendar: how dates are read and when reminders go out. */
-  calendar: {
-    zone: string;
-    defaultTime: { hour: number; minute: number };
-    freezeReminderSeconds: number;
-    signoffReminderSeconds: number;
-    shipReminderSeconds: number;
-    workingHours: WorkingHours;
-  };
-  gate: {
-    tokens: string[];
-    fixTypes: string[];
-    environments: string[];
-    failOpen: boolean;
-    issueCacheSeconds: number;
-  };
-  devenv: {
-    mode: 'auto' | 'dry-run';
-    mesh: 'istio' | 'gateway-api';
-    kubeconfigPath: string | undefined;
-    /** Running in a pod: the in-cluster service account is used when no kubeconfig is given. */
-    inCluster: boolean;
-    preprodNamespace: string;
-    serviceSelector: string | undefined;
-    namespaceTemplate: string;
-    routingHeader: string | undefined;
-    domain: string | undefined;
-    gateway: string | undefined;
-    entryService: string | undefined;
-    clusterDomain: string;
-    ttlDefaultSeconds: number;
-    ttlMaxSeconds: number;
-    reconcileIntervalSeconds: number;
-    readinessPollSeconds: number;
-    kubeTimeoutSeconds: number;
-    maxPerUser: number;
-    maxTotal: number;
-    users: { everyone: boolean; ids: string[] };
-    targetNamespaces: string[];
-    externalHosts: string[];
-    /** The cluster's service and pod ranges: an outside host resolving into them is refused. */
-    clusterCidrs: string[];
-    /** DNS servers outside hosts are resolved with; empty: the system's. */
-    dnsServers: string[];
-  };
-  freeze: {
-    /** Empty: the candidate is not read from the cluster, and nothing below runs. */
-    namespaces: string[];
-    serviceLabel: string;
-    enforcement: 'off' | 'warn' | 'deny';
-    reconcileIntervalSeconds: number;
-  };
+  calendar: CalendarConfig;
+
+  gate: GateConfig;
+
+  devenv: DevenvConfig;
+  freeze: FreezeConfig;
 }
 
 export class ConfigError extends Error {
@@ -516,66 +213,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logFormat: resolveLogFormat(e, { terminal: process.stdout.isTTY === true, playground: false }),
     releaseManagers: e.RELEASE_MANAGERS,
     signoffRolesSeed: e.SIGNOFF_ROLES,
-    jira:
-      e.JIRA_BASE_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN
-        ? {
-            baseUrl: e.JIRA_BASE_URL.replace(/\/+$/, ''),
-            email: e.JIRA_EMAIL,
-            apiToken: e.JIRA_API_TOKEN,
-            projects: e.JIRA_PROJECTS,
-            versionNameTemplate: e.JIRA_VERSION_NAME,
-            scopeCacheSeconds: e.JIRA_SCOPE_CACHE,
-            timeoutSeconds: e.JIRA_TIMEOUT,
-            releaseNotes: e.JIRA_RELEASE_NOTES,
-          }
-        : undefined,
-    calendar: {
-      zone: e.RELEASE_TIMEZONE,
-      defaultTime: e.RELEASE_FREEZE_TIME,
-      freezeReminderSeconds: e.FREEZE_REMINDER,
-      signoffReminderSeconds: e.SIGNOFF_REMINDER,
-      shipReminderSeconds: e.SHIP_REMINDER,
-      workingHours: parseWorkingHours(e.WORKING_HOURS, e.RELEASE_TIMEZONE)!,
-    },
-    gate: {
-      tokens: e.GATE_API_TOKEN,
-      fixTypes: e.GATE_FIX_TYPES,
-      environments: e.GATE_ENVIRONMENTS,
-      failOpen: e.GATE_FAIL_OPEN,
-      issueCacheSeconds: e.GATE_ISSUE_CACHE,
-    },
-    devenv: {
-      mode: e.DEVENV_MODE,
-      mesh: e.DEVENV_MESH,
-      kubeconfigPath: e.KUBECONFIG,
-      inCluster: Boolean(e.KUBERNETES_SERVICE_HOST),
-      preprodNamespace: e.DEVENV_PREPROD_NAMESPACE,
-      serviceSelector: e.DEVENV_SERVICE_SELECTOR,
-      namespaceTemplate: e.DEVENV_NAMESPACE_TEMPLATE,
-      routingHeader: e.DEVENV_ROUTING_HEADER,
-      domain: e.DEVENV_DOMAIN,
-      gateway: e.DEVENV_GATEWAY,
-      entryService: e.DEVENV_ENTRY_SERVICE,
-      clusterDomain: e.DEVENV_CLUSTER_DOMAIN,
-      ttlDefaultSeconds: e.DEVENV_TTL_DEFAULT,
-      ttlMaxSeconds: e.DEVENV_TTL_MAX,
-      reconcileIntervalSeconds: e.DEVENV_RECONCILE_INTERVAL,
-      readinessPollSeconds: e.DEVENV_READINESS_POLL,
-      kubeTimeoutSeconds: e.KUBE_TIMEOUT,
-      maxPerUser: e.DEVENV_MAX_PER_USER,
-      maxTotal: e.DEVENV_MAX_TOTAL,
-      users: e.DEVENV_USERS ?? { everyone: true, ids: [] },
-      targetNamespaces: e.DEVENV_TARGET_NAMESPACES,
-      externalHosts: e.DEVENV_EXTERNAL_HOSTS,
-      clusterCidrs: e.DEVENV_CLUSTER_CIDRS,
-      dnsServers: e.DEVENV_DNS_SERVERS,
-    },
-    freeze: {
-      namespaces: e.FREEZE_NAMESPACES,
-      serviceLabel: e.FREEZE_SERVICE_LABEL,
-      enforcement: e.FREEZE_ENFORCEMENT,
-      reconcileIntervalSeconds: e.FREEZE_RECONCILE_INTERVAL,
-    },
+    jira: jiraConfig(e),
+    calendar: calendarConfig(e),
+
+    gate: gateConfig(e),
+
+    devenv: devenvConfig(e),
+    freeze: freezeConfig(e),
   };
 }
 
