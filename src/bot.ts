@@ -1,3 +1,5 @@
+// The composition root: the list of parts, wired from the validated configuration in start-up order, and the
+// shutdown order. Each capability's wiring is in src/wiring/.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: every statement on the outbox table (claims, steps, retries, pruning).
 import { and, asc, desc, eq, gt, inArray, like, sql } from '../vendor/drizzle.js';
 import { prepared, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';

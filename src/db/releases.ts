@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: every statement on the releases and audit tables.
 import { and, asc, desc, eq, gt, inArray, lt, sql } from '../vendor/drizzle.js';
 import type { ReleaseState } from '../domain/release.js';
 import { versionKey } from '../domain/version.js';

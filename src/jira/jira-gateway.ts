@@ -1,3 +1,5 @@
+// One cohesive thing, kept whole: the Jira adapter (scope, issue look-ups in bulk, versions, write-back),
+// every call through one client, one retry policy and one timeout.
 import type { Version3Client } from '../vendor/jira.js';
 import { z } from '../vendor/zod.js';
 import type { Config } from '../config.js';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: the Kubernetes client the bot uses, with its deadlines and its error mapping.
 import * as k8s from '../vendor/kubernetes.js';
 import { z } from '../vendor/zod.js';
 import type { KubeObject } from '../domain/devenv/objects.js';

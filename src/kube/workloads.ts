@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: the release candidate read from the cluster, and its watch.
 import { setMaxListeners } from 'node:events';
 import * as k8s from '../vendor/kubernetes.js';
 import { z } from '../vendor/zod.js';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: the outbox relay (claims, ordering per stream, retries, pauses, fencing, stop).
 import type { Db, Tx } from '../db/database.js';
 import { FencedOut, runFenced } from '../db/fencing.js';
 import {

@@ -1,3 +1,5 @@
+// One cohesive thing, kept whole: Jira Cloud's REST v3 on loopback for the tests and the playground, with the
+// little JQL the bot sends.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

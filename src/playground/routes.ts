@@ -1,3 +1,4 @@
+// The playground's Slack side: the page, its state, and what a person does, sent to the bot as Slack would.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { dirname, resolve } from 'node:path';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: Slack's Web API as the playground needs it, with the state it keeps.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

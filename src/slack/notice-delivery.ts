@@ -1,3 +1,5 @@
+// One cohesive thing, kept whole: the plan of Slack calls for every kind of outbox notice (each kind's steps read
+// best side by side), with the size fallbacks they share.
 import { describeChange } from '../domain/candidate.js';
 import type { webApi } from '@slack/bolt';
 import type { Db, Tx } from '../db/database.js';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: the release calendar's pass and the reminders it sends.
 import { appendAudit, getReleaseById, listReleases, type ReleaseRow } from '../db/releases.js';
 import { claimRun, hasRun, lastRunAt } from '../db/schedule.js';
 import { listVotes } from '../db/votes.js';

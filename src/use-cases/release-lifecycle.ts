@@ -1,3 +1,5 @@
+// One cohesive thing, kept whole: the release state machine's transitions as use cases (create, freeze,
+// unfreeze, cancel, ship, reschedule), each one transaction with its audit entry and notices.
 import type { Tx } from '../db/database.js';
 import {
   appendAudit,

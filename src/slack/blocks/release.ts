@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: the Block Kit of a release (announcement, status, log, list).
 import type { AuditPage } from '../../use-cases/release-view.js';
 import type { ReleaseRow } from '../../db/releases.js';
 import { describeState, isFrozen } from '../../domain/release.js';

@@ -1,3 +1,4 @@
+// One cohesive thing, kept whole: /release's sub-commands, each parse → use case → reply.
 import type { SlackRoutes } from '../routes.js';
 import { requireJira } from '../../jira/errors.js';
 import { loadScopeView, notDoneWarning } from '../../use-cases/release-scope.js';
