@@ -18,9 +18,6 @@ import { EventLoopLag } from './support/event-loop-lag.js';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from './db/database.js';
 import { createHttpServer, metricsHandler, serverOptions, type RouteHandler } from './http/server.js';
-import { gateCheckHandler } from './http/gate-api.js';
-import { RELEASE_EXPORTS_ROUTE, releaseExportsHandler } from './http/release-exports.js';
-import type { GateDeps } from './use-cases/check-gate.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
 import { createSlackApp } from './slack/app.js';
@@ -36,6 +33,8 @@ import { SlackRoutes } from './slack/routes.js';
 import { wireDevenv, wireFreeze } from './wiring/cluster.js';
 import { leaseElectorFor, standbyGuard } from './wiring/leadership.js';
 import { wireNotices } from './wiring/notices.js';
+import { gateRoutes } from './wiring/gate.js';
+import { wireCalendar } from './wiring/calendar.js';
 import { AccessControl } from './use-cases/access.js';
 import { systemClock, type Clock } from './use-cases/ports.js';
 import { countReleasesByState } from './db/releases.js';
@@ -45,8 +44,6 @@ import { pruneHistory } from './use-cases/retention.js';
 import { GateWarmth } from './use-cases/gate-warmth.js';
 import { OutboxRelay, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
-import { startScheduler } from './scheduler.js';
-import { runDueSchedule } from './use-cases/release-calendar.js';
 import type { HomePublisherSettings } from './slack/home-publisher.js';
 
 export interface BotOptions {
@@ -209,21 +206,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       reaped: (count) => metrics.reapedEnvironments(count),
     },
   });
-  const calendar = {
-    zone: config.calendar.zone,
-    defaultTime: config.calendar.defaultTime,
-  };
-  const schedule = {
-    freezeReminderMs: config.calendar.freezeReminderSeconds * 1000,
-    signoffReminderMs: config.calendar.signoffReminderSeconds * 1000,
-    shipReminderMs: config.calendar.shipReminderSeconds * 1000,
-    workingHours: config.calendar.workingHours,
-  };
-  const scheduler = startScheduler({
-    pass: () => fenced(() => runDueSchedule(services)),
-    intervalMs: SCHEDULER_INTERVAL_MS,
+  const { calendar, schedule, scheduler } = wireCalendar(config, {
+    deps: () => services,
     logger: logger.child({ component: 'calendar' }),
-    mayRun: () => isActive(),
+    isActive,
+    fenced,
   });
   elector?.onChange((leader) => {
     if (!leader) return;
@@ -292,29 +279,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     return Promise.resolve();
   });
 
-  const gate: GateDeps = {
-    db,
-    clock,
-    outbox: relay,
-    issues: jira,
-    logger: logger.child({ component: 'gate' }),
-    enforcement: freeze.enforcement,
-    settings: {
-      fixTypes: config.gate.fixTypes,
-      environments: config.gate.environments,
-      failOpen: config.gate.failOpen,
-      issueCacheSeconds: config.gate.issueCacheSeconds,
-      versionNameTemplate: config.jira?.versionNameTemplate ?? '{version}',
-      jiraBudgetMs: 8_000,
-    },
-  };
   const api: Record<string, RouteHandler> = {
-    'POST /api/v1/gate/check': gateCheckHandler(gate, config.gate.tokens, {
-      active: isActive,
+    ...gateRoutes(config, {
+      db,
+      clock,
+      outbox: relay,
+      jira,
+      enforcement: freeze.enforcement,
+      logger: logger.child({ component: 'gate' }),
+      metrics,
+      notesDeps,
+      isActive,
       fenced,
-      decided: (answer) => metrics.gateDecided(answer.allowed, answer.repeated),
     }),
-    [RELEASE_EXPORTS_ROUTE]: releaseExportsHandler(notesDeps, config.gate.tokens),
     ...options.extraRoutes,
   };
   let started = false;
@@ -444,9 +421,6 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
 /** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, docs/running.md, "Retention and history"). */
 const RETENTION_BATCH = 1_000;
-
-/** How often the calendar looks for due freezes and reminders (each pass reads them from the database). */
-const SCHEDULER_INTERVAL_MS = 30_000;
 
 /** A process whose event loop lags this much is not alive in any useful sense. */
 const MAX_EVENT_LOOP_LAG_MS = 2_000;
