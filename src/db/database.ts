@@ -16,7 +16,7 @@ export type Reader = Db | Tx;
 const BUSY_TIMEOUT_MS = 5000;
 
 /** src/db and dist/db both sit two levels below the package root. */
-const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations/sqlite');
 
 export interface OpenDatabase {
   db: Db;
