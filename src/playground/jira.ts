@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
 import { z } from '../vendor/zod.js';
 import { SEEDED_PROJECTS, seedJira } from './jira-seed.js';
-import { JiraStandIn, type JiraSnapshot } from './jira-stand-in.js';
+import { JiraStandIn } from './jira-stand-in.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 
 const version = z.object({
   id: z.string(),
@@ -49,18 +49,10 @@ export async function startPlaygroundJira(
   const email = 'release-bot@playground.test';
   const token = randomBytes(16).toString('hex');
   const standIn = new JiraStandIn({ email, token, keepRequests: false });
-  const saved = statePath ? load(statePath, logger) : undefined;
+  const saved = readStateFile(statePath, snapshot, logger, 'Jira');
   if (saved) standIn.restore(saved);
   else seedJira(standIn);
-  const save = () => {
-    if (!statePath) return;
-    try {
-      writeFileSync(`${statePath}.tmp`, JSON.stringify(standIn.snapshot()));
-      renameSync(`${statePath}.tmp`, statePath);
-    } catch (error) {
-      logger.warn({ err: error }, 'could not save the playground Jira');
-    }
-  };
+  const save = () => writeStateFile(statePath, standIn.snapshot(), logger, 'Jira');
   standIn.onWrite = save;
   save();
   await standIn.start();
@@ -80,25 +72,4 @@ export async function startPlaygroundJira(
     },
     stop: () => standIn.stop(),
   };
-}
-
-function load(path: string, logger: Logger): JiraSnapshot | undefined {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = snapshot.safeParse(json);
-  if (!parsed.success) {
-    logger.warn({ path }, 'ignoring an unreadable playground Jira file; seeding afresh');
-    return undefined;
-  }
-  return parsed.data;
 }

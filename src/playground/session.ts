@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Logger } from '../logger.js';
 import type { Clock } from '../use-cases/ports.js';
 import { z } from '../vendor/zod.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 
 /** How far the visitor may move the clock: enough for any calendar, not enough to overflow a date. */
 const MAX_OFFSET_MS = 366 * 86_400_000;
@@ -27,18 +28,15 @@ export class PlaygroundSession {
   private readonly marks = new Set<TourMark>();
   readonly clock: Clock = { now: () => new Date(Date.now() + this.offset) };
 
-  constructor(private readonly statePath: string | undefined) {
-    if (!statePath) return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(statePath, 'utf8'));
-    } catch {
-      return; // Nothing saved yet (or unreadable): real time, no marks.
-    }
-    const parsed = saved.safeParse(raw);
-    if (!parsed.success) return;
-    this.offset = parsed.data.offsetMs;
-    for (const mark of parsed.data.marks) this.marks.add(mark);
+  constructor(
+    private readonly statePath: string | undefined,
+    private readonly logger: Logger,
+  ) {
+    // Nothing saved yet (or unreadable): real time, no marks.
+    const state = readStateFile(statePath, saved, logger, 'session');
+    if (!state) return;
+    this.offset = state.offsetMs;
+    for (const mark of state.marks) this.marks.add(mark);
   }
 
   get offsetMs(): number {
@@ -73,8 +71,6 @@ export class PlaygroundSession {
   }
 
   private save(): void {
-    if (!this.statePath) return;
-    writeFileSync(`${this.statePath}.tmp`, JSON.stringify({ offsetMs: this.offset, marks: [...this.marks] }));
-    renameSync(`${this.statePath}.tmp`, this.statePath);
+    writeStateFile(this.statePath, { offsetMs: this.offset, marks: [...this.marks] }, this.logger, 'session');
   }
 }

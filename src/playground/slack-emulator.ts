@@ -1,10 +1,10 @@
 // One cohesive thing, kept whole: Slack's Web API as the playground needs it, with the state it keeps.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from '../vendor/zod.js';
 import type { Logger } from '../logger.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 import { BOT_USER_ID, GROUPS, RELEASES_CHANNEL, TEAM_ID, userById } from './workspace.js';
 
 type Json = Record<string, unknown>;
@@ -458,35 +458,16 @@ export class SlackEmulator {
   private flush(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.statePath) return;
-    try {
-      const tmp = `${this.statePath}.tmp`;
-      writeFileSync(
-        tmp,
-        JSON.stringify({ counter: this.counter, messages: this.messages, homes: [...this.homes.values()] }),
-      );
-      renameSync(tmp, this.statePath);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'could not save the playground workspace');
-    }
+    const state = { counter: this.counter, messages: this.messages, homes: [...this.homes.values()] };
+    writeStateFile(this.statePath, state, this.logger, 'workspace');
   }
 
   private load(): void {
-    if (!this.statePath) return;
-    let raw: string;
-    try {
-      raw = readFileSync(this.statePath, 'utf8');
-    } catch {
-      return;
-    }
-    const parsed = persisted.safeParse(parseJson(raw));
-    if (!parsed.success) {
-      this.logger.warn({ path: this.statePath }, 'ignoring an unreadable playground workspace file');
-      return;
-    }
-    this.counter = parsed.data.counter;
-    this.messages.push(...(parsed.data.messages as unknown as StoredMessage[]));
-    for (const home of parsed.data.homes) this.homes.set(home.user, home);
+    const saved = readStateFile(this.statePath, persisted, this.logger, 'workspace');
+    if (!saved) return;
+    this.counter = saved.counter;
+    this.messages.push(...(saved.messages as unknown as StoredMessage[]));
+    for (const home of saved.homes) this.homes.set(home.user, home);
   }
 }
 

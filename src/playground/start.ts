@@ -40,7 +40,7 @@ export async function startPlayground(env: NodeJS.ProcessEnv): Promise<RunningPl
   );
   const databasePath = env.DATABASE_PATH || './data/release-bot.sqlite';
   const beside = (suffix: string) => (databasePath === ':memory:' ? undefined : `${databasePath}${suffix}`);
-  const session = new PlaygroundSession(beside('.session.json'));
+  const session = new PlaygroundSession(beside('.session.json'), logger.child({ component: 'playground' }));
   const clock = session.clock;
   const emulator = await new SlackEmulator(
     logger.child({ component: 'playground-slack' }),

@@ -475,12 +475,18 @@ describe('the playground’s seeded Jira', () => {
     });
     expect(moved.status).toBe(200);
 
-    const reset = await fetch(`${playground.url}playground/reset`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ as: MANAGER }),
-    });
-    expect(reset.status).toBe(200);
+    const reset = (origin?: string) =>
+      fetch(`${playground.url}playground/reset`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ as: MANAGER }),
+      });
+    // Another web page cannot wipe the session.
+    expect((await reset('http://evil.example')).status).toBe(403);
+    expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 1 }]);
+    expect((await reset()).status).toBe(200);
+    // A second reset (a double click) finds nothing to wipe and changes nothing.
+    expect((await reset()).status).toBe(200);
     expect(Object.values(await tour())).toEqual(Array(8).fill(false));
     expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from releases')).toEqual([{ n: 0 }]);
     expect(queryRows(join(dir, 'bot.sqlite'), 'select count(*) n from votes')).toEqual([{ n: 0 }]);
