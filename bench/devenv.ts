@@ -63,10 +63,10 @@ export async function benchDevenv(): Promise<void> {
     await t.command('/devenv', 'delete solo1', 'UBENCH0002');
 
     const now = new Date();
-    deps.db.transaction((tx) => {
+    await deps.store.transaction(async (tx) => {
       for (let i = 0; i < liveEnvs; i++) {
         const service = names[i % services]!;
-        insertDevenv(tx, {
+        await insertDevenv(tx, {
           name: `env-${i}`,
           owner: `U${String(i).padStart(8, '0')}`,
           overrides: [
@@ -79,7 +79,7 @@ export async function benchDevenv(): Promise<void> {
       }
     });
     started = performance.now();
-    const first = await deps.cluster!.applier.converge(listRoutedDevenvs(deps.db).map(toDevenv));
+    const first = await deps.cluster!.applier.converge((await listRoutedDevenvs(deps.store)).map(toDevenv));
     console.log(
       `${liveEnvs} live environments converged from scratch in ${ms(performance.now() - started)} (${writesIn(first)} writes)`,
     );

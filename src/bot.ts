@@ -73,15 +73,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.databasePath);
-  const { db } = database;
-  const instance = installationId(db, clock.now());
+  const { store } = database;
+  const instance = await installationId(database.db, clock.now());
   // Who this process is, in the Lease and in outbox claims.
   const identity = `${config.leaderElection.podName ?? hostname()}-${randomBytes(4).toString('hex')}`;
 
   // Read at scrape time; `relay` and `elector` are assigned below.
   const metrics = new Metrics({
-    releasesByState: () => countReleasesByState(db),
-    liveDevenvs: () => countLiveDevenvs(db),
+    releasesByState: () => countReleasesByState(store),
+    liveDevenvs: () => countLiveDevenvs(store),
     outboxPending: () => relay.depth(),
     isLeader: () => isActive(),
     coldIssueLookups: (): number => jira?.coldLookups ?? 0,
@@ -115,7 +115,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
 
   const notices = wireNotices(config, {
-    db,
+    store,
     clock,
     logger,
     slack,
@@ -132,7 +132,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // Assigned once the token check exists (below): a refused token pauses the relay and names it in /readyz.
   const refusedToken: { report: (reason: string) => void } = { report: () => undefined };
   const relay: OutboxRelay = new OutboxRelay(
-    db,
+    store,
     (notice) => notices.route(notice),
     logger.child({ component: 'outbox' }),
     {
@@ -163,7 +163,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     instance,
   };
   const devenv = await wireDevenv(config, {
-    db,
+    store,
     clock,
     access,
     routing,
@@ -172,7 +172,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   const freeze = await wireFreeze(config, {
     kube: devenv.kube,
-    db,
+    store,
     clock,
     outbox: relay,
     logger: logger.child({ component: 'freeze' }),
@@ -180,7 +180,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     fenced,
   });
   const elector = await leaseElectorFor(config, devenv.kubeConfig, logger, identity, () => {
-    const fence = currentFence(db);
+    const fence = currentFence(database.db);
     return fence === undefined ? 0 : fence + 1;
   });
   lease.elector = elector;
@@ -189,8 +189,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   elector?.onChange((leader) => {
     const epoch = elector.epoch();
     if (!leader || epoch === undefined) return;
-    const raised = db.transaction((tx) => raiseFence(tx, epoch, identity, clock.now()));
-    if (!raised) logger.error({ epoch }, 'a later leadership epoch is already in the database');
+    // Queued before any of the term's work (the store takes units of work in order).
+    store
+      .transaction((tx) => raiseFence(tx, epoch, identity, clock.now()))
+      .then((raised) => {
+        if (!raised) logger.error({ epoch }, 'a later leadership epoch is already in the database');
+      })
+      .catch((error: unknown) => logger.error({ err: error, epoch }, 'raising the leadership fence failed'));
   });
   // The first round before anything runs: a standby must not reconcile or deliver even once.
   if (elector) await elector.tryAcquireOrRenew();
@@ -221,7 +226,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // During a freeze the frozen release's tickets are in the gate's cache before a pipeline asks.
   const gateWarmth = jira
     ? new GateWarmth(
-        db,
+        store,
         jira,
         { cacheSeconds: config.gate.issueCacheSeconds, mayRun: () => isActive(), tickMs: 1_000 },
         logger.child({ component: 'gate-warmth' }),
@@ -232,7 +237,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     upkeep,
     shutdown: lifecycle.signal,
     config,
-    db,
+    store,
     clock,
     access,
     outbox: relay,
@@ -255,7 +260,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     gateWarmth,
   };
 
-  const seeded = seedSignoffRoles(services, config.signoffRolesSeed);
+  const seeded = await seedSignoffRoles(services, config.signoffRolesSeed);
   if (seeded > 0) logger.info({ roles: seeded }, 'seeded sign-off roles from SIGNOFF_ROLES');
 
   // Every listener runs inside this count, including its work after the ack: shutdown waits for it. One
@@ -281,7 +286,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
   const api: Record<string, RouteHandler> = {
     ...gateRoutes(config, {
-      db,
+      store,
       clock,
       outbox: relay,
       jira,
@@ -367,7 +372,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // At start too: a bot restarted more often than hourly must still prune.
   const prune = () => {
     if (!isActive()) return;
-    pruneHistory(db, clock.now(), {
+    pruneHistory(store, clock.now(), {
       retentionMs: config.retentionSeconds * 1000,
       batchSize: RETENTION_BATCH,
     })
@@ -395,7 +400,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     await syncSocket(false);
     const finished = await listeners.settled(deadline);
     await Promise.race([closed, sleepUntil(deadline)]);
-    const left = elector ? relay.depth() : await relay.drain(deadline);
+    const left = elector ? await relay.depth() : await relay.drain(deadline);
     await Promise.all([relay.stop(deadline), upkeep.stop(), scheduler.stop()]);
     freeze.stop();
     gateWarmth?.stop();

@@ -6,9 +6,9 @@ export type CallOutcome = 'ok' | 'error' | 'timeout' | 'ratelimited' | 'refused'
 
 /** What gauges read at scrape time (from the database and the relay, never cached). */
 export interface MetricSources {
-  releasesByState(): Record<string, number>;
-  liveDevenvs(): number;
-  outboxPending(): number;
+  releasesByState(): Promise<Record<string, number>>;
+  liveDevenvs(): Promise<number>;
+  outboxPending(): Promise<number>;
   isLeader(): boolean;
   /** Gate issue look-ups that missed the (warmed) cache and went to Jira. */
   coldIssueLookups(): number;
@@ -91,16 +91,16 @@ export class Metrics {
       name: 'release_bot_outbox_pending',
       help: 'Notices waiting in the outbox',
       registers,
-      collect() {
-        this.set(sources.outboxPending());
+      async collect() {
+        this.set(await sources.outboxPending());
       },
     });
     new Gauge({
       name: 'release_bot_devenvs_live',
       help: 'Live developer environments',
       registers,
-      collect() {
-        this.set(sources.liveDevenvs());
+      async collect() {
+        this.set(await sources.liveDevenvs());
       },
     });
     new Gauge({
@@ -108,9 +108,10 @@ export class Metrics {
       help: 'Releases by state',
       labelNames: ['state'],
       registers,
-      collect() {
+      async collect() {
+        const byState = await sources.releasesByState();
         this.reset();
-        for (const [state, n] of Object.entries(sources.releasesByState())) this.set({ state }, n);
+        for (const [state, n] of Object.entries(byState)) this.set({ state }, n);
       },
     });
     new Counter({

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { ReleaseRow } from './db/releases.js';
-import type { Db } from './db/database.js';
+import type { Store } from './db/database.js';
 import type { Logger } from './logger.js';
 import type { OutboxRelay } from './outbox/relay.js';
 import type { Access, Clock, GroupDirectory, Outbox, ReleaseTracker } from './use-cases/ports.js';
@@ -18,7 +18,7 @@ import type { GateWarmth } from './use-cases/gate-warmth.js';
 /** Everything a Slack listener or HTTP handler may call into, wired once by the composition root. */
 export interface Services extends CalendarDeps, ExceptionDeps {
   config: Config;
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
   outbox: Outbox;

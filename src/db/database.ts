@@ -1,17 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { drizzle, migrate } from '../vendor/drizzle.js';
 import * as schema from './schema.js';
 import { assertFence } from './fencing.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
-/** What a use case writes through inside `db.transaction(...)`. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-/** Either the database or an open transaction: reads work on both. */
-export type Reader = Db | Tx;
+export { query, type Db, type Reader, type Store, type Tx } from './query.js';
+import type { Db, Reader, Store, Tx } from './query.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -19,6 +16,8 @@ const BUSY_TIMEOUT_MS = 5000;
 const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations/sqlite');
 
 export interface OpenDatabase {
+  store: Store;
+  /** The connection itself, for what runs before anything is served (migrations, the installation's id). */
   db: Db;
   /** Why the database cannot take a write right now (read-only volume, locked, full), if it cannot. */
   writeProblem(): string | undefined;
@@ -61,6 +60,7 @@ export function openDatabase(path: string, options: { trace?: (sql: string) => v
     }, config);
   const expected = expectedMigrations();
   return {
+    store: new SqliteStore(sqlite, db),
     db,
     explain: (statement) =>
       (sqlite.prepare(`EXPLAIN QUERY PLAN ${statement}`).all() as { detail: string }[]).map((r) => r.detail),
@@ -129,4 +129,55 @@ function fenceLoneWrites(sqlite: Database.Database, db: () => Db): void {
     }
     return statement;
   }) as typeof sqlite.prepare;
+}
+
+/** The unit of work the current async context runs in, while it is open. */
+const openUnit = new AsyncLocalStorage<{ open: boolean }>();
+
+/**
+ * One connection, one unit of work at a time. A unit of work awaits between its statements, so another
+ * request could otherwise run statements inside it (and commit or see its half-done writes): every unit
+ * of work and every read outside one waits its turn in one queue. Inside a unit of work, reads and a
+ * nested unit join it (its async context says so) instead of waiting behind it for ever. Statements stay
+ * prepared once per connection (`prepared`).
+ */
+class SqliteStore implements Store {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    private readonly db: Db,
+  ) {}
+
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (openUnit.getStore()?.open) return work(this.db);
+    return this.inTurn(async () => {
+      // IMMEDIATE takes the write lock now: another process on the file waits here (busy timeout), not
+      // at its first write halfway through.
+      this.sqlite.exec('BEGIN IMMEDIATE');
+      const unit = { open: true };
+      try {
+        assertFence(this.db);
+        const result = await openUnit.run(unit, () => work(this.db));
+        unit.open = false;
+        this.sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        unit.open = false;
+        if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  read<T>(work: (db: Tx) => Promise<T> | T): Promise<T> {
+    if (openUnit.getStore()?.open) return Promise.resolve().then(() => work(this.db));
+    return this.inTurn(() => Promise.resolve().then(() => work(this.db)));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(work);
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
 }

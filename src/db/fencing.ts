@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { eq, sql } from '../vendor/drizzle.js';
-import type { Reader, Tx } from './database.js';
+import { query, type Tx } from './query.js';
 import { leadership } from './schema.js';
 
 /**
@@ -35,14 +35,14 @@ export function currentEpoch(): number | undefined {
 }
 
 /** Called first in every transaction (openDatabase wires it): throws when the running work is fenced out. */
-export function assertFence(tx: Reader): void {
+export function assertFence(tx: Tx): void {
   const store = running.getStore();
   if (!store) return;
   const fence = currentFence(tx);
   if (fence !== undefined && fence > store.epoch) throw new FencedOut(store.epoch, fence);
 }
 
-export function currentFence(db: Reader): number | undefined {
+export function currentFence(db: Tx): number | undefined {
   return db.select({ epoch: leadership.epoch }).from(leadership).where(eq(leadership.id, 1)).get()?.epoch;
 }
 
@@ -50,15 +50,17 @@ export function currentFence(db: Reader): number | undefined {
  * A new holder raises the fence to its epoch (never lowers it). Resolves to false when the fence is
  * already above it: a later holder exists, so this one must not act.
  */
-export function raiseFence(tx: Tx, epoch: number, holder: string, at: Date): boolean {
-  const fence = currentFence(tx);
-  if (fence !== undefined && fence > epoch) return false;
-  tx.insert(leadership)
-    .values({ id: 1, epoch, holder, since: at })
-    .onConflictDoUpdate({
-      target: leadership.id,
-      set: { epoch: sql`max(${leadership.epoch}, excluded.epoch)`, holder, since: at },
-    })
-    .run();
-  return true;
+export function raiseFence(tx: Tx, epoch: number, holder: string, at: Date): Promise<boolean> {
+  return query(tx, (tx) => {
+    const fence = currentFence(tx);
+    if (fence !== undefined && fence > epoch) return false;
+    tx.insert(leadership)
+      .values({ id: 1, epoch, holder, since: at })
+      .onConflictDoUpdate({
+        target: leadership.id,
+        set: { epoch: sql`max(${leadership.epoch}, excluded.epoch)`, holder, since: at },
+      })
+      .run();
+    return true;
+  });
 }

@@ -1,39 +1,41 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from '../vendor/drizzle.js';
-import { prepared, type Reader, type Tx } from './database.js';
+import { prepared, query, type Reader, type Tx } from './database.js';
 import { freezeExceptions, gateChecks } from './schema.js';
 
 export type ExceptionRow = typeof freezeExceptions.$inferSelect;
 
 type GateCheckInsert = Omit<typeof gateChecks.$inferInsert, 'id'>;
 
-export function insertGateCheck(tx: Tx, row: GateCheckInsert): void {
-  prepared(tx, 'insertGateCheck', () =>
-    tx
-      .insert(gateChecks)
-      .values({
-        releaseId: sql.placeholder('releaseId'),
-        service: sql.placeholder('service'),
-        environment: sql.placeholder('environment'),
-        issues: sql.placeholder('issues'),
-        commitSha: sql.placeholder('commitSha'),
-        pipelineUrl: sql.placeholder('pipelineUrl'),
-        allowed: sql.placeholder('allowed'),
-        reason: sql.placeholder('reason'),
-        at: sql.placeholder('at'),
-        changeKey: sql.placeholder('changeKey'),
-      })
-      .prepare(),
-  ).run({
-    releaseId: row.releaseId ?? null,
-    service: row.service,
-    environment: row.environment,
-    issues: row.issues,
-    commitSha: row.commitSha ?? null,
-    pipelineUrl: row.pipelineUrl ?? null,
-    allowed: row.allowed,
-    reason: row.reason,
-    at: row.at,
-    changeKey: row.changeKey ?? null,
+export function insertGateCheck(tx: Tx, row: GateCheckInsert): Promise<void> {
+  return query(tx, (tx) => {
+    prepared(tx, 'insertGateCheck', () =>
+      tx
+        .insert(gateChecks)
+        .values({
+          releaseId: sql.placeholder('releaseId'),
+          service: sql.placeholder('service'),
+          environment: sql.placeholder('environment'),
+          issues: sql.placeholder('issues'),
+          commitSha: sql.placeholder('commitSha'),
+          pipelineUrl: sql.placeholder('pipelineUrl'),
+          allowed: sql.placeholder('allowed'),
+          reason: sql.placeholder('reason'),
+          at: sql.placeholder('at'),
+          changeKey: sql.placeholder('changeKey'),
+        })
+        .prepare(),
+    ).run({
+      releaseId: row.releaseId ?? null,
+      service: row.service,
+      environment: row.environment,
+      issues: row.issues,
+      commitSha: row.commitSha ?? null,
+      pipelineUrl: row.pipelineUrl ?? null,
+      allowed: row.allowed,
+      reason: row.reason,
+      at: row.at,
+      changeKey: row.changeKey ?? null,
+    });
   });
 }
 
@@ -41,59 +43,70 @@ export function insertGateCheck(tx: Tx, row: GateCheckInsert): void {
 export function findGateCheck(
   db: Reader,
   key: { releaseId: number | null; service: string; changeKey: string; allowed: boolean },
-): { id: number } | undefined {
-  const forRelease = key.releaseId !== null;
-  return prepared(
-    db,
-    forRelease ? 'findGateCheck' : 'findGateCheckWithoutRelease',
-    () =>
-      db
-        .select({ id: gateChecks.id })
-        .from(gateChecks)
-        .where(
-          and(
-            forRelease
-              ? eq(gateChecks.releaseId, sql.placeholder('releaseId'))
-              : isNull(gateChecks.releaseId),
-            eq(gateChecks.service, sql.placeholder('service')),
-            eq(gateChecks.changeKey, sql.placeholder('changeKey')),
-            eq(gateChecks.allowed, sql.placeholder('allowed')),
-          ),
-        )
-        .limit(1)
-        .prepare(),
-    // A placeholder in a condition is not encoded by its column: the boolean goes in as SQLite stores it.
-  ).get({
-    releaseId: key.releaseId,
-    service: key.service,
-    changeKey: key.changeKey,
-    allowed: key.allowed ? 1 : 0,
+): Promise<{ id: number } | undefined> {
+  return query(db, (db) => {
+    const forRelease = key.releaseId !== null;
+    return prepared(
+      db,
+      forRelease ? 'findGateCheck' : 'findGateCheckWithoutRelease',
+      () =>
+        db
+          .select({ id: gateChecks.id })
+          .from(gateChecks)
+          .where(
+            and(
+              forRelease
+                ? eq(gateChecks.releaseId, sql.placeholder('releaseId'))
+                : isNull(gateChecks.releaseId),
+              eq(gateChecks.service, sql.placeholder('service')),
+              eq(gateChecks.changeKey, sql.placeholder('changeKey')),
+              eq(gateChecks.allowed, sql.placeholder('allowed')),
+            ),
+          )
+          .limit(1)
+          .prepare(),
+      // A placeholder in a condition is not encoded by its column: the boolean goes in as SQLite stores it.
+    ).get({
+      releaseId: key.releaseId,
+      service: key.service,
+      changeKey: key.changeKey,
+      allowed: key.allowed ? 1 : 0,
+    });
   });
 }
 
-export function approvedExceptionKeys(db: Reader, releaseId: number, service: string): Set<string> {
-  const rows = prepared(db, 'approvedExceptionKeys', () =>
-    db
-      .select({ key: freezeExceptions.issueKey })
-      .from(freezeExceptions)
-      .where(
-        and(
-          eq(freezeExceptions.releaseId, sql.placeholder('releaseId')),
-          eq(freezeExceptions.service, sql.placeholder('service')),
-          eq(freezeExceptions.state, 'approved'),
-        ),
-      )
-      .prepare(),
-  ).all({ releaseId, service });
-  return new Set(rows.map((r) => r.key));
+export function approvedExceptionKeys(db: Reader, releaseId: number, service: string): Promise<Set<string>> {
+  return query(db, (db) => {
+    const rows = prepared(db, 'approvedExceptionKeys', () =>
+      db
+        .select({ key: freezeExceptions.issueKey })
+        .from(freezeExceptions)
+        .where(
+          and(
+            eq(freezeExceptions.releaseId, sql.placeholder('releaseId')),
+            eq(freezeExceptions.service, sql.placeholder('service')),
+            eq(freezeExceptions.state, 'approved'),
+          ),
+        )
+        .prepare(),
+    ).all({ releaseId, service });
+    return new Set(rows.map((r) => r.key));
+  });
 }
 
-export function insertException(tx: Tx, row: Omit<typeof freezeExceptions.$inferInsert, 'id'>): ExceptionRow {
-  return tx.insert(freezeExceptions).values(row).returning().get();
+export function insertException(
+  tx: Tx,
+  row: Omit<typeof freezeExceptions.$inferInsert, 'id'>,
+): Promise<ExceptionRow> {
+  return query(tx, (tx) => {
+    return tx.insert(freezeExceptions).values(row).returning().get();
+  });
 }
 
-export function findException(db: Reader, id: number): ExceptionRow | undefined {
-  return db.select().from(freezeExceptions).where(eq(freezeExceptions.id, id)).get();
+export function findException(db: Reader, id: number): Promise<ExceptionRow | undefined> {
+  return query(db, (db) => {
+    return db.select().from(freezeExceptions).where(eq(freezeExceptions.id, id)).get();
+  });
 }
 
 export function decideException(
@@ -102,29 +115,35 @@ export function decideException(
   state: 'approved' | 'denied',
   decidedBy: string,
   at: Date,
-): ExceptionRow | undefined {
-  return tx
-    .update(freezeExceptions)
-    .set({ state, decidedBy, decidedAt: at })
-    .where(and(eq(freezeExceptions.id, id), eq(freezeExceptions.state, 'pending')))
-    .returning()
-    .get();
+): Promise<ExceptionRow | undefined> {
+  return query(tx, (tx) => {
+    return tx
+      .update(freezeExceptions)
+      .set({ state, decidedBy, decidedAt: at })
+      .where(and(eq(freezeExceptions.id, id), eq(freezeExceptions.state, 'pending')))
+      .returning()
+      .get();
+  });
 }
 
-export function setExceptionMessage(db: Reader, id: number, channel: string, ts: string): void {
-  db.update(freezeExceptions)
-    .set({ messageChannel: channel, messageTs: ts })
-    .where(eq(freezeExceptions.id, id))
-    .run();
+export function setExceptionMessage(db: Reader, id: number, channel: string, ts: string): Promise<void> {
+  return query(db, (db) => {
+    db.update(freezeExceptions)
+      .set({ messageChannel: channel, messageTs: ts })
+      .where(eq(freezeExceptions.id, id))
+      .run();
+  });
 }
 
-export function listExceptions(db: Reader, releaseId: number): ExceptionRow[] {
-  return db
-    .select()
-    .from(freezeExceptions)
-    .where(eq(freezeExceptions.releaseId, releaseId))
-    .orderBy(desc(freezeExceptions.id))
-    .all();
+export function listExceptions(db: Reader, releaseId: number): Promise<ExceptionRow[]> {
+  return query(db, (db) => {
+    return db
+      .select()
+      .from(freezeExceptions)
+      .where(eq(freezeExceptions.releaseId, releaseId))
+      .orderBy(desc(freezeExceptions.id))
+      .all();
+  });
 }
 
 /** Changes the gate let into a release's frozen candidate, oldest first. */
@@ -132,17 +151,19 @@ export function listAllowedGateChecks(
   db: Reader,
   releaseId: number,
   environments: readonly string[],
-): (typeof gateChecks.$inferSelect)[] {
-  return db
-    .select()
-    .from(gateChecks)
-    .where(
-      and(
-        eq(gateChecks.releaseId, releaseId),
-        eq(gateChecks.allowed, true),
-        inArray(gateChecks.environment, [...environments]),
-      ),
-    )
-    .orderBy(asc(gateChecks.id))
-    .all();
+): Promise<(typeof gateChecks.$inferSelect)[]> {
+  return query(db, (db) => {
+    return db
+      .select()
+      .from(gateChecks)
+      .where(
+        and(
+          eq(gateChecks.releaseId, releaseId),
+          eq(gateChecks.allowed, true),
+          inArray(gateChecks.environment, [...environments]),
+        ),
+      )
+      .orderBy(asc(gateChecks.id))
+      .all();
+  });
 }

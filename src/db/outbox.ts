@@ -1,6 +1,6 @@
 // One cohesive thing, kept whole: every statement on the outbox table (claims, steps, retries, pruning).
 import { and, asc, desc, eq, gt, inArray, like, sql } from '../vendor/drizzle.js';
-import { prepared, type Reader, type Tx } from './database.js';
+import { prepared, query, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -8,26 +8,28 @@ export type OutboxRow = typeof outbox.$inferSelect;
 export function insertOutboxRow(
   tx: Tx,
   row: { stream: string; kind: string; payload: unknown; replyTo: string | null; at: Date },
-): void {
-  prepared(tx, 'insertOutboxRow', () =>
-    tx
-      .insert(outbox)
-      .values({
-        stream: sql.placeholder('stream'),
-        kind: sql.placeholder('kind'),
-        payload: sql.placeholder('payload'),
-        replyTo: sql.placeholder('replyTo'),
-        state: 'pending',
-        notBefore: new Date(0),
-        createdAt: sql.placeholder('createdAt'),
-      })
-      .prepare(),
-  ).run({
-    stream: row.stream,
-    kind: row.kind,
-    payload: row.payload,
-    replyTo: row.replyTo,
-    createdAt: row.at,
+): Promise<void> {
+  return query(tx, (tx) => {
+    prepared(tx, 'insertOutboxRow', () =>
+      tx
+        .insert(outbox)
+        .values({
+          stream: sql.placeholder('stream'),
+          kind: sql.placeholder('kind'),
+          payload: sql.placeholder('payload'),
+          replyTo: sql.placeholder('replyTo'),
+          state: 'pending',
+          notBefore: new Date(0),
+          createdAt: sql.placeholder('createdAt'),
+        })
+        .prepare(),
+    ).run({
+      stream: row.stream,
+      kind: row.kind,
+      payload: row.payload,
+      replyTo: row.replyTo,
+      createdAt: row.at,
+    });
   });
 }
 
@@ -41,44 +43,50 @@ export function dueHeads(
   limit: number,
   skipStreams: readonly string[],
   claimsBefore: Date = now,
-): OutboxRow[] {
-  const heads = prepared(db, 'outboxDueHeads', () =>
-    db
-      .select()
-      .from(outbox)
-      .where(
-        sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')} and (${outbox.claimedAt} is null or ${outbox.claimedAt} < ${sql.placeholder('claimsBefore')})`,
-      )
-      .orderBy(asc(outbox.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  ).all({ now: now.getTime(), limit: limit + skipStreams.length, claimsBefore: claimsBefore.getTime() });
-  return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
+): Promise<OutboxRow[]> {
+  return query(db, (db) => {
+    const heads = prepared(db, 'outboxDueHeads', () =>
+      db
+        .select()
+        .from(outbox)
+        .where(
+          sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')} and (${outbox.claimedAt} is null or ${outbox.claimedAt} < ${sql.placeholder('claimsBefore')})`,
+        )
+        .orderBy(asc(outbox.id))
+        .limit(sql.placeholder('limit'))
+        .prepare(),
+    ).all({ now: now.getTime(), limit: limit + skipStreams.length, claimsBefore: claimsBefore.getTime() });
+    return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
+  });
 }
 
 /**
  * When the next pending row becomes due, if any is pending: a row another delivery claims is due when that
  * claim ages out (`claimTimeoutMs`), not before, so waiting for it is a timer, not a poll.
  */
-export function nextDueAt(db: Reader, claimTimeoutMs: number): Date | undefined {
-  const row = db
-    .select({
-      at: sql<number>`min(max(${outbox.notBefore}, coalesce(${outbox.claimedAt} + ${claimTimeoutMs + 1}, 0)))`,
-    })
-    .from(outbox)
-    .where(eq(outbox.state, 'pending'))
-    .get();
-  return row?.at === null || row?.at === undefined ? undefined : new Date(row.at);
-}
-
-export function countPending(db: Reader): number {
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
+export function nextDueAt(db: Reader, claimTimeoutMs: number): Promise<Date | undefined> {
+  return query(db, (db) => {
+    const row = db
+      .select({
+        at: sql<number>`min(max(${outbox.notBefore}, coalesce(${outbox.claimedAt} + ${claimTimeoutMs + 1}, 0)))`,
+      })
       .from(outbox)
       .where(eq(outbox.state, 'pending'))
-      .get()?.n ?? 0
-  );
+      .get();
+    return row?.at === null || row?.at === undefined ? undefined : new Date(row.at);
+  });
+}
+
+export function countPending(db: Reader): Promise<number> {
+  return query(db, (db) => {
+    return (
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(outbox)
+        .where(eq(outbox.state, 'pending'))
+        .get()?.n ?? 0
+    );
+  });
 }
 
 /** Who delivers a row: the process and the leadership epoch it runs under. */
@@ -97,24 +105,26 @@ export function claimRow(
   claimant: Claimant,
   at: Date,
   claimsBefore: Date,
-): OutboxRow | undefined {
-  return tx
-    .update(outbox)
-    .set({
-      claimedBy: claimant.by,
-      claimEpoch: claimant.epoch,
-      claimedAt: at,
-      claims: sql`${outbox.claims} + 1`,
-    })
-    .where(
-      and(
-        eq(outbox.id, id),
-        eq(outbox.state, 'pending'),
-        sql`(${outbox.claimedAt} is null or ${outbox.claimedAt} < ${claimsBefore.getTime()})`,
-      ),
-    )
-    .returning()
-    .get();
+): Promise<OutboxRow | undefined> {
+  return query(tx, (tx) => {
+    return tx
+      .update(outbox)
+      .set({
+        claimedBy: claimant.by,
+        claimEpoch: claimant.epoch,
+        claimedAt: at,
+        claims: sql`${outbox.claims} + 1`,
+      })
+      .where(
+        and(
+          eq(outbox.id, id),
+          eq(outbox.state, 'pending'),
+          sql`(${outbox.claimedAt} is null or ${outbox.claimedAt} < ${claimsBefore.getTime()})`,
+        ),
+      )
+      .returning()
+      .get();
+  });
 }
 
 /** Thrown when a row's claim passed to someone else while this delivery was away (its claim aged out). */
@@ -141,28 +151,40 @@ export function setStepsDone(
   at: Date,
   stepsDone: number,
   memo?: unknown,
-): void {
-  runOurs(
-    id,
-    tx
-      .update(outbox)
-      .set(memo === undefined ? { stepsDone, claimedAt: at } : { stepsDone, memo, claimedAt: at })
-      .where(ours(id, claimant))
-      .run(),
-  );
+): Promise<void> {
+  return query(tx, (tx) => {
+    runOurs(
+      id,
+      tx
+        .update(outbox)
+        .set(memo === undefined ? { stepsDone, claimedAt: at } : { stepsDone, memo, claimedAt: at })
+        .where(ours(id, claimant))
+        .run(),
+    );
+  });
 }
 
-export function markDelivered(tx: Reader, id: number, at: Date, claimant?: Claimant): void {
-  settle(tx, id, { state: 'delivered', settledAt: at, lastError: null }, claimant);
+export function markDelivered(tx: Reader, id: number, at: Date, claimant?: Claimant): Promise<void> {
+  return query(tx, (tx) => {
+    settle(tx, id, { state: 'delivered', settledAt: at, lastError: null }, claimant);
+  });
 }
 
-export function markFailed(tx: Reader, id: number, at: Date, error: string, claimant?: Claimant): void {
-  settle(tx, id, { state: 'failed', settledAt: at, lastError: error }, claimant);
+export function markFailed(
+  tx: Reader,
+  id: number,
+  at: Date,
+  error: string,
+  claimant?: Claimant,
+): Promise<void> {
+  return query(tx, (tx) => {
+    settle(tx, id, { state: 'failed', settledAt: at, lastError: error }, claimant);
+  });
 }
 
 /** Settles a row for good; with a claimant, only while the claim is still theirs. */
 function settle(
-  tx: Reader,
+  tx: Tx,
   id: number,
   outcome: { state: 'delivered' | 'failed'; settledAt: Date; lastError: string | null },
   claimant: Claimant | undefined,
@@ -183,15 +205,17 @@ export function scheduleRetry(
   attempts: number,
   notBefore: Date,
   error: string,
-): void {
-  runOurs(
-    id,
-    tx
-      .update(outbox)
-      .set({ attempts, notBefore, lastError: error, claimedAt: null })
-      .where(ours(id, claimant))
-      .run(),
-  );
+): Promise<void> {
+  return query(tx, (tx) => {
+    runOurs(
+      id,
+      tx
+        .update(outbox)
+        .set({ attempts, notBefore, lastError: error, claimedAt: null })
+        .where(ours(id, claimant))
+        .run(),
+    );
+  });
 }
 
 /**
@@ -206,38 +230,46 @@ export function deferRow(
   notBefore: Date,
   reason: string,
   sentNothing: boolean,
-): void {
-  runOurs(
-    id,
-    tx
-      .update(outbox)
-      .set({
-        notBefore,
-        lastError: reason,
-        claimedAt: null,
-        ...(sentNothing ? { claims: sql`${outbox.claims} - 1` } : {}),
-      })
-      .where(ours(id, claimant))
-      .run(),
-  );
+): Promise<void> {
+  return query(tx, (tx) => {
+    runOurs(
+      id,
+      tx
+        .update(outbox)
+        .set({
+          notBefore,
+          lastError: reason,
+          claimedAt: null,
+          ...(sentNothing ? { claims: sql`${outbox.claims} - 1` } : {}),
+        })
+        .where(ours(id, claimant))
+        .run(),
+    );
+  });
 }
 
 /** Pending rows that wait on purpose (their last error starts with `prefix`), made due at `now`. */
-export function resumeDeferredRows(tx: Reader, prefix: string, now: Date): number {
-  return tx
-    .update(outbox)
-    .set({ notBefore: now })
-    .where(and(eq(outbox.state, 'pending'), like(outbox.lastError, `${prefix}%`), gt(outbox.notBefore, now)))
-    .run().changes;
+export function resumeDeferredRows(tx: Reader, prefix: string, now: Date): Promise<number> {
+  return query(tx, (tx) => {
+    return tx
+      .update(outbox)
+      .set({ notBefore: now })
+      .where(
+        and(eq(outbox.state, 'pending'), like(outbox.lastError, `${prefix}%`), gt(outbox.notBefore, now)),
+      )
+      .run().changes;
+  });
 }
 
 /** Gives back every row this process still claims (a clean stop): the next holder need not wait them out. */
-export function releaseClaims(db: Reader, by: string): number {
-  return db
-    .update(outbox)
-    .set({ claimedAt: null })
-    .where(and(eq(outbox.claimedBy, by), eq(outbox.state, 'pending'), sql`${outbox.claimedAt} is not null`))
-    .run().changes;
+export function releaseClaims(db: Reader, by: string): Promise<number> {
+  return query(db, (db) => {
+    return db
+      .update(outbox)
+      .set({ claimedAt: null })
+      .where(and(eq(outbox.claimedBy, by), eq(outbox.state, 'pending'), sql`${outbox.claimedAt} is not null`))
+      .run().changes;
+  });
 }
 
 /** Whether a later pending row of the same stream is one of `kinds` (so this one's refresh can be skipped). */
@@ -245,76 +277,95 @@ export function laterPendingOfKinds(
   db: Reader,
   row: Pick<OutboxRow, 'id' | 'stream'>,
   kinds: string[],
-): boolean {
-  return (
-    db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.stream, row.stream),
-          eq(outbox.state, 'pending'),
-          gt(outbox.id, row.id),
-          inArray(outbox.kind, kinds),
-        ),
-      )
-      .limit(1)
-      .get() !== undefined
-  );
+): Promise<boolean> {
+  return query(db, (db) => {
+    return (
+      db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(
+          and(
+            eq(outbox.stream, row.stream),
+            eq(outbox.state, 'pending'),
+            gt(outbox.id, row.id),
+            inArray(outbox.kind, kinds),
+          ),
+        )
+        .limit(1)
+        .get() !== undefined
+    );
+  });
 }
 
 /**
  * Delivered rows are history, not work: up to `limit` of those settled before `before` go, oldest first.
  * Failed rows stay (they are what on-call reads). Small batches keep each write transaction short.
  */
-export function pruneSettled(db: Reader, before: Date, limit = 1_000): number {
-  return db
-    .delete(outbox)
-    .where(
-      inArray(
-        outbox.id,
-        db
-          .select({ id: outbox.id })
-          .from(outbox)
-          .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
-          .orderBy(outbox.id)
-          .limit(limit),
-      ),
-    )
-    .run().changes;
+export function pruneSettled(db: Reader, before: Date, limit = 1_000): Promise<number> {
+  return query(db, (db) => {
+    return db
+      .delete(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          db
+            .select({ id: outbox.id })
+            .from(outbox)
+            .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
+            .orderBy(outbox.id)
+            .limit(limit),
+        ),
+      )
+      .run().changes;
+  });
 }
 
-export function countFailed(db: Reader): number {
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(outbox)
-      .where(eq(outbox.state, 'failed'))
-      .get()?.n ?? 0
-  );
+export function countFailed(db: Reader): Promise<number> {
+  return query(db, (db) => {
+    return (
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(outbox)
+        .where(eq(outbox.state, 'failed'))
+        .get()?.n ?? 0
+    );
+  });
 }
 
 /** The oldest pending row: how long the outbox has been waiting. */
-export function oldestPending(db: Reader): OutboxRow | undefined {
-  return db.select().from(outbox).where(eq(outbox.state, 'pending')).orderBy(asc(outbox.id)).limit(1).get();
+export function oldestPending(db: Reader): Promise<OutboxRow | undefined> {
+  return query(db, (db) => {
+    return db.select().from(outbox).where(eq(outbox.state, 'pending')).orderBy(asc(outbox.id)).limit(1).get();
+  });
 }
 
 /** The newest failed rows, for on-call. */
-export function listFailed(db: Reader, limit: number): OutboxRow[] {
-  return db
-    .select()
-    .from(outbox)
-    .where(eq(outbox.state, 'failed'))
-    .orderBy(desc(outbox.id))
-    .limit(limit)
-    .all();
+export function listFailed(db: Reader, limit: number): Promise<OutboxRow[]> {
+  return query(db, (db) => {
+    return db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.state, 'failed'))
+      .orderBy(desc(outbox.id))
+      .limit(limit)
+      .all();
+  });
 }
 
 /** Puts every failed row back in the queue, due now, resuming after the steps it had carried out. */
-export function requeueFailed(tx: Tx, now: Date): number {
-  return tx
-    .update(outbox)
-    .set({ state: 'pending', attempts: 0, notBefore: now, settledAt: null, createdAt: now, claimedAt: null })
-    .where(eq(outbox.state, 'failed'))
-    .run().changes;
+export function requeueFailed(tx: Tx, now: Date): Promise<number> {
+  return query(tx, (tx) => {
+    return tx
+      .update(outbox)
+      .set({
+        state: 'pending',
+        attempts: 0,
+        notBefore: now,
+        settledAt: null,
+        createdAt: now,
+        claimedAt: null,
+      })
+      .where(eq(outbox.state, 'failed'))
+      .run().changes;
+  });
 }

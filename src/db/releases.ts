@@ -2,38 +2,44 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql } from '../vendor/drizzle.js';
 import type { ReleaseState } from '../domain/release.js';
 import { versionKey } from '../domain/version.js';
-import { prepared, type Reader, type Tx } from './database.js';
+import { prepared, query, type Reader, type Tx } from './database.js';
 import { auditEvents, releases } from './schema.js';
 
 export type ReleaseRow = typeof releases.$inferSelect;
 export type AuditRow = typeof auditEvents.$inferSelect;
 
-export function findRelease(db: Reader, version: string): ReleaseRow | undefined {
-  return prepared(db, 'findRelease', () =>
-    db
-      .select()
-      .from(releases)
-      .where(eq(releases.versionKey, sql.placeholder('key')))
-      .prepare(),
-  ).get({ key: versionKey(version) });
+export function findRelease(db: Reader, version: string): Promise<ReleaseRow | undefined> {
+  return query(db, (db) => {
+    return prepared(db, 'findRelease', () =>
+      db
+        .select()
+        .from(releases)
+        .where(eq(releases.versionKey, sql.placeholder('key')))
+        .prepare(),
+    ).get({ key: versionKey(version) });
+  });
 }
 
-export function getReleaseById(db: Reader, id: number): ReleaseRow | undefined {
-  return prepared(db, 'getReleaseById', () =>
-    db
-      .select()
-      .from(releases)
-      .where(eq(releases.id, sql.placeholder('id')))
-      .prepare(),
-  ).get({ id });
+export function getReleaseById(db: Reader, id: number): Promise<ReleaseRow | undefined> {
+  return query(db, (db) => {
+    return prepared(db, 'getReleaseById', () =>
+      db
+        .select()
+        .from(releases)
+        .where(eq(releases.id, sql.placeholder('id')))
+        .prepare(),
+    ).get({ id });
+  });
 }
 
-export function listReleases(db: Reader, states?: readonly ReleaseState[]): ReleaseRow[] {
-  return prepared(db, `listReleases:${states?.join(',') ?? '*'}`, () => {
-    const query = db.select().from(releases);
-    const filtered = states ? query.where(inArray(releases.state, [...states])) : query;
-    return filtered.orderBy(desc(releases.createdAt), desc(releases.id)).prepare();
-  }).all();
+export function listReleases(db: Reader, states?: readonly ReleaseState[]): Promise<ReleaseRow[]> {
+  return query(db, (db) => {
+    return prepared(db, `listReleases:${states?.join(',') ?? '*'}`, () => {
+      const query = db.select().from(releases);
+      const filtered = states ? query.where(inArray(releases.state, [...states])) : query;
+      return filtered.orderBy(desc(releases.createdAt), desc(releases.id)).prepare();
+    }).all();
+  });
 }
 
 export function insertRelease(
@@ -45,21 +51,23 @@ export function insertRelease(
     createdBy: string;
     at: Date;
   },
-): ReleaseRow {
-  return tx
-    .insert(releases)
-    .values({
-      version: values.version,
-      versionKey: versionKey(values.version),
-      state: 'planned',
-      freezeAt: values.freezeAt,
-      shipAt: values.shipAt,
-      createdBy: values.createdBy,
-      createdAt: values.at,
-      updatedAt: values.at,
-    })
-    .returning()
-    .get();
+): Promise<ReleaseRow> {
+  return query(tx, (tx) => {
+    return tx
+      .insert(releases)
+      .values({
+        version: values.version,
+        versionKey: versionKey(values.version),
+        state: 'planned',
+        freezeAt: values.freezeAt,
+        shipAt: values.shipAt,
+        createdBy: values.createdBy,
+        createdAt: values.at,
+        updatedAt: values.at,
+      })
+      .returning()
+      .get();
+  });
 }
 
 /**
@@ -72,47 +80,57 @@ export function updateRelease(
   patch: Partial<Omit<ReleaseRow, 'id' | 'version' | 'versionKey' | 'createdAt' | 'createdBy'>> & {
     updatedAt: Date;
   },
-): ReleaseRow {
-  const updated = tx
-    .update(releases)
-    .set(patch)
-    .where(and(eq(releases.id, release.id), eq(releases.state, release.state)))
-    .returning()
-    .get();
-  if (!updated) throw new Error(`release ${release.id} changed state concurrently`);
-  return updated;
+): Promise<ReleaseRow> {
+  return query(tx, (tx) => {
+    const updated = tx
+      .update(releases)
+      .set(patch)
+      .where(and(eq(releases.id, release.id), eq(releases.state, release.state)))
+      .returning()
+      .get();
+    if (!updated) throw new Error(`release ${release.id} changed state concurrently`);
+    return updated;
+  });
 }
 
 /** A new announcement replaces the old one; its permalink follows in a later step. */
-export function setAnnouncement(db: Reader, releaseId: number, channel: string, ts: string): void {
-  db.update(releases)
-    .set({
-      announcementChannel: channel,
-      announcementTs: ts,
-      announcementPermalink: null,
-      announcementProblem: null,
-    })
-    .where(eq(releases.id, releaseId))
-    .run();
+export function setAnnouncement(db: Reader, releaseId: number, channel: string, ts: string): Promise<void> {
+  return query(db, (db) => {
+    db.update(releases)
+      .set({
+        announcementChannel: channel,
+        announcementTs: ts,
+        announcementPermalink: null,
+        announcementProblem: null,
+      })
+      .where(eq(releases.id, releaseId))
+      .run();
+  });
 }
 
-export function setAnnouncementPermalink(db: Reader, releaseId: number, permalink: string): void {
-  db.update(releases).set({ announcementPermalink: permalink }).where(eq(releases.id, releaseId)).run();
+export function setAnnouncementPermalink(db: Reader, releaseId: number, permalink: string): Promise<void> {
+  return query(db, (db) => {
+    db.update(releases).set({ announcementPermalink: permalink }).where(eq(releases.id, releaseId)).run();
+  });
 }
 
-export function setAnnouncementProblem(db: Reader, releaseId: number, problem: string): void {
-  db.update(releases).set({ announcementProblem: problem }).where(eq(releases.id, releaseId)).run();
+export function setAnnouncementProblem(db: Reader, releaseId: number, problem: string): Promise<void> {
+  return query(db, (db) => {
+    db.update(releases).set({ announcementProblem: problem }).where(eq(releases.id, releaseId)).run();
+  });
 }
 
-export function bumpRevision(tx: Tx, releaseId: number, at: Date): number {
-  const row = tx
-    .update(releases)
-    .set({ revision: sql`${releases.revision} + 1`, updatedAt: at })
-    .where(eq(releases.id, releaseId))
-    .returning({ revision: releases.revision })
-    .get();
-  if (!row) throw new Error(`release ${releaseId} vanished`);
-  return row.revision;
+export function bumpRevision(tx: Tx, releaseId: number, at: Date): Promise<number> {
+  return query(tx, (tx) => {
+    const row = tx
+      .update(releases)
+      .set({ revision: sql`${releases.revision} + 1`, updatedAt: at })
+      .where(eq(releases.id, releaseId))
+      .returning({ revision: releases.revision })
+      .get();
+    if (!row) throw new Error(`release ${releaseId} vanished`);
+    return row.revision;
+  });
 }
 
 export interface AuditEntry {
@@ -126,30 +144,32 @@ export interface AuditEntry {
   at: Date;
 }
 
-export function appendAudit(tx: Reader, entry: AuditEntry): void {
-  prepared(tx, 'appendAudit', () =>
-    tx
-      .insert(auditEvents)
-      .values({
-        releaseId: sql.placeholder('releaseId'),
-        actor: sql.placeholder('actor'),
-        action: sql.placeholder('action'),
-        fromState: sql.placeholder('fromState'),
-        toState: sql.placeholder('toState'),
-        detail: sql.placeholder('detail'),
-        commandText: sql.placeholder('commandText'),
-        at: sql.placeholder('at'),
-      })
-      .prepare(),
-  ).run({
-    releaseId: entry.releaseId,
-    actor: entry.actor,
-    action: entry.action,
-    fromState: entry.fromState ?? null,
-    toState: entry.toState ?? null,
-    detail: entry.detail ?? null,
-    commandText: entry.commandText ?? null,
-    at: entry.at,
+export function appendAudit(tx: Reader, entry: AuditEntry): Promise<void> {
+  return query(tx, (tx) => {
+    prepared(tx, 'appendAudit', () =>
+      tx
+        .insert(auditEvents)
+        .values({
+          releaseId: sql.placeholder('releaseId'),
+          actor: sql.placeholder('actor'),
+          action: sql.placeholder('action'),
+          fromState: sql.placeholder('fromState'),
+          toState: sql.placeholder('toState'),
+          detail: sql.placeholder('detail'),
+          commandText: sql.placeholder('commandText'),
+          at: sql.placeholder('at'),
+        })
+        .prepare(),
+    ).run({
+      releaseId: entry.releaseId,
+      actor: entry.actor,
+      action: entry.action,
+      fromState: entry.fromState ?? null,
+      toState: entry.toState ?? null,
+      detail: entry.detail ?? null,
+      commandText: entry.commandText ?? null,
+      at: entry.at,
+    });
   });
 }
 
@@ -163,33 +183,35 @@ export function listAudit(
   pageSize: number,
   page: number,
   total: number,
-): AuditRow[] {
-  const offset = (page - 1) * pageSize;
-  if (offset <= total / 2) {
-    return prepared(db, 'listAudit', () =>
+): Promise<AuditRow[]> {
+  return query(db, (db) => {
+    const offset = (page - 1) * pageSize;
+    if (offset <= total / 2) {
+      return prepared(db, 'listAudit', () =>
+        db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
+          .orderBy(desc(auditEvents.id))
+          .limit(sql.placeholder('limit'))
+          .offset(sql.placeholder('offset'))
+          .prepare(),
+      ).all({ releaseId, limit: pageSize, offset });
+    }
+    const limit = Math.max(0, Math.min(pageSize, total - offset));
+    return prepared(db, 'listAuditFromOldest', () =>
       db
         .select()
         .from(auditEvents)
         .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
-        .orderBy(desc(auditEvents.id))
+        .orderBy(asc(auditEvents.id))
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset'))
         .prepare(),
-    ).all({ releaseId, limit: pageSize, offset });
-  }
-  const limit = Math.max(0, Math.min(pageSize, total - offset));
-  return prepared(db, 'listAuditFromOldest', () =>
-    db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
-      .orderBy(asc(auditEvents.id))
-      .limit(sql.placeholder('limit'))
-      .offset(sql.placeholder('offset'))
-      .prepare(),
-  )
-    .all({ releaseId, limit, offset: Math.max(0, total - offset - limit) })
-    .reverse();
+    )
+      .all({ releaseId, limit, offset: Math.max(0, total - offset - limit) })
+      .reverse();
+  });
 }
 
 /** Keyset: the `pageSize` entries older than `beforeId`, newest first (constant cost at any depth). */
@@ -198,112 +220,145 @@ export function listAuditBefore(
   releaseId: number,
   beforeId: number,
   pageSize: number,
-): AuditRow[] {
-  return prepared(db, 'listAuditBefore', () =>
-    db
-      .select()
-      .from(auditEvents)
-      .where(
-        and(
-          eq(auditEvents.releaseId, sql.placeholder('releaseId')),
-          lt(auditEvents.id, sql.placeholder('before')),
-        ),
-      )
-      .orderBy(desc(auditEvents.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  ).all({ releaseId, before: beforeId, limit: pageSize });
+): Promise<AuditRow[]> {
+  return query(db, (db) => {
+    return prepared(db, 'listAuditBefore', () =>
+      db
+        .select()
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.releaseId, sql.placeholder('releaseId')),
+            lt(auditEvents.id, sql.placeholder('before')),
+          ),
+        )
+        .orderBy(desc(auditEvents.id))
+        .limit(sql.placeholder('limit'))
+        .prepare(),
+    ).all({ releaseId, before: beforeId, limit: pageSize });
+  });
 }
 
 /**
  * How many audit entries a release has (older than `beforeId`, when given), counting no further than
  * `cap + 1`: a count of a million-row trail would cost what reading it does.
  */
-export function countAuditUpTo(db: Reader, releaseId: number, cap: number, beforeId?: number): number {
-  const where =
-    beforeId === undefined
-      ? eq(auditEvents.releaseId, releaseId)
-      : and(eq(auditEvents.releaseId, releaseId), lt(auditEvents.id, beforeId));
-  const limited = db
-    .select({ one: sql`1` })
-    .from(auditEvents)
-    .where(where)
-    .limit(cap + 1)
-    .as('limited');
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(limited)
-      .get()?.n ?? 0
-  );
-}
-
-export function countAudit(db: Reader, releaseId: number): number {
-  return (
-    prepared(db, 'countAudit', () =>
+export function countAuditUpTo(
+  db: Reader,
+  releaseId: number,
+  cap: number,
+  beforeId?: number,
+): Promise<number> {
+  return query(db, (db) => {
+    const where =
+      beforeId === undefined
+        ? eq(auditEvents.releaseId, releaseId)
+        : and(eq(auditEvents.releaseId, releaseId), lt(auditEvents.id, beforeId));
+    const limited = db
+      .select({ one: sql`1` })
+      .from(auditEvents)
+      .where(where)
+      .limit(cap + 1)
+      .as('limited');
+    return (
       db
         .select({ n: sql<number>`count(*)` })
-        .from(auditEvents)
-        .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
-        .prepare(),
-    ).get({ releaseId })?.n ?? 0
-  );
+        .from(limited)
+        .get()?.n ?? 0
+    );
+  });
 }
 
-export function setJiraSync(db: Reader, releaseId: number, state: 'pending' | 'done' | 'failed'): void {
-  db.update(releases).set({ jiraSync: state }).where(eq(releases.id, releaseId)).run();
+export function countAudit(db: Reader, releaseId: number): Promise<number> {
+  return query(db, (db) => {
+    return (
+      prepared(db, 'countAudit', () =>
+        db
+          .select({ n: sql<number>`count(*)` })
+          .from(auditEvents)
+          .where(eq(auditEvents.releaseId, sql.placeholder('releaseId')))
+          .prepare(),
+      ).get({ releaseId })?.n ?? 0
+    );
+  });
 }
 
-export function countReleasesByState(db: Reader): Record<string, number> {
-  const rows = db
-    .select({ state: releases.state, n: sql<number>`count(*)` })
-    .from(releases)
-    .groupBy(releases.state)
-    .all();
-  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+export function setJiraSync(
+  db: Reader,
+  releaseId: number,
+  state: 'pending' | 'done' | 'failed',
+): Promise<void> {
+  return query(db, (db) => {
+    db.update(releases).set({ jiraSync: state }).where(eq(releases.id, releaseId)).run();
+  });
+}
+
+export function countReleasesByState(db: Reader): Promise<Record<string, number>> {
+  return query(db, (db) => {
+    const rows = db
+      .select({ state: releases.state, n: sql<number>`count(*)` })
+      .from(releases)
+      .groupBy(releases.state)
+      .all();
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  });
 }
 
 /** Keyset: up to `limit` audit entries of a release after `afterId`, oldest first (the CSV export's batches). */
-export function listAuditAfter(db: Reader, releaseId: number, afterId: number, limit: number): AuditRow[] {
-  return prepared(db, 'listAuditAfter', () =>
-    db
-      .select()
-      .from(auditEvents)
-      .where(
-        and(
-          eq(auditEvents.releaseId, sql.placeholder('releaseId')),
-          gt(auditEvents.id, sql.placeholder('after')),
-        ),
-      )
-      .orderBy(asc(auditEvents.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  ).all({ releaseId, after: afterId, limit });
+export function listAuditAfter(
+  db: Reader,
+  releaseId: number,
+  afterId: number,
+  limit: number,
+): Promise<AuditRow[]> {
+  return query(db, (db) => {
+    return prepared(db, 'listAuditAfter', () =>
+      db
+        .select()
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.releaseId, sql.placeholder('releaseId')),
+            gt(auditEvents.id, sql.placeholder('after')),
+          ),
+        )
+        .orderBy(asc(auditEvents.id))
+        .limit(sql.placeholder('limit'))
+        .prepare(),
+    ).all({ releaseId, after: afterId, limit });
+  });
 }
 
 /** The newest `limit` releases, and how many there are. */
-export function listRecentReleases(db: Reader, limit: number): { rows: ReleaseRow[]; total: number } {
-  const rows = db
-    .select()
-    .from(releases)
-    .orderBy(desc(releases.createdAt), desc(releases.id))
-    .limit(limit)
-    .all();
-  const total =
-    db
-      .select({ n: sql<number>`count(*)` })
+export function listRecentReleases(
+  db: Reader,
+  limit: number,
+): Promise<{ rows: ReleaseRow[]; total: number }> {
+  return query(db, (db) => {
+    const rows = db
+      .select()
       .from(releases)
-      .get()?.n ?? 0;
-  return { rows, total };
+      .orderBy(desc(releases.createdAt), desc(releases.id))
+      .limit(limit)
+      .all();
+    const total =
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(releases)
+        .get()?.n ?? 0;
+    return { rows, total };
+  });
 }
 
 /** The audit entry of a release's latest freeze: who froze it, when, and the note they gave. */
-export function lastFreezeEvent(db: Reader, releaseId: number): AuditRow | undefined {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.releaseId, releaseId), eq(auditEvents.action, 'release_frozen')))
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
+export function lastFreezeEvent(db: Reader, releaseId: number): Promise<AuditRow | undefined> {
+  return query(db, (db) => {
+    return db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.releaseId, releaseId), eq(auditEvents.action, 'release_frozen')))
+      .orderBy(desc(auditEvents.id))
+      .limit(1)
+      .get();
+  });
 }

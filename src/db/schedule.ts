@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from '../vendor/drizzle.js';
-import { prepared, type Reader, type Tx } from './database.js';
+import { prepared, query, type Reader, type Tx } from './database.js';
 import { releases, scheduleRuns } from './schema.js';
 
 export type ScheduleRunRow = typeof scheduleRuns.$inferSelect;
@@ -8,33 +8,52 @@ export type ScheduleRunRow = typeof scheduleRuns.$inferSelect;
  * Records a scheduled action as run. Resolves to false when it had run already: the caller's transaction
  * then does nothing else, which is what makes each action happen once.
  */
-export function claimRun(tx: Tx, row: ScheduleRunRow): boolean {
-  const inserted = tx.insert(scheduleRuns).values(row).onConflictDoNothing().returning().get();
-  return inserted !== undefined;
+export function claimRun(tx: Tx, row: ScheduleRunRow): Promise<boolean> {
+  return query(tx, (tx) => {
+    const inserted = tx.insert(scheduleRuns).values(row).onConflictDoNothing().returning().get();
+    return inserted !== undefined;
+  });
 }
 
-export function hasRun(db: Reader, key: string): boolean {
-  return (
-    prepared(db, 'hasRun', () =>
-      db
-        .select({ key: scheduleRuns.key })
-        .from(scheduleRuns)
-        .where(eq(scheduleRuns.key, sql.placeholder('key')))
-        .prepare(),
-    ).get({ key }) !== undefined
-  );
+export function hasRun(db: Reader, key: string): Promise<boolean> {
+  return query(db, (db) => {
+    return (
+      prepared(db, 'hasRun', () =>
+        db
+          .select({ key: scheduleRuns.key })
+          .from(scheduleRuns)
+          .where(eq(scheduleRuns.key, sql.placeholder('key')))
+          .prepare(),
+      ).get({ key }) !== undefined
+    );
+  });
+}
+
+/** The keys of every action run for these releases: what a calendar pass must not run again. */
+export function runKeysOf(db: Reader, releaseIds: readonly number[]): Promise<Set<string>> {
+  return query(db, (db) => {
+    if (releaseIds.length === 0) return new Set<string>();
+    const rows = db
+      .select({ key: scheduleRuns.key })
+      .from(scheduleRuns)
+      .where(inArray(scheduleRuns.releaseId, [...releaseIds]))
+      .all();
+    return new Set(rows.map((row) => row.key));
+  });
 }
 
 /** When the last run of one of `kinds` happened for a release. */
-export function lastRunAt(db: Reader, releaseId: number, kinds: readonly string[]): Date | null {
-  const row = db
-    .select({ ranAt: scheduleRuns.ranAt })
-    .from(scheduleRuns)
-    .where(and(eq(scheduleRuns.releaseId, releaseId), inArray(scheduleRuns.kind, [...kinds])))
-    .orderBy(desc(scheduleRuns.ranAt))
-    .limit(1)
-    .get();
-  return row?.ranAt ?? null;
+export function lastRunAt(db: Reader, releaseId: number, kinds: readonly string[]): Promise<Date | null> {
+  return query(db, (db) => {
+    const row = db
+      .select({ ranAt: scheduleRuns.ranAt })
+      .from(scheduleRuns)
+      .where(and(eq(scheduleRuns.releaseId, releaseId), inArray(scheduleRuns.kind, [...kinds])))
+      .orderBy(desc(scheduleRuns.ranAt))
+      .limit(1)
+      .get();
+    return row?.ranAt ?? null;
+  });
 }
 
 /**
@@ -42,24 +61,26 @@ export function lastRunAt(db: Reader, releaseId: number, kinds: readonly string[
  * releases any more, so their keys no longer guard anything. Runs of open releases are kept, since their
  * keys are what make each action happen once.
  */
-export function pruneFinishedRuns(db: Reader, before: Date, limit = 1_000): number {
-  return db
-    .delete(scheduleRuns)
-    .where(
-      inArray(
-        scheduleRuns.key,
-        db
-          .select({ key: scheduleRuns.key })
-          .from(scheduleRuns)
-          .innerJoin(releases, eq(releases.id, scheduleRuns.releaseId))
-          .where(
-            and(
-              inArray(releases.state, ['released', 'cancelled']),
-              sql`${scheduleRuns.ranAt} < ${before.getTime()}`,
-            ),
-          )
-          .limit(limit),
-      ),
-    )
-    .run().changes;
+export function pruneFinishedRuns(db: Reader, before: Date, limit = 1_000): Promise<number> {
+  return query(db, (db) => {
+    return db
+      .delete(scheduleRuns)
+      .where(
+        inArray(
+          scheduleRuns.key,
+          db
+            .select({ key: scheduleRuns.key })
+            .from(scheduleRuns)
+            .innerJoin(releases, eq(releases.id, scheduleRuns.releaseId))
+            .where(
+              and(
+                inArray(releases.state, ['released', 'cancelled']),
+                sql`${scheduleRuns.ranAt} < ${before.getTime()}`,
+              ),
+            )
+            .limit(limit),
+        ),
+      )
+      .run().changes;
+  });
 }

@@ -30,7 +30,7 @@ function send(res: ServerResponse, contentType: string, filename: string, body: 
 async function streamCsv(
   res: ServerResponse,
   filename: string,
-  batches: Iterable<AuditRow[]>,
+  batches: AsyncIterable<AuditRow[]>,
 ): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
@@ -38,7 +38,7 @@ async function streamCsv(
     'cache-control': 'no-store',
   });
   res.write(csvLine(AUDIT_COLUMNS));
-  for (const rows of batches) {
+  for await (const rows of batches) {
     if (res.destroyed) return;
     const chunk = rows
       .map((row) =>
@@ -114,11 +114,11 @@ export function releaseExportsHandler(deps: NotesDeps, tokens: readonly string[]
           sendJson(res, 400, { error: 'invalid_input', reason: 'revision must be a number' });
           return;
         }
-        const view = loadCandidate(deps.db, revision ? `${version}@${revision}` : version);
+        const view = await loadCandidate(deps.store, revision ? `${version}@${revision}` : version);
         sendJson(res, 200, candidateDocument(view));
         return;
       }
-      const { release, batches } = auditTrail(deps.db, { version });
+      const { release, batches } = await auditTrail(deps.store, { version });
       await streamCsv(res, `release-${release.version}-audit.csv`, batches());
     } catch (error) {
       if (!isAppError(error)) throw error;

@@ -30,7 +30,7 @@ export class KubeFreezeEnforcement implements FreezeEnforcement {
 
   constructor(
     private readonly cluster: KubeCluster,
-    private readonly desired: () => FreezeParameter | undefined,
+    private readonly desired: () => Promise<FreezeParameter | undefined>,
     private readonly settings: EnforcementSettings,
     private readonly logger: Logger,
   ) {}
@@ -51,7 +51,7 @@ export class KubeFreezeEnforcement implements FreezeEnforcement {
 
   private async convergeNow(readFirst: boolean): Promise<number> {
     const deadline = Date.now() + this.settings.timeoutMs;
-    const want = this.desired();
+    const want = await this.desired();
     const namespaces = await freezeNamespaces(this.cluster, this.settings.namespaces);
     let repairs = 0;
     await Promise.all(

@@ -120,14 +120,14 @@ export class ClusterWorkloads implements CandidateSource {
 
 export interface WatchHandlers {
   /** A full list: the first after a start, after `410 Gone`, or after the watch was off. */
-  listed(workloads: ObservedWorkload[]): void;
-  changed(workload: ObservedWorkload): void;
-  removed(workload: Pick<CandidateWorkload, 'namespace' | 'kind' | 'name'>): void;
+  listed(workloads: ObservedWorkload[]): Promise<void>;
+  changed(workload: ObservedWorkload): Promise<void>;
+  removed(workload: Pick<CandidateWorkload, 'namespace' | 'kind' | 'name'>): Promise<void>;
 }
 
 export interface WatchSettings {
   /** Whether the watch should run now: this instance holds the Lease and a release is frozen. */
-  shouldRun: () => boolean;
+  shouldRun: () => Promise<boolean>;
   /** How often `shouldRun` is asked. */
   pollMs: number;
   backoff: { initialMs: number; maxMs: number };
@@ -147,6 +147,7 @@ export class CandidateWatch {
   private timer: NodeJS.Timeout | undefined;
   private session: AbortController | undefined;
   private stopped = false;
+  private handling: Promise<void> = Promise.resolve();
   /** Counts for metrics and tests. */
   readonly stats = { lists: 0, watches: 0, events: 0, gone: 0 };
   /** The open watch requests, each ended by its own controller. */
@@ -161,14 +162,19 @@ export class CandidateWatch {
   ) {}
 
   start(): void {
-    const tick = () => {
+    const tick = async () => {
       if (this.stopped) return;
-      const wanted = this.settings.shouldRun();
+      // A question the database cannot answer now keeps things as they are until the next tick.
+      const wanted = await this.settings.shouldRun().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'cannot tell whether the candidate watch should run');
+        return this.session !== undefined;
+      });
+      if (this.stopped) return;
       if (wanted && !this.session) void this.runSession();
       if (!wanted && this.session) this.endSession();
-      this.timer = setTimeout(tick, this.settings.pollMs).unref();
+      this.timer = setTimeout(() => void tick(), this.settings.pollMs).unref();
     };
-    tick();
+    void tick();
   }
 
   stop(): void {
@@ -191,6 +197,18 @@ export class CandidateWatch {
     for (const controller of this.open) controller.abort();
   }
 
+  /**
+   * Handles a list or an event after the ones before it: each writes the candidate in its own unit of
+   * work, and a later event must not commit before an earlier one. Never rejects: a failure is logged.
+   */
+  private inOrder(handle: () => Promise<void>, what: string): Promise<void> {
+    const turn = this.handling.then(handle).catch((error: unknown) => {
+      this.logger.error({ err: error, type: what }, 'could not handle a workload event');
+    });
+    this.handling = turn;
+    return turn;
+  }
+
   private endSession(): void {
     this.session?.abort();
     this.session = undefined;
@@ -207,7 +225,7 @@ export class CandidateWatch {
         this.stats.lists++;
         this.resumeOverride = undefined;
         if (session.signal.aborted) return;
-        this.handlers.listed(workloads);
+        await this.inOrder(() => this.handlers.listed(workloads), 'list');
         delay = this.settings.backoff.initialMs;
         const relist = new AbortController();
         const both = AbortSignal.any([session.signal, relist.signal]);
@@ -271,13 +289,10 @@ export class CandidateWatch {
               if (meta?.resourceVersion) resourceVersion = meta.resourceVersion;
               if (type === 'BOOKMARK') return;
               this.stats.events++;
-              try {
+              void this.inOrder(() => {
                 const workload = toObservedWorkload(stream.kind, object, this.workloads.scope.serviceLabel);
-                if (type === 'DELETED') this.handlers.removed(workload);
-                else this.handlers.changed(workload);
-              } catch (error) {
-                this.logger.error({ err: error, type }, 'could not handle a workload event');
-              }
+                return type === 'DELETED' ? this.handlers.removed(workload) : this.handlers.changed(workload);
+              }, type);
             },
             (error: unknown) => {
               signal.removeEventListener('abort', onAbort);

@@ -1,5 +1,5 @@
 // One cohesive thing, kept whole: the outbox relay (claims, ordering per stream, retries, pauses, fencing, stop).
-import type { Db, Tx } from '../db/database.js';
+import type { Store, Tx } from '../db/database.js';
 import { FencedOut, runFenced } from '../db/fencing.js';
 import {
   ClaimLost,
@@ -62,11 +62,11 @@ export interface DeliverySteps {
    * Records the next step as carried out, together with what it learned (a message ts), in one
    * transaction; `memo` replaces what later steps (and retries) read as `memo`.
    */
-  complete(write?: (tx: Tx) => void, memo?: unknown): void;
+  complete(write?: (tx: Tx) => Promise<void>, memo?: unknown): Promise<void>;
   /** Replaces the memo without completing a step (a part refused as too long, split in two). */
-  remember(memo: unknown): void;
+  remember(memo: unknown): Promise<void>;
   /** Whether a later pending notice of the same stream is one of `kinds`. */
-  supersededBy(kinds: readonly NoticeKind[]): boolean;
+  supersededBy(kinds: readonly NoticeKind[]): Promise<boolean>;
 }
 
 export interface NoticeDeliverer {
@@ -162,7 +162,7 @@ export class OutboxRelay implements Outbox {
   private readonly halt = new AbortController();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly route: (notice: Notice) => NoticeDeliverer,
     private readonly logger: Logger,
     settings: Partial<RelaySettings> = {},
@@ -170,8 +170,8 @@ export class OutboxRelay implements Outbox {
     this.settings = { ...DEFAULT_RELAY_SETTINGS, ...settings };
   }
 
-  enqueue(tx: Tx, notice: Notice, options: { replyTo?: string } = {}): void {
-    insertOutboxRow(tx, {
+  async enqueue(tx: Tx, notice: Notice, options: { replyTo?: string } = {}): Promise<void> {
+    await insertOutboxRow(tx, {
       stream: streamOf(notice),
       kind: notice.kind,
       payload: notice,
@@ -196,8 +196,8 @@ export class OutboxRelay implements Outbox {
     });
   }
 
-  depth(): number {
-    return countPending(this.db);
+  depth(): Promise<number> {
+    return countPending(this.store);
   }
 
   /**
@@ -206,7 +206,7 @@ export class OutboxRelay implements Outbox {
    */
   async drain(deadline: number): Promise<number> {
     for (;;) {
-      const pending = this.depth();
+      const pending = await this.depth();
       const now = this.settings.now();
       if (pending === 0 || now >= deadline || this.stopped) return pending;
       this.wake();
@@ -215,7 +215,7 @@ export class OutboxRelay implements Outbox {
       // A pump ends when nothing is due (a retry later, a pause, a row another instance holds): sleep until
       // something is, rather than start pump after pump, which spins on promises and starves the event loop.
       const next = Math.max(
-        nextDueAt(this.db, this.settings.claimTimeoutMs)?.getTime() ?? deadline,
+        (await nextDueAt(this.store, this.settings.claimTimeoutMs))?.getTime() ?? deadline,
         this.pausedUntil,
       );
       if (next >= deadline) return this.depth();
@@ -237,7 +237,7 @@ export class OutboxRelay implements Outbox {
       this.halt.abort(new Error('release-bot is stopping'));
       await running;
     }
-    releaseClaims(this.db, this.settings.identity);
+    await releaseClaims(this.store, this.settings.identity);
   }
 
   private schedule(atMs: number): void {
@@ -259,9 +259,9 @@ export class OutboxRelay implements Outbox {
         const free = this.settings.concurrency - inFlight.size;
         const claimsBefore = new Date(now - this.settings.claimTimeoutMs);
         const heads =
-          free > 0 ? dueHeads(this.db, new Date(now), free, [...inFlight.keys()], claimsBefore) : [];
+          free > 0 ? await dueHeads(this.store, new Date(now), free, [...inFlight.keys()], claimsBefore) : [];
         if (heads.length === 0 && inFlight.size === 0) {
-          const next = nextDueAt(this.db, this.settings.claimTimeoutMs);
+          const next = await nextDueAt(this.store, this.settings.claimTimeoutMs);
           if (next) this.schedule(next.getTime());
           break;
         }
@@ -284,7 +284,7 @@ export class OutboxRelay implements Outbox {
     const now = () => new Date(this.settings.now());
     await runFenced(epoch, async () => {
       try {
-        const row = this.db.transaction((tx) =>
+        const row = await this.store.transaction(async (tx) =>
           claimRow(
             tx,
             head.id,
@@ -341,25 +341,25 @@ export class OutboxRelay implements Outbox {
       get memo() {
         return memo;
       },
-      complete: (write, nextMemo) => {
+      complete: async (write, nextMemo) => {
         signal.throwIfAborted();
-        this.db.transaction((tx) => {
-          write?.(tx);
-          setStepsDone(tx, row.id, claimant, now(), done + 1, nextMemo);
+        await this.store.transaction(async (tx) => {
+          await write?.(tx);
+          await setStepsDone(tx, row.id, claimant, now(), done + 1, nextMemo);
         });
         done += 1;
         if (nextMemo !== undefined) memo = nextMemo;
       },
-      remember: (nextMemo) => {
-        this.db.transaction((tx) => setStepsDone(tx, row.id, claimant, now(), done, nextMemo));
+      remember: async (nextMemo) => {
+        await this.store.transaction(async (tx) => setStepsDone(tx, row.id, claimant, now(), done, nextMemo));
         memo = nextMemo;
       },
-      supersededBy: (kinds) => laterPendingOfKinds(this.db, row, [...kinds]),
+      supersededBy: async (kinds) => laterPendingOfKinds(this.store, row, [...kinds]),
     };
     try {
       signal.throwIfAborted();
       await deliverer.deliver(notice, steps);
-      this.db.transaction((tx) => markDelivered(tx, row.id, now(), claimant));
+      await this.store.transaction(async (tx) => markDelivered(tx, row.id, now(), claimant));
       this.settings.onSettled('delivered');
     } catch (error) {
       if (error instanceof FencedOut || error instanceof ClaimLost) throw error;
@@ -392,7 +392,7 @@ export class OutboxRelay implements Outbox {
     };
     if (failure.kind === 'rate_limited') {
       this.pausedUntil = Math.max(this.pausedUntil, now + failure.retryAfterMs);
-      this.db.transaction((tx) =>
+      await this.store.transaction(async (tx) =>
         scheduleRetry(tx, row.id, claimant, attempts, new Date(now + failure.retryAfterMs), failure.reason),
       );
       this.logger.warn({ ...context, retryAfterMs: failure.retryAfterMs }, 'rate limited; the outbox waits');
@@ -401,14 +401,16 @@ export class OutboxRelay implements Outbox {
     if (failure.kind === 'deferred') {
       const until = new Date(now + Math.max(0, failure.delayMs));
       const reason = `${DEFERRED_PREFIX}${failure.reason}`;
-      this.db.transaction((tx) => deferRow(tx, row.id, claimant, until, reason, row.claims <= 1));
+      await this.store.transaction(async (tx) =>
+        deferRow(tx, row.id, claimant, until, reason, row.claims <= 1),
+      );
       this.logger.info({ ...context, until }, 'notice deferred');
       return;
     }
     if (failure.kind === 'auth') {
       this.pausedUntil = Math.max(this.pausedUntil, now + this.settings.authPauseMs);
       // Due at once: the pause holds it, and ends early when the token works again (resume).
-      this.db.transaction((tx) =>
+      await this.store.transaction(async (tx) =>
         scheduleRetry(tx, row.id, claimant, row.attempts, new Date(now), failure.reason),
       );
       this.logger.error({ ...context }, 'Slack refused the token; the outbox waits until it works again');
@@ -422,7 +424,9 @@ export class OutboxRelay implements Outbox {
       tooOld ||
       (unexpected && attempts >= this.settings.maxUnexpectedAttempts)
     ) {
-      this.db.transaction((tx) => markFailed(tx, row.id, new Date(now), failure.reason, claimant));
+      await this.store.transaction(async (tx) =>
+        markFailed(tx, row.id, new Date(now), failure.reason, claimant),
+      );
       this.settings.onSettled('failed');
       this.logger.error({ ...context, err: error }, 'notice given up on');
       await deliverer.deliveryFailed(notice, failure.reason, row.replyTo);
@@ -431,7 +435,7 @@ export class OutboxRelay implements Outbox {
     const backoff =
       Math.min(this.settings.maxBackoffMs, this.settings.baseBackoffMs * 2 ** (attempts - 1)) *
       (0.5 + this.settings.random() / 2);
-    this.db.transaction((tx) =>
+    await this.store.transaction(async (tx) =>
       scheduleRetry(tx, row.id, claimant, attempts, new Date(now + backoff), failure.reason),
     );
     this.logger.warn({ ...context, retryInMs: Math.round(backoff) }, 'notice delivery failed; retrying');
@@ -441,9 +445,9 @@ export class OutboxRelay implements Outbox {
    * Makes the notices that wait on purpose due now (the scheduler's clock says working hours have begun);
    * each is judged again as it is delivered.
    */
-  resumeDeferred(): number {
+  async resumeDeferred(): Promise<number> {
     // One statement: a lone write, which checks the leadership fence like a transaction would.
-    const resumed = resumeDeferredRows(this.db, DEFERRED_PREFIX, new Date(this.settings.now()));
+    const resumed = await resumeDeferredRows(this.store, DEFERRED_PREFIX, new Date(this.settings.now()));
     if (resumed > 0) this.wake();
     return resumed;
   }

@@ -49,10 +49,10 @@ export interface ClockView {
   next: { kind: string; version: string; at: string } | null;
 }
 
-export function clockView(extras: PanelDeps): ClockView | null {
+export async function clockView(extras: PanelDeps): Promise<ClockView | null> {
   const { session } = extras;
   const services = extras.services?.();
-  const next = services ? nextOnCalendar(services) : undefined;
+  const next = services ? await nextOnCalendar(services) : undefined;
   return session
     ? {
         now: session.clock.now().toISOString(),
@@ -119,7 +119,7 @@ export function panelRoutes(extras: PanelDeps): Record<string, RouteHandler> {
     }
     let target: { byMs: number } | { at: Date };
     if (advance === 'next') {
-      const next = nextOnCalendar(services);
+      const next = await nextOnCalendar(services);
       if (!next) {
         sendJson(res, 409, {
           error: 'nothing_scheduled',
@@ -135,18 +135,18 @@ export function panelRoutes(extras: PanelDeps): Record<string, RouteHandler> {
       return;
     }
     await services.scheduler.runOnce();
-    sendJson(res, 200, { ok: true, clock: clockView(extras) });
+    sendJson(res, 200, { ok: true, clock: await clockView(extras) });
   });
 
   // The tour: each step ticked from what really happened (the database), or, for what leaves no record
   // there (a dry run), from what the page sent.
-  routes['GET /playground/tour'] = (_req, res) => {
+  routes['GET /playground/tour'] = async (_req, res) => {
     const services = extras.services?.();
     if (!services) {
       sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
       return Promise.resolve();
     }
-    const facts = tourFacts(services.db);
+    const facts = await tourFacts(services.store);
     const done: Record<(typeof TOUR)[number]['id'], boolean> = {
       freeze: facts.frozen,
       approve: facts.approvedAsQa,
@@ -162,15 +162,15 @@ export function panelRoutes(extras: PanelDeps): Record<string, RouteHandler> {
   };
 
   // A new session: the bot's data, the workspace, the seeded Jira and the clock as on the first start.
-  routes['POST /playground/reset'] = post(homeRequest, (_body, res) => {
+  routes['POST /playground/reset'] = post(homeRequest, async (_body, res) => {
     const services = extras.services?.();
     if (!services) {
       sendJson(res, 503, { error: 'starting', reason: 'the bot is starting; try again in a moment' });
       return Promise.resolve();
     }
-    wipeSessionData(services.db);
+    await wipeSessionData(services.store);
     // The roles, too, are the first start's again (SIGNOFF_ROLES applies to an empty table).
-    seedSignoffRoles(services, services.config.signoffRolesSeed);
+    await seedSignoffRoles(services, services.config.signoffRolesSeed);
     emulator.reset();
     jira?.reset();
     session?.reset();

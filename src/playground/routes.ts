@@ -164,7 +164,7 @@ export function playgroundRoutes(
     html: renderMessageBody(m, ctx),
   });
 
-  routes['GET /playground/state'] = (req, res) => {
+  routes['GET /playground/state'] = async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://playground');
     const as = USER_ID.safeParse(url.searchParams.get('as'));
     const channel = CONVERSATION.safeParse(url.searchParams.get('channel') ?? RELEASES_CHANNEL.id);
@@ -201,7 +201,7 @@ export function playgroundRoutes(
         : null,
       modal: modal ? viewSummary(modal, ctx) : null,
       home: home ? { html: renderMessageBody(home.view, ctx) } : null,
-      clock: clockView({ emulator, logger, ...extras }),
+      clock: await clockView({ emulator, logger, ...extras }),
       commands,
     });
     return Promise.resolve();

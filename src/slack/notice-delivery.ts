@@ -2,7 +2,7 @@
 // best side by side), with the size fallbacks they share.
 import { describeChange } from '../domain/candidate.js';
 import type { webApi } from '@slack/bolt';
-import type { Db, Tx } from '../db/database.js';
+import type { Store, Tx } from '../db/database.js';
 import { findException, setExceptionMessage } from '../db/gate.js';
 import {
   getReleaseById,
@@ -41,7 +41,7 @@ export type AnnouncementSection = (release: ReleaseRow) => Promise<Block[]>;
 
 /** A step that did not complete but changed the plan (a part split after Slack refused it as too long). */
 const REPLANNED = Symbol('replanned');
-type StepResult = ((tx: Tx) => void) | { memo: unknown } | typeof REPLANNED | void;
+type StepResult = ((tx: Tx) => Promise<void>) | { memo: unknown } | typeof REPLANNED | void;
 type Step = () => Promise<StepResult>;
 
 /** What the shipped notice remembers between attempts: the notes as they were at the first one. */
@@ -92,7 +92,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
 
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly channel: string,
     private readonly logger: Logger,
     private readonly postToResponseUrl: PostToResponseUrl,
@@ -143,8 +143,8 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       if (steps.done >= plan.length) return;
       const result = await plan[steps.done]!();
       if (result === REPLANNED) continue;
-      if (typeof result === 'function') steps.complete(result);
-      else steps.complete(undefined, result?.memo);
+      if (typeof result === 'function') await steps.complete(result);
+      else await steps.complete(undefined, result?.memo);
     }
   }
 
@@ -153,7 +153,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     const remedy = channelRemedy(reason.replace(/^slack:/, ''), this.channel);
     const version = notice.release.version;
     try {
-      setAnnouncementProblem(this.db, notice.release.id, remedy ?? reason);
+      await setAnnouncementProblem(this.store, notice.release.id, remedy ?? reason);
       const text =
         `:warning: *${escapeText(version)}* is frozen, but Slack refused its announcement (${reason.replace(/^slack:/, '')}). ` +
         (remedy ? `Fix: ${remedy}, ` : 'Fix the cause, ') +
@@ -353,7 +353,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   private notesSteps(ref: ReleaseRef, steps: DeliverySteps): Step[] {
     if (!this.notes) return [];
     const render: Step = async () => {
-      const notes = await this.notes!(this.requireRelease(ref));
+      const notes = await this.notes!(await this.requireRelease(ref));
       return { memo: { notesParts: notes.parts, notesMarkdown: notes.markdown } satisfies NotesMemo };
     };
     const memo = notesMemo(steps.memo);
@@ -370,7 +370,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
    * not grant it still has every part as messages, so that is logged, not retried.
    */
   private async uploadNotesFile(ref: ReleaseRef, memo: NotesMemo): Promise<void> {
-    const release = this.requireRelease(ref);
+    const release = await this.requireRelease(ref);
     // Without an announcement there is no thread: the parts went to the channel, the file stays out of it.
     if (!memo.notesMarkdown || !release.announcementChannel || !release.announcementTs) return;
     try {
@@ -389,7 +389,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   private async postNotesPart(ref: ReleaseRef, memo: NotesMemo, index: number, steps: DeliverySteps) {
-    const release = this.requireRelease(ref);
+    const release = await this.requireRelease(ref);
     const part = memo.notesParts[index]!;
     try {
       await this.poster.post(steps, {
@@ -407,7 +407,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       if (smaller) {
         this.logger.warn({ reason, part: index }, 'Slack refused a part of the notes; sending it smaller');
         const parts = [...memo.notesParts.slice(0, index), ...smaller, ...memo.notesParts.slice(index + 1)];
-        steps.remember({ ...memo, notesParts: parts } satisfies NotesMemo);
+        await steps.remember({ ...memo, notesParts: parts } satisfies NotesMemo);
         return REPLANNED;
       }
       this.logger.error(
@@ -425,7 +425,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   private async postFreezeReminder(steps: DeliverySteps, ref: ReleaseRef, freezeAt: Date): Promise<void> {
-    const release = this.requireRelease(ref);
+    const release = await this.requireRelease(ref);
     // Moved or frozen meanwhile: the reminder would tell of a time that no longer holds.
     if (release.state !== 'planned' || release.freezeAt?.getTime() !== freezeAt.getTime()) return;
     const text = `:alarm_clock: *${escapeText(release.version)}* freezes ${slackDate(freezeAt)}. After that only bug fixes that belong to it may change services in pre-prod; land what must be in it before then.`;
@@ -438,13 +438,13 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     steps: DeliverySteps,
     notice: Notice & { kind: 'signoff_reminder' },
   ): Promise<void> {
-    if (!reminderStillWanted({ db: this.db }, notice)) return;
+    if (!(await reminderStillWanted({ store: this.store }, notice))) return;
     if (this.workingHours) {
       const now = this.workingHours.clock.now();
       const until = reminderDeferredUntil(notice.cause, now, this.workingHours.hours);
       if (until) throw new OutsideWorkingHours(until.getTime() - now.getTime());
     }
-    const release = this.requireRelease(notice.release);
+    const release = await this.requireRelease(notice.release);
     const message = signoffReminderMessage({
       release,
       roles: notice.roles,
@@ -460,11 +460,11 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
    */
   private async render(release: ReleaseRow, reduced = false): Promise<{ text: string; blocks: Block[] }> {
     const extra: Block[] = [];
-    const frozen = isFrozen(release.state) ? lastFreezeEvent(this.db, release.id) : undefined;
+    const frozen = isFrozen(release.state) ? await lastFreezeEvent(this.store, release.id) : undefined;
     if (frozen)
       extra.push(freezeAnnouncementIntro(release, frozen.actor, frozen.detail ?? undefined, frozen.at));
     if (!reduced) for (const section of this.sections) extra.push(...(await section(release)));
-    return announcementMessage(loadReleaseView(this.db, release), extra);
+    return announcementMessage(await loadReleaseView(this.store, release), extra);
   }
 
   /**
@@ -492,14 +492,14 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     }
   }
 
-  private requireRelease(ref: ReleaseRef): ReleaseRow {
-    const release = getReleaseById(this.db, ref.id);
+  private async requireRelease(ref: ReleaseRef): Promise<ReleaseRow> {
+    const release = await getReleaseById(this.store, ref.id);
     if (!release) throw new Error(`release ${ref.id} vanished`);
     return release;
   }
 
   private async postAnnouncement(steps: DeliverySteps, ref: ReleaseRef) {
-    const release = this.requireRelease(ref);
+    const release = await this.requireRelease(ref);
     const posted = await this.sendReducible(
       (message) =>
         this.poster.post(steps, {
@@ -510,20 +510,20 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       (reduced) => this.render(release, reduced),
     );
     const { channel, ts } = posted;
-    return (tx: Tx) => {
-      if (channel && ts) setAnnouncement(tx, release.id, channel, ts);
+    return async (tx: Tx) => {
+      if (channel && ts) await setAnnouncement(tx, release.id, channel, ts);
     };
   }
 
   private async storePermalink(ref: ReleaseRef) {
-    const release = this.requireRelease(ref);
+    const release = await this.requireRelease(ref);
     if (!release.announcementChannel || !release.announcementTs) return;
     const { permalink } = await this.client.chat.getPermalink({
       channel: release.announcementChannel,
       message_ts: release.announcementTs,
     });
-    return (tx: Tx) => {
-      if (permalink) setAnnouncementPermalink(tx, release.id, permalink);
+    return async (tx: Tx) => {
+      if (permalink) await setAnnouncementPermalink(tx, release.id, permalink);
     };
   }
 
@@ -538,7 +538,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       () => this.storePermalink(ref),
       async () => {
         if (!previous) return;
-        const release = this.requireRelease(ref);
+        const release = await this.requireRelease(ref);
         const moved = announcementMovedMessage(release);
         await this.client.chat.update({ channel: previous.channel, ts: previous.ts, ...moved });
       },
@@ -547,7 +547,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
 
   private thread(steps: DeliverySteps, ref: ReleaseRef, line: string, broadcast = false): Step {
     return async () => {
-      const release = this.requireRelease(ref);
+      const release = await this.requireRelease(ref);
       if (!release.announcementChannel || !release.announcementTs) {
         await this.poster.post(steps, { channel: this.channel, text: line });
         return;
@@ -563,8 +563,8 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
 
   /** Re-renders the announcement; skipped when a later notice of the release will re-render it anyway. */
   private async refresh(ref: ReleaseRef, steps: DeliverySteps): Promise<void> {
-    if (steps.supersededBy(REFRESHING)) return;
-    const release = this.requireRelease(ref);
+    if (await steps.supersededBy(REFRESHING)) return;
+    const release = await this.requireRelease(ref);
     if (!release.announcementChannel || !release.announcementTs) return;
     const { announcementChannel: channel, announcementTs: ts } = release;
     await this.sendReducible(
@@ -579,16 +579,16 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
     };
   }
 
-  private exceptionAndRelease(id: number) {
-    const exception = findException(this.db, id);
+  private async exceptionAndRelease(id: number) {
+    const exception = await findException(this.store, id);
     if (!exception) throw new Error(`exception ${id} vanished`);
-    const release = getReleaseById(this.db, exception.releaseId);
+    const release = await getReleaseById(this.store, exception.releaseId);
     if (!release) throw new Error(`release ${exception.releaseId} vanished`);
     return { exception, release };
   }
 
   private async postException(steps: DeliverySteps, id: number) {
-    const { exception, release } = this.exceptionAndRelease(id);
+    const { exception, release } = await this.exceptionAndRelease(id);
     const message = exceptionRequestMessage(exception, release);
     const posted = await this.poster.post(steps, {
       channel: this.channel,
@@ -596,13 +596,13 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
       blocks: message.blocks,
     });
     const { channel, ts } = posted;
-    return (tx: Tx) => {
-      if (channel && ts) setExceptionMessage(tx, id, channel, ts);
+    return async (tx: Tx) => {
+      if (channel && ts) await setExceptionMessage(tx, id, channel, ts);
     };
   }
 
   private async dmExceptionOutcome(steps: DeliverySteps, id: number): Promise<void> {
-    const { exception, release } = this.exceptionAndRelease(id);
+    const { exception, release } = await this.exceptionAndRelease(id);
     await this.poster.post(steps, {
       channel: exception.requestedBy,
       text: exceptionOutcomeLine(exception, release),
@@ -610,7 +610,7 @@ export class SlackNoticeDelivery implements NoticeDeliverer {
   }
 
   private async updateException(id: number): Promise<void> {
-    const { exception, release } = this.exceptionAndRelease(id);
+    const { exception, release } = await this.exceptionAndRelease(id);
     if (!exception.messageChannel || !exception.messageTs) return;
     const message = exceptionRequestMessage(exception, release);
     await this.client.chat.update({

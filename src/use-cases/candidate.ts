@@ -1,4 +1,4 @@
-import type { Db, Reader, Tx } from '../db/database.js';
+import type { Store, Reader, Tx } from '../db/database.js';
 import {
   candidateRevisions,
   listAdmittedImages,
@@ -54,15 +54,15 @@ export async function captureCandidate(
 }
 
 /** Stores what the freeze found as the bill of materials of the revision it froze. */
-export function storeCapture(
+export async function storeCapture(
   tx: Tx,
   release: ReleaseRow,
   capture: CandidateCapture | undefined,
   at: Date,
-): void {
+): Promise<void> {
   if (!capture) return;
   if ('problem' in capture) {
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: 'cluster',
       action: 'candidate_unread',
@@ -71,7 +71,7 @@ export function storeCapture(
     });
     return;
   }
-  storeCandidate(tx, release.id, release.revision, capture.workloads);
+  await storeCandidate(tx, release.id, release.revision, capture.workloads);
 }
 
 /** A release and revision as typed: `2.4` (its current revision) or `2.4@3`. */
@@ -94,10 +94,10 @@ export interface CandidateView {
   revisions: number[];
 }
 
-export function loadCandidate(db: Reader, ref: string): CandidateView {
+export async function loadCandidate(db: Reader, ref: string): Promise<CandidateView> {
   const { version, revision } = parseCandidateRef(ref);
-  const release = requireRelease(db, version);
-  const revisions = candidateRevisions(db, release.id);
+  const release = await requireRelease(db, version);
+  const revisions = await candidateRevisions(db, release.id);
   const wanted = revision ?? revisions.at(-1) ?? release.revision;
   if (!revisions.includes(wanted)) {
     throw new AppError(
@@ -107,7 +107,7 @@ export function loadCandidate(db: Reader, ref: string): CandidateView {
         : `${release.version} has no candidate revision ${wanted}; it has ${revisions.join(', ')}.`,
     );
   }
-  return { release, revision: wanted, workloads: listCandidate(db, release.id, wanted), revisions };
+  return { release, revision: wanted, workloads: await listCandidate(db, release.id, wanted), revisions };
 }
 
 export interface CandidateDiffView {
@@ -116,21 +116,25 @@ export interface CandidateDiffView {
   diff: CandidateDiff;
 }
 
-export function loadCandidateDiff(db: Reader, from: string, to: string): CandidateDiffView {
-  const a = loadCandidate(db, from);
-  const b = loadCandidate(db, to);
+export async function loadCandidateDiff(db: Reader, from: string, to: string): Promise<CandidateDiffView> {
+  const a = await loadCandidate(db, from);
+  const b = await loadCandidate(db, to);
   return { from: a, to: b, diff: diffCandidates(a.workloads, b.workloads) };
 }
 
 /** The newest shipped release of a lower version with a recorded candidate ("what changed since 2.3"). */
-export function previousShipped(db: Reader, release: ReleaseRow): ReleaseRow | undefined {
-  return listReleases(db, ['released'])
-    .filter((r) => r.versionKey < release.versionKey && candidateRevisions(db, r.id).length > 0)
-    .sort((a, b) => (a.versionKey < b.versionKey ? 1 : -1))[0];
+export async function previousShipped(db: Reader, release: ReleaseRow): Promise<ReleaseRow | undefined> {
+  const lower = (await listReleases(db, ['released']))
+    .filter((r) => r.versionKey < release.versionKey)
+    .sort((a, b) => (a.versionKey < b.versionKey ? 1 : -1));
+  for (const candidate of lower) {
+    if ((await candidateRevisions(db, candidate.id)).length > 0) return candidate;
+  }
+  return undefined;
 }
 
 export interface WatchDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   outbox: Outbox;
   logger: Logger;
@@ -141,28 +145,28 @@ export interface WatchDeps {
  * The stored candidate is updated in the same transaction, so the same state seen again (a relist, a
  * restart) finds nothing new: each change is reported once.
  */
-export function observeWorkload(deps: WatchDeps, observed: ObservedWorkload): void {
+export async function observeWorkload(deps: WatchDeps, observed: ObservedWorkload): Promise<void> {
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    for (const release of listReleases(tx, ['frozen', 'signed_off'])) {
-      observeFor(tx, deps, release, observed, at);
+  await deps.store.transaction(async (tx) => {
+    for (const release of await listReleases(tx, ['frozen', 'signed_off'])) {
+      await observeFor(tx, deps, release, observed, at);
     }
   });
 }
 
 /** A workload deleted from a freeze namespace leaves the candidate, and that is reported like a change. */
-export function observeRemoval(
+export async function observeRemoval(
   deps: WatchDeps,
   removed: Pick<CandidateWorkload, 'namespace' | 'kind' | 'name'>,
-): void {
+): Promise<void> {
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    for (const release of listReleases(tx, ['frozen', 'signed_off'])) {
-      const stored = listCandidate(tx, release.id, release.revision).find(
+  await deps.store.transaction(async (tx) => {
+    for (const release of await listReleases(tx, ['frozen', 'signed_off'])) {
+      const stored = (await listCandidate(tx, release.id, release.revision)).find(
         (w) => workloadKey(w) === workloadKey(removed),
       );
       if (!stored) continue;
-      drifted(tx, deps, release, stored, removalChanges(stored), undefined, at, (revision) =>
+      await drifted(tx, deps, release, stored, removalChanges(stored), undefined, at, (revision) =>
         removeCandidateWorkload(tx, release.id, revision, removed),
       );
     }
@@ -173,19 +177,19 @@ export function observeRemoval(
  * After a full list (the first after a start, or after `410 Gone`): workloads the candidate holds that the
  * cluster no longer has were removed while nobody watched.
  */
-export function observeFullList(deps: WatchDeps, observed: readonly ObservedWorkload[]): void {
+export async function observeFullList(deps: WatchDeps, observed: readonly ObservedWorkload[]): Promise<void> {
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    for (const release of listReleases(tx, ['frozen', 'signed_off'])) {
-      if (!candidateRevisions(tx, release.id).includes(release.revision)) {
+  await deps.store.transaction(async (tx) => {
+    for (const release of await listReleases(tx, ['frozen', 'signed_off'])) {
+      if (!(await candidateRevisions(tx, release.id)).includes(release.revision)) {
         // The freeze could not read the cluster: this first full list is the candidate.
-        storeCandidate(
+        await storeCandidate(
           tx,
           release.id,
           release.revision,
           observed.map(({ manager: _m, ...w }) => w),
         );
-        appendAudit(tx, {
+        await appendAudit(tx, {
           releaseId: release.id,
           actor: 'cluster',
           action: 'candidate_captured',
@@ -194,12 +198,12 @@ export function observeFullList(deps: WatchDeps, observed: readonly ObservedWork
         });
         continue;
       }
-      for (const workload of observed) observeFor(tx, deps, release, workload, at);
+      for (const workload of observed) await observeFor(tx, deps, release, workload, at);
       const present = new Set(observed.map(workloadKey));
-      for (const stored of listCandidate(tx, release.id, release.revision)) {
+      for (const stored of await listCandidate(tx, release.id, release.revision)) {
         if (present.has(workloadKey(stored))) continue;
-        const current = findRelease(tx, release.version) ?? release;
-        drifted(tx, deps, current, stored, removalChanges(stored), undefined, at, (revision) =>
+        const current = (await findRelease(tx, release.version)) ?? release;
+        await drifted(tx, deps, current, stored, removalChanges(stored), undefined, at, (revision) =>
           removeCandidateWorkload(tx, release.id, revision, stored),
         );
       }
@@ -207,19 +211,25 @@ export function observeFullList(deps: WatchDeps, observed: readonly ObservedWork
   });
 }
 
-function observeFor(tx: Tx, deps: WatchDeps, listed: ReleaseRow, observed: ObservedWorkload, at: Date): void {
+async function observeFor(
+  tx: Tx,
+  deps: WatchDeps,
+  listed: ReleaseRow,
+  observed: ObservedWorkload,
+  at: Date,
+): Promise<void> {
   // Re-read: an earlier workload of the same list may have bumped the revision.
-  const release = findRelease(tx, listed.version) ?? listed;
+  const release = (await findRelease(tx, listed.version)) ?? listed;
   const { manager, ...workload } = observed;
-  const stored = listCandidate(tx, release.id, release.revision).find(
+  const stored = (await listCandidate(tx, release.id, release.revision)).find(
     (w) => workloadKey(w) === workloadKey(workload),
   );
-  const admitted = new Set(listAdmittedImages(tx, [release.id]).map((a) => a.image));
+  const admitted = new Set((await listAdmittedImages(tx, [release.id])).map((a) => a.image));
   const verdict = classifyChange(stored, workload, admitted);
   if (verdict.kind === 'unchanged') return;
   if (verdict.kind === 'admitted') {
-    putCandidateWorkload(tx, release.id, release.revision, workload);
-    appendAudit(tx, {
+    await putCandidateWorkload(tx, release.id, release.revision, workload);
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: manager ?? 'cluster',
       action: 'candidate_change_admitted',
@@ -228,13 +238,13 @@ function observeFor(tx: Tx, deps: WatchDeps, listed: ReleaseRow, observed: Obser
     });
     return;
   }
-  drifted(tx, deps, release, workload, verdict.changes, manager, at, (revision) =>
+  await drifted(tx, deps, release, workload, verdict.changes, manager, at, (revision) =>
     putCandidateWorkload(tx, release.id, revision, workload),
   );
 }
 
 /** An unapproved change: the thread and the managers hear of it, and earlier sign-offs go stale. */
-function drifted(
+async function drifted(
   tx: Tx,
   deps: WatchDeps,
   release: ReleaseRow,
@@ -242,22 +252,22 @@ function drifted(
   changes: ImageChange[],
   manager: string | undefined,
   at: Date,
-  apply: (revision: number) => void,
-): void {
+  apply: (revision: number) => Promise<void>,
+): Promise<void> {
   const described = changes.map(describeChange).join('; ');
   const cause = `${workload.service} changed outside the freeze gate${manager ? ` by ${manager}` : ''}: ${described}`;
   const bumped = isFrozen(release.state)
-    ? bumpCandidateRevisionIn(tx, deps.outbox, release, { actor: manager ?? 'cluster', cause, at })
+    ? await bumpCandidateRevisionIn(tx, deps.outbox, release, { actor: manager ?? 'cluster', cause, at })
     : release;
-  apply(bumped.revision);
-  appendAudit(tx, {
+  await apply(bumped.revision);
+  await appendAudit(tx, {
     releaseId: release.id,
     actor: manager ?? 'cluster',
     action: 'candidate_drifted',
     detail: `${workloadKey(workload)}: ${described}`,
     at,
   });
-  deps.outbox.enqueue(tx, {
+  await deps.outbox.enqueue(tx, {
     kind: 'candidate_drifted',
     release: releaseRef(bumped),
     service: workload.service,

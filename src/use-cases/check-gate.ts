@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/database.js';
+import type { Store, Tx } from '../db/database.js';
 import { approvedExceptionKeys, findGateCheck, insertGateCheck } from '../db/gate.js';
 import { appendAudit, listReleases, type ReleaseRow } from '../db/releases.js';
 import {
@@ -27,7 +27,7 @@ export interface GateSettings {
 }
 
 export interface GateDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   outbox: Outbox;
   issues: IssueLookup | undefined;
@@ -72,13 +72,13 @@ async function lookUpIssues(
   }
 }
 
-function decideFor(
+async function decideFor(
   tx: Tx,
   deps: GateDeps,
   input: GateRequest,
   frozen: ReleaseRow | undefined,
   lookup: ReadonlyMap<string, GateIssue> | undefined,
-): GateDecision {
+): Promise<GateDecision> {
   return decideGate(input, {
     gatedEnvironments: deps.settings.environments,
     frozen: frozen
@@ -88,24 +88,27 @@ function decideFor(
         }
       : undefined,
     fixTypes: deps.settings.fixTypes,
-    exceptions: frozen ? approvedExceptionKeys(tx, frozen.id, input.service) : new Set(),
+    exceptions: frozen ? await approvedExceptionKeys(tx, frozen.id, input.service) : new Set(),
     lookup,
     failOpen: deps.settings.failOpen,
   });
 }
 
 /** With several frozen releases, a change passes if it is a fix for one of them. */
-function chooseDecision(
+async function chooseDecision(
   tx: Tx,
   deps: GateDeps,
   input: GateRequest,
   lookup: ReadonlyMap<string, GateIssue> | undefined,
-): { decision: GateDecision; release: ReleaseRow | undefined } {
-  const frozenReleases = listReleases(tx, ['frozen', 'signed_off']).reverse();
-  const decisions =
-    frozenReleases.length > 0
-      ? frozenReleases.map((r) => ({ release: r, decision: decideFor(tx, deps, input, r, lookup) }))
-      : [{ release: undefined, decision: decideFor(tx, deps, input, undefined, lookup) }];
+): Promise<{ decision: GateDecision; release: ReleaseRow | undefined }> {
+  const frozenReleases = (await listReleases(tx, ['frozen', 'signed_off'])).reverse();
+  if (frozenReleases.length === 0) {
+    return { release: undefined, decision: await decideFor(tx, deps, input, undefined, lookup) };
+  }
+  const decisions: { decision: GateDecision; release: ReleaseRow }[] = [];
+  for (const release of frozenReleases) {
+    decisions.push({ release, decision: await decideFor(tx, deps, input, release, lookup) });
+  }
   return decisions.find((d) => d.decision.allowed) ?? decisions[0]!;
 }
 
@@ -117,15 +120,15 @@ function auditDetail(input: GateRequest, decision: GateDecision): string {
 }
 
 /** Records a first answer about a change; a change let into a frozen candidate raises its revision. */
-function recordDecision(
+async function recordDecision(
   tx: Tx,
   deps: GateDeps,
   input: GateRequest,
   chosen: { decision: GateDecision; release: ReleaseRow | undefined },
   at: Date,
-): number | null {
+): Promise<number | null> {
   const { decision, release } = chosen;
-  insertGateCheck(tx, {
+  await insertGateCheck(tx, {
     releaseId: release?.id ?? null,
     service: input.service,
     environment: input.environment,
@@ -138,7 +141,7 @@ function recordDecision(
     at,
   });
   if (!release || !deps.settings.environments.includes(input.environment)) return release?.revision ?? null;
-  appendAudit(tx, {
+  await appendAudit(tx, {
     releaseId: release.id,
     actor: 'gate',
     action: decision.allowed ? 'gate_allowed' : 'gate_refused',
@@ -147,7 +150,7 @@ function recordDecision(
   });
   if (!decision.allowed) return release.revision;
   const cause = `${input.service} took ${input.issues.join(', ') || 'a change'}${input.commit ? ` (${input.commit.slice(0, 12)})` : ''} through the gate`;
-  return bumpCandidateRevisionIn(tx, deps.outbox, release, { actor: 'gate', cause, at }).revision;
+  return (await bumpCandidateRevisionIn(tx, deps.outbox, release, { actor: 'gate', cause, at })).revision;
 }
 
 /**
@@ -158,24 +161,24 @@ function recordDecision(
  */
 export async function checkGate(deps: GateDeps, input: GateRequest): Promise<GateAnswer> {
   const gated = deps.settings.environments.includes(input.environment);
-  const anyFrozen = gated && listReleases(deps.db, ['frozen', 'signed_off']).length > 0;
+  const anyFrozen = gated && (await listReleases(deps.store, ['frozen', 'signed_off'])).length > 0;
   const lookup = anyFrozen ? await lookUpIssues(deps, input.issues) : undefined;
   const at = deps.clock.now();
 
-  const answer = deps.db.transaction((tx): GateAnswer => {
-    const chosen = chooseDecision(tx, deps, input, lookup);
+  const answer = await deps.store.transaction(async (tx): Promise<GateAnswer> => {
+    const chosen = await chooseDecision(tx, deps, input, lookup);
     const { decision, release } = chosen;
     const repeated =
       release !== undefined &&
       gated &&
-      findGateCheck(tx, {
+      (await findGateCheck(tx, {
         releaseId: release.id,
         service: input.service,
         changeKey: gateChangeKey(input),
         allowed: decision.allowed,
-      }) !== undefined;
+      })) !== undefined;
     if (release && gated && decision.allowed && input.images?.length) {
-      admitImages(tx, {
+      await admitImages(tx, {
         releaseId: release.id,
         service: input.service,
         images: input.images,
@@ -186,7 +189,7 @@ export async function checkGate(deps: GateDeps, input: GateRequest): Promise<Gat
       });
     }
     if (repeated) return { ...decision, repeated, revision: release.revision };
-    return { ...decision, repeated, revision: recordDecision(tx, deps, input, chosen, at) };
+    return { ...decision, repeated, revision: await recordDecision(tx, deps, input, chosen, at) };
   });
 
   if (answer.allowed && answer.release && input.images?.length && deps.enforcement) {

@@ -84,15 +84,15 @@ async function checkCatalogue(deps: DevenvDeps, overrides: Override[]): Promise<
 }
 
 /** Inside the transaction that records the environment, so parallel creates cannot all pass. */
-function checkLimits(deps: DevenvDeps, tx: Reader, owner: string): void {
-  const mine = countDevenvsOf(tx, owner);
+async function checkLimits(deps: DevenvDeps, tx: Reader, owner: string): Promise<void> {
+  const mine = await countDevenvsOf(tx, owner);
   if (mine >= deps.settings.maxPerUser) {
     throw new AppError(
       'limit_reached',
       `You already have ${mine} environments, the most one person may have (${deps.settings.maxPerUser}). Delete one first: \`/devenv list\`.`,
     );
   }
-  const total = countLiveDevenvs(tx);
+  const total = await countLiveDevenvs(tx);
   if (total >= deps.settings.maxTotal) {
     throw new AppError(
       'limit_reached',
@@ -146,15 +146,15 @@ export async function createDevenv(
     );
   }
   const ttl = resolveTtl(deps.settings, request.ttlSeconds);
-  if (findDevenv(deps.db, name))
+  if (await findDevenv(deps.store, name))
     throw new AppError(
       'already_exists',
       `The environment name \`${name}\` is taken; pick another with name=…`,
     );
-  checkLimits(deps, deps.db, actor.userId);
+  await checkLimits(deps, deps.store, actor.userId);
   await checkCatalogue(deps, overrides);
 
-  const frozenReleases = listReleases(deps.db, ['frozen', 'signed_off']).map((r) => r.version);
+  const frozenReleases = (await listReleases(deps.store, ['frozen', 'signed_off'])).map((r) => r.version);
   const dryRunReason = request.dryRun ? 'dry-run: nothing was applied' : deps.dryRunReason;
   const env: Devenv = {
     name,
@@ -166,7 +166,7 @@ export async function createDevenv(
 
   if (dryRunReason || !deps.cluster) {
     const targets = deps.cluster ? await targetsOf(deps.cluster) : [];
-    const all = [...listRoutedDevenvs(deps.db).map(toDevenv), env];
+    const all = [...(await listRoutedDevenvs(deps.store)).map(toDevenv), env];
     return {
       env,
       applied: false,
@@ -180,14 +180,14 @@ export async function createDevenv(
   const cluster = deps.cluster;
   return deps.locks.withHosts(hostsOf(env), async () => {
     const at = deps.clock.now();
-    deps.db.transaction((tx) => {
-      if (findDevenv(tx, name))
+    await deps.store.transaction(async (tx) => {
+      if (await findDevenv(tx, name))
         throw new AppError(
           'already_exists',
           `The environment name \`${name}\` is taken; pick another with name=…`,
         );
-      checkLimits(deps, tx, actor.userId);
-      insertDevenv(tx, {
+      await checkLimits(deps, tx, actor.userId);
+      await insertDevenv(tx, {
         name,
         owner: env.owner,
         overrides,
@@ -196,9 +196,7 @@ export async function createDevenv(
         createdAt: at,
       });
     });
-    const others = listRoutedDevenvs(deps.db)
-      .filter((r) => r.name !== name)
-      .map(toDevenv);
+    const others = (await listRoutedDevenvs(deps.store)).filter((r) => r.name !== name).map(toDevenv);
     let report: ConvergeReport;
     try {
       report = await cluster.applier.converge([...others, env], scopeOf(env));
@@ -207,9 +205,9 @@ export async function createDevenv(
       throw error;
     }
     deps.faults?.afterClusterWrite?.('create', name);
-    deps.db.transaction((tx) => {
-      setDevenvState(tx, name, 'live');
-      appendAudit(tx, {
+    await deps.store.transaction(async (tx) => {
+      await setDevenvState(tx, name, 'live');
+      await appendAudit(tx, {
         releaseId: null,
         actor: actor.userId,
         action: 'devenv_created',
@@ -241,14 +239,14 @@ async function rollBack(
 ): Promise<void> {
   try {
     await cluster.applier.converge(others, scopeOf(env));
-    deleteDevenvRow(deps.db, env.name);
+    await deleteDevenvRow(deps.store, env.name);
   } catch (rollbackError) {
     // Without the mesh's CRDs no object of ours can exist: there is nothing to clean up.
     if (rollbackError instanceof AppError && rollbackError.reason === 'not_configured') {
-      deleteDevenvRow(deps.db, env.name);
+      await deleteDevenvRow(deps.store, env.name);
       return;
     }
-    setDevenvState(deps.db, env.name, 'deleting');
+    await setDevenvState(deps.store, env.name, 'deleting');
     deps.logger.error(
       { err: rollbackError, cause, env: env.name },
       'rollback of a failed environment left for the reconciler',

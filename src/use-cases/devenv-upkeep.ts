@@ -19,10 +19,10 @@ import type { Notice, Outbox } from './ports.js';
  * transaction of the change it tells of: the warning with its `warned` mark, the DM with the removal.
  */
 export interface DevenvOwnerNotifier {
-  expiringSoon(tx: Tx, env: Devenv): void;
-  expired(tx: Tx, env: Devenv): void;
-  creationInterrupted(tx: Tx, env: Devenv): void;
-  unsafeTarget(tx: Tx, env: Devenv, host: string, reason: string): void;
+  expiringSoon(tx: Tx, env: Devenv): Promise<void>;
+  expired(tx: Tx, env: Devenv): Promise<void>;
+  creationInterrupted(tx: Tx, env: Devenv): Promise<void>;
+  unsafeTarget(tx: Tx, env: Devenv, host: string, reason: string): Promise<void>;
 }
 
 export const WARN_BEFORE_EXPIRY_MS = 30 * 60 * 1000;
@@ -56,22 +56,20 @@ export async function reconcileDevenvs(
   const cluster = deps.cluster;
   await removeUnsafeEnvironments(deps, notifier);
   return deps.locks.withAll(async () => {
-    const interrupted = listAllDevenvs(deps.db).filter((r) => r.state !== 'live');
-    const live = listRoutedDevenvs(deps.db)
-      .filter((r) => r.state === 'live')
-      .map(toDevenv);
+    const interrupted = (await listAllDevenvs(deps.store)).filter((r) => r.state !== 'live');
+    const live = (await listRoutedDevenvs(deps.store)).filter((r) => r.state === 'live').map(toDevenv);
     const report = await cluster.applier.converge(live);
-    deps.db.transaction((tx) => {
+    await deps.store.transaction(async (tx) => {
       for (const row of interrupted) {
-        deleteDevenvRow(tx, row.name);
-        appendAudit(tx, {
+        await deleteDevenvRow(tx, row.name);
+        await appendAudit(tx, {
           releaseId: null,
           actor: 'reconciler',
           action: row.state === 'applying' ? 'devenv_create_interrupted' : 'devenv_deleted',
           detail: row.name,
           at,
         });
-        if (row.state === 'applying') notifier.creationInterrupted(tx, toDevenv(row));
+        if (row.state === 'applying') await notifier.creationInterrupted(tx, toDevenv(row));
       }
     });
     if (writesIn(report) > 0 || interrupted.length > 0) {
@@ -95,7 +93,7 @@ export async function reconcileDevenvs(
  * now is left alone: a DNS outage is not a reason to delete anyone's environment.
  */
 async function removeUnsafeEnvironments(deps: DevenvDeps, notifier: DevenvOwnerNotifier): Promise<void> {
-  for (const row of listRoutedDevenvs(deps.db).filter((r) => r.state === 'live')) {
+  for (const row of (await listRoutedDevenvs(deps.store)).filter((r) => r.state === 'live')) {
     const env = toDevenv(row);
     if (!env.overrides.some((o) => o.target.kind === 'external')) continue;
     try {
@@ -120,7 +118,9 @@ async function removeUnsafeEnvironments(deps: DevenvDeps, notifier: DevenvOwnerN
 /** Removes expired environments (routes first, then the record) and tells their owners. */
 export async function reapExpiredDevenvs(deps: DevenvDeps, notifier: DevenvOwnerNotifier): Promise<string[]> {
   const reaped: string[] = [];
-  for (const row of listExpiredDevenvs(deps.db, deps.clock.now()).filter((r) => r.state === 'live')) {
+  for (const row of (await listExpiredDevenvs(deps.store, deps.clock.now())).filter(
+    (r) => r.state === 'live',
+  )) {
     try {
       // The owner's DM is queued in the transaction that deletes the record: both, or neither.
       const env = await removeDevenv(deps, { userId: 'reaper' }, row.name, 'expired', (tx, removed) =>
@@ -144,7 +144,7 @@ export async function warnExpiringDevenvs(
   notifier: DevenvOwnerNotifier,
 ): Promise<string[]> {
   const now = deps.clock.now();
-  const due = listAllDevenvs(deps.db).filter(
+  const due = (await listAllDevenvs(deps.store)).filter(
     (r) =>
       r.state === 'live' &&
       !r.warnedAt &&
@@ -152,9 +152,9 @@ export async function warnExpiringDevenvs(
       r.expiresAt > now,
   );
   for (const row of due) {
-    deps.db.transaction((tx) => {
-      markWarned(tx, row.name, now);
-      notifier.expiringSoon(tx, toDevenv(row));
+    await deps.store.transaction(async (tx) => {
+      await markWarned(tx, row.name, now);
+      await notifier.expiringSoon(tx, toDevenv(row));
     });
   }
   return Promise.resolve(due.map((r) => r.name));
@@ -162,7 +162,7 @@ export async function warnExpiringDevenvs(
 
 /** Owner notices through the outbox: a DM that Slack refuses now still goes out later. */
 export function outboxOwnerNotifier(outbox: Outbox): DevenvOwnerNotifier {
-  const send = (tx: Tx, notice: Notice): void => outbox.enqueue(tx, notice);
+  const send = (tx: Tx, notice: Notice): Promise<void> => outbox.enqueue(tx, notice);
   return {
     expiringSoon: (tx, env) =>
       send(tx, {

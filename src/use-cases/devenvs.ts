@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import { findDevenv, type DevenvRow } from '../db/devenvs.js';
 import { parseEnvName, type Devenv, type Override } from '../domain/devenv/model.js';
 import { type KubeObject } from '../domain/devenv/objects.js';
@@ -35,7 +35,7 @@ export interface DevenvCluster {
 }
 
 export interface DevenvDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
   settings: DevenvSettings;
@@ -85,7 +85,7 @@ export async function requireDevenvControl(
   name: string,
   action: string,
 ): Promise<DevenvRow> {
-  const row = findDevenv(deps.db, parseEnvName(name));
+  const row = await findDevenv(deps.store, parseEnvName(name));
   if (!row)
     throw new AppError('not_found', `There is no environment \`${name}\`. \`/devenv list all\` shows them.`);
   // RELEASE_MANAGERS=* lets everyone manage releases, not everyone's environments: only named managers.

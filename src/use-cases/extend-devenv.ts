@@ -17,10 +17,10 @@ export async function extendDevenv(
   seconds: number,
 ): Promise<Date> {
   const row = await requireDevenvControl(deps, actor, name, 'extend');
-  return deps.locks.withHosts(hostsOf(toDevenv(row)), () =>
+  return deps.locks.withHosts(hostsOf(toDevenv(row)), async () =>
     Promise.resolve(
-      deps.db.transaction((tx) => {
-        const current = findDevenv(tx, name);
+      await deps.store.transaction(async (tx) => {
+        const current = await findDevenv(tx, name);
         if (!current || current.state === 'deleting') {
           throw new AppError(
             'not_found',
@@ -35,8 +35,8 @@ export async function extendDevenv(
             `That would keep \`${current.name}\` for longer than the maximum of ${formatDuration(deps.settings.ttlMaxSeconds)} from now.`,
           );
         }
-        setDevenvExpiry(tx, current.name, expiresAt);
-        appendAudit(tx, {
+        await setDevenvExpiry(tx, current.name, expiresAt);
+        await appendAudit(tx, {
           releaseId: null,
           actor: actor.userId,
           action: 'devenv_extended',

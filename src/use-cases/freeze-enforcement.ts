@@ -11,26 +11,31 @@ import {
 import { isFrozen } from '../domain/release.js';
 import { SERVICE_NAME } from '../domain/gate.js';
 import type { Access, Actor, Clock, FreezeEnforcement } from './ports.js';
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { convergeEnforcement } from './release-lifecycle.js';
 import { requireRelease } from './release-lookup.js';
 
 /** The parameter the cluster should hold now: desired state, from the database alone. */
-export function desiredFreezeParameter(db: Reader, mode: EnforcementMode): FreezeParameter | undefined {
-  const frozen = listReleases(db, ['frozen', 'signed_off']);
+export async function desiredFreezeParameter(
+  db: Reader,
+  mode: EnforcementMode,
+): Promise<FreezeParameter | undefined> {
+  const frozen = await listReleases(db, ['frozen', 'signed_off']);
   return renderFreezeParameter({
     mode,
     frozenVersions: frozen.map((r) => r.version),
-    admittedImages: listAdmittedImages(
-      db,
-      frozen.map((r) => r.id),
+    admittedImages: (
+      await listAdmittedImages(
+        db,
+        frozen.map((r) => r.id),
+      )
     ).map((a) => a.image),
   });
 }
 
 export interface AllowDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
   enforcement?: FreezeEnforcement;
@@ -60,18 +65,18 @@ export async function allowImage(
   if (!input.reason.trim())
     throw new AppError('invalid_input', 'Say why: `/release allow <version> <service> <image> <reason>`.');
   const at = deps.clock.now();
-  const result = deps.db.transaction((tx) => {
-    const release = input.version ? requireRelease(tx, input.version) : theFrozenRelease(tx);
+  const result = await deps.store.transaction(async (tx) => {
+    const release = input.version ? await requireRelease(tx, input.version) : await theFrozenRelease(tx);
     if (!isFrozen(release.state))
       throw new AppError(
         'illegal_transition',
         `${release.version} is not frozen, so no image needs admitting.`,
       );
-    const before = listAdmittedImages(tx, [release.id]).some(
+    const before = (await listAdmittedImages(tx, [release.id])).some(
       (a) => a.service === input.service && a.image === input.image,
     );
     if (before) return { release, repeated: true };
-    admitImages(tx, {
+    await admitImages(tx, {
       releaseId: release.id,
       service: input.service,
       images: [input.image],
@@ -80,7 +85,7 @@ export async function allowImage(
       reason: input.reason.slice(0, 500),
       at,
     });
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'image_allowed',
@@ -95,8 +100,8 @@ export async function allowImage(
 }
 
 /** The one frozen release, when a command may leave its version out. */
-function theFrozenRelease(db: Reader): ReleaseRow {
-  const frozen = listReleases(db, ['frozen', 'signed_off']);
+async function theFrozenRelease(db: Reader): Promise<ReleaseRow> {
+  const frozen = await listReleases(db, ['frozen', 'signed_off']);
   if (frozen.length === 1) return frozen[0]!;
   throw new AppError(
     'invalid_input',

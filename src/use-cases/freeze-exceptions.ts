@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import {
   decideException as markDecided,
   findException,
@@ -23,7 +23,7 @@ import { admitImages } from '../db/candidate.js';
 import type { Logger } from '../logger.js';
 
 export interface ExceptionDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
   outbox: Outbox;
@@ -36,17 +36,17 @@ export function requestException(
   deps: ExceptionDeps,
   actor: Actor,
   input: { version: string; issueKey: string; service: string; reason: string; images?: string[] },
-): ExceptionRow {
+): Promise<ExceptionRow> {
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    const release = requireRelease(tx, input.version);
+  return deps.store.transaction(async (tx) => {
+    const release = await requireRelease(tx, input.version);
     if (!isFrozen(release.state)) {
       throw new AppError(
         'illegal_transition',
         `${release.version} is not frozen, so changes need no exception.`,
       );
     }
-    const exception = insertException(tx, {
+    const exception = await insertException(tx, {
       releaseId: release.id,
       issueKey: input.issueKey,
       service: input.service,
@@ -56,7 +56,7 @@ export function requestException(
       createdAt: at,
       images: input.images?.length ? input.images : null,
     });
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'exception_requested',
@@ -64,7 +64,7 @@ export function requestException(
       commandText: actor.commandText,
       at,
     });
-    deps.outbox.enqueue(tx, {
+    await deps.outbox.enqueue(tx, {
       kind: 'exception_requested',
       release: releaseRef(release),
       exceptionId: exception.id,
@@ -80,19 +80,19 @@ export async function decideException(
 ): Promise<{ exception: ExceptionRow; release: ReleaseRow }> {
   await deps.access.requireReleaseManager(actor.userId, 'approve or deny freeze exceptions');
   const at = deps.clock.now();
-  const decided = deps.db.transaction((tx) => {
-    const current = findException(tx, input.id);
+  const decided = await deps.store.transaction(async (tx) => {
+    const current = await findException(tx, input.id);
     if (!current) throw new AppError('not_found', 'That exception request no longer exists.');
-    const release = getReleaseById(tx, current.releaseId);
+    const release = await getReleaseById(tx, current.releaseId);
     if (!release) throw new AppError('not_found', 'That release no longer exists.');
-    const decided = markDecided(tx, input.id, input.decision, actor.userId, at);
+    const decided = await markDecided(tx, input.id, input.decision, actor.userId, at);
     if (!decided) {
       throw new AppError(
         'illegal_transition',
         `Exception #${current.id} was already ${current.state} by <@${current.decidedBy ?? '?'}>.`,
       );
     }
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: input.decision === 'approved' ? 'exception_approved' : 'exception_denied',
@@ -100,7 +100,7 @@ export async function decideException(
       at,
     });
     if (input.decision === 'approved' && decided.images?.length) {
-      admitImages(tx, {
+      await admitImages(tx, {
         releaseId: release.id,
         service: decided.service,
         images: decided.images,
@@ -110,7 +110,7 @@ export async function decideException(
         at,
       });
     }
-    deps.outbox.enqueue(tx, {
+    await deps.outbox.enqueue(tx, {
       kind: 'exception_decided',
       release: releaseRef(release),
       exceptionId: decided.id,
@@ -121,10 +121,10 @@ export async function decideException(
   return decided;
 }
 
-export function exceptionsOf(
-  deps: Pick<ExceptionDeps, 'db'>,
+export async function exceptionsOf(
+  deps: Pick<ExceptionDeps, 'store'>,
   version: string,
-): { release: ReleaseRow; exceptions: ExceptionRow[] } {
-  const release = requireRelease(deps.db, version);
-  return { release, exceptions: listExceptions(deps.db, release.id) };
+): Promise<{ release: ReleaseRow; exceptions: ExceptionRow[] }> {
+  const release = await requireRelease(deps.store, version);
+  return { release, exceptions: await listExceptions(deps.store, release.id) };
 }

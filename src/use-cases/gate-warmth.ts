@@ -44,7 +44,7 @@ export class GateWarmth {
     if (this.running || !this.settings.mayRun()) return;
     this.running = true;
     try {
-      const frozen = listReleases(this.db, ['frozen', 'signed_off']);
+      const frozen = await listReleases(this.db, ['frozen', 'signed_off']);
       const keep = new Set(frozen.map((r) => r.version));
       for (const version of this.warmedAt.keys()) if (!keep.has(version)) this.warmedAt.delete(version);
       for (const release of frozen) {

@@ -35,10 +35,10 @@ async function safely(check: () => Promise<boolean>): Promise<boolean> {
 }
 
 export async function loadHome(
-  deps: Pick<LifecycleDeps, 'db' | 'clock'> & { access: Access; gatedEnvironments: readonly string[] },
+  deps: Pick<LifecycleDeps, 'store' | 'clock'> & { access: Access; gatedEnvironments: readonly string[] },
   userId: string,
 ): Promise<HomeModel> {
-  const { views, liveDevenvs } = openReleasesOverview(deps.db);
+  const { views, liveDevenvs } = await openReleasesOverview(deps.store);
   const mayManage = await safely(() => deps.access.isReleaseManager(userId));
   const releases: HomeRelease[] = [];
   for (const view of views) {
@@ -52,7 +52,7 @@ export async function loadHome(
         tally.roles.some((r) => r.approvedBy.includes(userId)));
     releases.push({
       view,
-      lateChanges: release.frozenAt ? lateChangesOf(deps.db, release, deps.gatedEnvironments) : [],
+      lateChanges: release.frozenAt ? await lateChangesOf(deps.store, release, deps.gatedEnvironments) : [],
       mayVote,
       awaitsReader: mayVote && !voted,
       mayManage,
@@ -61,8 +61,8 @@ export async function loadHome(
   return {
     releases: orderForReader(releases),
     liveDevenvs,
-    mine: listDevenvs(deps, userId),
-    calendar: upcomingCalendar(deps),
+    mine: await listDevenvs(deps, userId),
+    calendar: await upcomingCalendar(deps),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import {
   countFailed,
   countPending,
@@ -11,7 +11,7 @@ import { appendAudit } from '../db/releases.js';
 import type { Access, Actor, Clock } from './ports.js';
 
 export interface OutboxAdminDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
 }
@@ -29,10 +29,10 @@ export interface OutboxOverview {
 export async function outboxOverview(deps: OutboxAdminDeps, actor: Actor): Promise<OutboxOverview> {
   await deps.access.requireReleaseManager(actor.userId, 'read the outbox');
   return {
-    pending: countPending(deps.db),
-    failed: countFailed(deps.db),
-    oldestPendingSince: oldestPending(deps.db)?.createdAt,
-    recentFailures: listFailed(deps.db, 10).map(({ id, kind, stream, lastError, settledAt }) => ({
+    pending: await countPending(deps.store),
+    failed: await countFailed(deps.store),
+    oldestPendingSince: (await oldestPending(deps.store))?.createdAt,
+    recentFailures: (await listFailed(deps.store, 10)).map(({ id, kind, stream, lastError, settledAt }) => ({
       id,
       kind,
       stream,
@@ -49,10 +49,10 @@ export async function outboxOverview(deps: OutboxAdminDeps, actor: Actor): Promi
 export async function retryFailedNotices(deps: OutboxAdminDeps, actor: Actor): Promise<number> {
   await deps.access.requireReleaseManager(actor.userId, 'retry failed notices');
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    const requeued = requeueFailed(tx, at);
+  return deps.store.transaction(async (tx) => {
+    const requeued = await requeueFailed(tx, at);
     if (requeued > 0) {
-      appendAudit(tx, {
+      await appendAudit(tx, {
         releaseId: null,
         actor: actor.userId,
         action: 'outbox_requeued',

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/database.js';
+import type { Store, Tx } from '../db/database.js';
 import type { ScheduleClock } from '../domain/calendar.js';
 import type { CandidateWorkload, ImageChange } from '../domain/candidate.js';
 import type { ConvergeReport } from '../domain/devenv/converge.js';
@@ -120,9 +120,9 @@ export interface HostResolver {
 /** The durable path from a state change to the people who must hear of it. */
 export interface Outbox {
   /** Records the notice inside the caller's transaction: it goes out if, and only if, that commits. */
-  enqueue(tx: Tx, notice: Notice, options?: { replyTo?: string }): void;
+  enqueue(tx: Tx, notice: Notice, options?: { replyTo?: string }): Promise<void>;
   /** Notices that wait for a time (reminders outside working hours) are judged again now. */
-  resumeDeferred(): number;
+  resumeDeferred(): Promise<number>;
 }
 
 export interface ReleaseTracker {
@@ -175,7 +175,7 @@ export interface FreezeEnforcement {
 
 /** What the release use cases need; the composition root provides it. */
 export interface LifecycleDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   access: Access;
   outbox: Outbox;

@@ -1,6 +1,6 @@
 // One cohesive thing, kept whole: the release calendar's pass and the reminders it sends.
 import { appendAudit, getReleaseById, listReleases, type ReleaseRow } from '../db/releases.js';
-import { claimRun, hasRun, lastRunAt } from '../db/schedule.js';
+import { claimRun, lastRunAt, runKeysOf } from '../db/schedule.js';
 import { listVotes } from '../db/votes.js';
 import { describeDelay, isWorkingTime } from '../domain/calendar.js';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -30,16 +30,30 @@ export interface CalendarDeps extends LifecycleDeps {
   logger: Logger;
 }
 
-function scheduleFacts(deps: Pick<CalendarDeps, 'db'>): ScheduleFacts[] {
-  return listReleases(deps.db, ['planned', 'frozen']).map((r) => ({
-    releaseId: r.id,
-    state: r.state,
-    revision: r.revision,
-    freezeAt: r.freezeAt,
-    shipAt: r.shipAt,
-    frozenAt: r.frozenAt,
-    lastSignoffReminderAt: lastRunAt(deps.db, r.id, SIGNOFF_REMINDER_KINDS),
-  }));
+/** The open releases' dates, and the keys of what already ran for them, read together. */
+function scheduleFacts(
+  deps: Pick<CalendarDeps, 'store'>,
+): Promise<{ facts: ScheduleFacts[]; ran: (key: string) => boolean }> {
+  return deps.store.read(async (db) => {
+    const open = await listReleases(db, ['planned', 'frozen']);
+    const facts: ScheduleFacts[] = [];
+    for (const r of open) {
+      facts.push({
+        releaseId: r.id,
+        state: r.state,
+        revision: r.revision,
+        freezeAt: r.freezeAt,
+        shipAt: r.shipAt,
+        frozenAt: r.frozenAt,
+        lastSignoffReminderAt: await lastRunAt(db, r.id, SIGNOFF_REMINDER_KINDS),
+      });
+    }
+    const keys = await runKeysOf(
+      db,
+      open.map((r) => r.id),
+    );
+    return { facts, ran: (key: string) => keys.has(key) };
+  });
 }
 
 /**
@@ -48,11 +62,12 @@ function scheduleFacts(deps: Pick<CalendarDeps, 'db'>): ScheduleFacts[] {
  */
 export async function runDueSchedule(deps: CalendarDeps): Promise<DueAction[]> {
   const now = deps.clock.now();
-  const due = dueActions(scheduleFacts(deps), (key) => hasRun(deps.db, key), now, deps.schedule);
+  const { facts, ran } = await scheduleFacts(deps);
+  const due = dueActions(facts, ran, now, deps.schedule);
   for (const action of due) {
     try {
       if (action.kind === 'scheduled_freeze') await freezeOnSchedule(deps, action);
-      else if (action.kind === 'freeze_reminder') remindOfFreeze(deps, action);
+      else if (action.kind === 'freeze_reminder') await remindOfFreeze(deps, action);
       else await remindSignoff(deps, action.releaseId, { action });
     } catch (error) {
       deps.logger.error({ err: error, key: action.key }, 'a scheduled action failed; the next pass retries');
@@ -60,21 +75,17 @@ export async function runDueSchedule(deps: CalendarDeps): Promise<DueAction[]> {
   }
   // Reminders that reached closing time on their way wait in the outbox; this clock says when it opens.
   // After this pass's rounds: a reminder a new round superseded is then dropped, not sent beside it.
-  if (isWorkingTime(now, deps.schedule.workingHours)) deps.outbox.resumeDeferred();
+  if (isWorkingTime(now, deps.schedule.workingHours)) await deps.outbox.resumeDeferred();
   return due;
 }
 
 /** What the calendar will do next, after now, and to which release (the playground's clock jumps there). */
-export function nextOnCalendar(
-  deps: Pick<CalendarDeps, 'db' | 'clock' | 'schedule'>,
-): { kind: DueAction['kind']; version: string; at: Date } | undefined {
-  const next = nextScheduledAction(
-    scheduleFacts(deps),
-    (key) => hasRun(deps.db, key),
-    deps.clock.now(),
-    deps.schedule,
-  );
-  const release = next && getReleaseById(deps.db, next.releaseId);
+export async function nextOnCalendar(
+  deps: Pick<CalendarDeps, 'store' | 'clock' | 'schedule'>,
+): Promise<{ kind: DueAction['kind']; version: string; at: Date } | undefined> {
+  const { facts, ran } = await scheduleFacts(deps);
+  const next = nextScheduledAction(facts, ran, deps.clock.now(), deps.schedule);
+  const release = next && (await getReleaseById(deps.store, next.releaseId));
   return next && release ? { kind: next.kind, version: release.version, at: next.dueAt } : undefined;
 }
 
@@ -95,10 +106,10 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
     ranAt: at,
   };
   try {
-    deps.db.transaction((tx) => {
-      const release = getReleaseById(tx, action.releaseId);
-      if (!release || !claimRun(tx, { ...run, outcome: 'frozen' })) return;
-      transitionReleaseIn(
+    await deps.store.transaction(async (tx) => {
+      const release = await getReleaseById(tx, action.releaseId);
+      if (!release || !(await claimRun(tx, { ...run, outcome: 'frozen' }))) return;
+      await transitionReleaseIn(
         tx,
         deps.outbox,
         actor,
@@ -112,10 +123,10 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
     if (!isAppError(error)) throw error;
     // Refused (no sign-off roles, a state that cannot freeze): the run is spent, and the managers hear why.
     const managers = await managersToTell(deps, action.releaseId);
-    deps.db.transaction((tx) => {
-      const release = getReleaseById(tx, action.releaseId);
-      if (!release || !claimRun(tx, { ...run, outcome: `refused: ${error.message}` })) return;
-      appendAudit(tx, {
+    await deps.store.transaction(async (tx) => {
+      const release = await getReleaseById(tx, action.releaseId);
+      if (!release || !(await claimRun(tx, { ...run, outcome: `refused: ${error.message}` }))) return;
+      await appendAudit(tx, {
         releaseId: release.id,
         actor: SCHEDULE_ACTOR,
         action: 'scheduled_freeze_failed',
@@ -123,7 +134,7 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
         at,
       });
       for (const manager of managers) {
-        deps.outbox.enqueue(tx, {
+        await deps.outbox.enqueue(tx, {
           kind: 'scheduled_freeze_failed',
           release: releaseRef(release),
           manager,
@@ -137,7 +148,7 @@ async function freezeOnSchedule(deps: CalendarDeps, action: DueAction): Promise<
 
 /** The named release managers, groups expanded; the release's creator when no one is named. */
 export async function managersToTell(
-  deps: Pick<CalendarDeps, 'db' | 'groups' | 'managerPrincipals' | 'logger'>,
+  deps: Pick<CalendarDeps, 'store' | 'groups' | 'managerPrincipals' | 'logger'>,
   releaseId: number,
 ): Promise<string[]> {
   const people = new Set<string>();
@@ -153,29 +164,29 @@ export async function managersToTell(
     }
   }
   if (people.size === 0) {
-    const creator = getReleaseById(deps.db, releaseId)?.createdBy;
+    const creator = (await getReleaseById(deps.store, releaseId))?.createdBy;
     if (creator && /^[UW]/.test(creator)) people.add(creator);
   }
   return [...people];
 }
 
-function remindOfFreeze(deps: CalendarDeps, action: DueAction): void {
+async function remindOfFreeze(deps: CalendarDeps, action: DueAction): Promise<void> {
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    const release = getReleaseById(tx, action.releaseId);
+  await deps.store.transaction(async (tx) => {
+    const release = await getReleaseById(tx, action.releaseId);
     if (!release?.freezeAt || release.state !== 'planned') return;
     if (
-      !claimRun(tx, {
+      !(await claimRun(tx, {
         key: action.key,
         releaseId: release.id,
         kind: action.kind,
         dueAt: action.dueAt,
         ranAt: at,
         outcome: 'posted',
-      })
+      }))
     )
       return;
-    deps.outbox.enqueue(tx, {
+    await deps.outbox.enqueue(tx, {
       kind: 'freeze_reminder',
       release: releaseRef(release),
       freezeAt: release.freezeAt.toISOString(),
@@ -185,10 +196,10 @@ function remindOfFreeze(deps: CalendarDeps, action: DueAction): void {
 
 /** Who has not signed off yet: members of every role short of its quorum who have not voted on this revision. */
 async function awaitedVoters(
-  deps: Pick<CalendarDeps, 'db' | 'groups'>,
+  deps: Pick<CalendarDeps, 'store' | 'groups'>,
   release: ReleaseRow,
 ): Promise<Map<string, string[]>> {
-  const votes = listVotes(deps.db, release.id);
+  const votes = await listVotes(deps.store, release.id);
   const tally = tallySignoff(release.requiredRoles ?? [], votes, release.revision);
   const voted = new Set(votes.filter((v) => v.revision === release.revision).map((v) => v.voter));
   const awaited = new Map<string, string[]>();
@@ -215,7 +226,7 @@ async function remindSignoff(
   releaseId: number,
   round: { action: DueAction } | { manualBy: string },
 ): Promise<string[]> {
-  const before = getReleaseById(deps.db, releaseId);
+  const before = await getReleaseById(deps.store, releaseId);
   if (!before || before.state !== 'frozen') return [];
   const awaited = await awaitedVoters(deps, before);
   const at = deps.clock.now();
@@ -229,12 +240,12 @@ async function remindSignoff(
           dueAt: at,
         };
   const cause = 'manualBy' in round ? 'manual' : run.kind === 'ship_reminder' ? 'ship' : 'scheduled';
-  return deps.db.transaction((tx) => {
-    const release = getReleaseById(tx, releaseId);
+  return deps.store.transaction(async (tx) => {
+    const release = await getReleaseById(tx, releaseId);
     // The candidate moved on while groups were read: this round is for a revision nobody votes on now.
     if (!release || release.state !== 'frozen' || release.revision !== before.revision) return [];
     const outcome = `reminded ${awaited.size}`;
-    if (!claimRun(tx, { ...run, releaseId, ranAt: at, outcome })) {
+    if (!(await claimRun(tx, { ...run, releaseId, ranAt: at, outcome }))) {
       if ('manualBy' in round) {
         throw new AppError(
           'conflict',
@@ -244,10 +255,16 @@ async function remindSignoff(
       return [];
     }
     if ('manualBy' in round) {
-      appendAudit(tx, { releaseId, actor: round.manualBy, action: 'signoff_reminded', detail: outcome, at });
+      await appendAudit(tx, {
+        releaseId,
+        actor: round.manualBy,
+        action: 'signoff_reminded',
+        detail: outcome,
+        at,
+      });
     }
     for (const [user, roles] of awaited) {
-      deps.outbox.enqueue(tx, {
+      await deps.outbox.enqueue(tx, {
         kind: 'signoff_reminder',
         release: releaseRef(release),
         user,
@@ -268,7 +285,7 @@ export async function remindNow(
   input: { version: string },
 ): Promise<{ release: ReleaseRow; reminded: string[] }> {
   await deps.access.requireReleaseManager(actor.userId, 'send sign-off reminders');
-  const release = requireRelease(deps.db, input.version);
+  const release = await requireRelease(deps.store, input.version);
   if (release.state !== 'frozen') {
     throw new AppError(
       'illegal_transition',
@@ -284,16 +301,16 @@ export async function remindNow(
  * At delivery: whether a reminder still makes sense. It is dropped once the release moved on, its
  * revision changed, the person voted, or every role they were reminded for is complete.
  */
-export function reminderStillWanted(
-  deps: Pick<LifecycleDeps, 'db'>,
+export async function reminderStillWanted(
+  deps: Pick<LifecycleDeps, 'store'>,
   reminder: { release: { id: number; revision: number }; user: string; roles: string[]; roundAt?: string },
-): boolean {
-  const release = getReleaseById(deps.db, reminder.release.id);
+): Promise<boolean> {
+  const release = await getReleaseById(deps.store, reminder.release.id);
   if (!release || release.state !== 'frozen' || release.revision !== reminder.release.revision) return false;
   // A later round (one that waited for working hours, say) sent its own DM to whoever is still missing.
-  const latestRound = lastRunAt(deps.db, release.id, SIGNOFF_REMINDER_KINDS);
+  const latestRound = await lastRunAt(deps.store, release.id, SIGNOFF_REMINDER_KINDS);
   if (reminder.roundAt && latestRound && latestRound.getTime() > Date.parse(reminder.roundAt)) return false;
-  const votes = listVotes(deps.db, release.id);
+  const votes = await listVotes(deps.store, release.id);
   if (votes.some((v) => v.revision === release.revision && v.voter === reminder.user)) return false;
   const tally = tallySignoff(release.requiredRoles ?? [], votes, release.revision);
   return tally.roles.some((r) => reminder.roles.includes(r.role) && r.missing > 0);
@@ -308,10 +325,12 @@ export interface CalendarEntry {
 }
 
 /** Upcoming (and overdue) freezes and ships of the open releases, soonest first. */
-export function upcomingCalendar(deps: Pick<LifecycleDeps, 'db' | 'clock'>): CalendarEntry[] {
+export async function upcomingCalendar(
+  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
+): Promise<CalendarEntry[]> {
   const now = deps.clock.now().getTime();
   const entries: CalendarEntry[] = [];
-  for (const release of listReleases(deps.db, ['planned', 'frozen', 'signed_off'])) {
+  for (const release of await listReleases(deps.store, ['planned', 'frozen', 'signed_off'])) {
     if (release.freezeAt && release.state === 'planned') {
       entries.push({
         at: release.freezeAt,

@@ -53,19 +53,19 @@ export async function createRelease(
   const at = deps.clock.now();
   const { freezeAt, shipAt } = resolveTimes(deps.calendar, input);
   checkScheduleTimes({ freezeAt, shipAt }, at, { freezeAt: true, shipAt: true });
-  return deps.db.transaction((tx) => {
-    const existing = findRelease(tx, version);
+  return deps.store.transaction(async (tx) => {
+    const existing = await findRelease(tx, version);
     if (existing) {
       throw new AppError('already_exists', `Release ${existing.version} already exists (${existing.state}).`);
     }
-    const release = insertRelease(tx, {
+    const release = await insertRelease(tx, {
       version,
       freezeAt: freezeAt ?? null,
       shipAt: shipAt ?? null,
       createdBy: actor.userId,
       at,
     });
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'release_created',
@@ -96,8 +96,8 @@ export async function scheduleRelease(
   await deps.access.requireReleaseManager(actor.userId, 'schedule releases');
   const at = deps.clock.now();
   const times = resolveTimes(deps.calendar, input);
-  return deps.db.transaction((tx) => {
-    const release = requireRelease(tx, input.version);
+  return deps.store.transaction(async (tx) => {
+    const release = await requireRelease(tx, input.version);
     if (!isOpen(release.state)) {
       throw new AppError(
         'illegal_transition',
@@ -115,8 +115,8 @@ export async function scheduleRelease(
     // Asked again (a retried command, a double send): nothing changes and nobody is told twice.
     if (same(next.freezeAt, release.freezeAt) && same(next.shipAt, release.shipAt)) return release;
     checkScheduleTimes(next, at, { freezeAt: Boolean(times.freezeAt), shipAt: Boolean(times.shipAt) });
-    const updated = updateRelease(tx, release, { ...next, updatedAt: at });
-    appendAudit(tx, {
+    const updated = await updateRelease(tx, release, { ...next, updatedAt: at });
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'release_rescheduled',
@@ -124,7 +124,7 @@ export async function scheduleRelease(
       commandText: actor.commandText,
       at,
     });
-    deps.outbox.enqueue(
+    await deps.outbox.enqueue(
       tx,
       {
         kind: 'release_rescheduled',
@@ -144,44 +144,44 @@ export interface TransitionSpec {
   action: string;
   detail?: string;
   /** Refuses with a more specific reason than the state machine's, before it is asked. */
-  guard?: (release: ReleaseRow, tx: Tx) => void;
+  guard?: (release: ReleaseRow, tx: Tx) => Promise<void>;
   /** Fields the transition sets besides the state (read from the release as it is in the transaction). */
-  decorate?: (release: ReleaseRow, tx: Tx, at: Date) => Partial<ReleaseRow>;
+  decorate?: (release: ReleaseRow, tx: Tx, at: Date) => Promise<Partial<ReleaseRow>>;
   /** What else the change writes, in its transaction, once the release has its new state. */
-  after?: (updated: ReleaseRow, tx: Tx, at: Date) => void;
+  after?: (updated: ReleaseRow, tx: Tx, at: Date) => Promise<void>;
   /** What people must hear of it, written to the outbox in the same transaction. */
   notices?: (updated: ReleaseRow) => Notice[];
 }
 
 /** One state change, its audit entry and its notices, in one transaction. */
 export function transitionRelease(
-  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox'>,
+  deps: Pick<LifecycleDeps, 'store' | 'clock' | 'outbox'>,
   actor: Actor,
   version: string,
   spec: TransitionSpec,
-): ReleaseRow {
+): Promise<ReleaseRow> {
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => transitionReleaseIn(tx, deps.outbox, actor, version, spec, at));
+  return deps.store.transaction(async (tx) => transitionReleaseIn(tx, deps.outbox, actor, version, spec, at));
 }
 
 /** The same, inside the caller's transaction (a scheduled freeze records its run in the same one). */
-export function transitionReleaseIn(
+export async function transitionReleaseIn(
   tx: Tx,
   outbox: Outbox,
   actor: Actor,
   version: string,
   spec: TransitionSpec,
   at: Date,
-): ReleaseRow {
-  const release = requireRelease(tx, version);
-  spec.guard?.(release, tx);
+): Promise<ReleaseRow> {
+  const release = await requireRelease(tx, version);
+  await spec.guard?.(release, tx);
   const to = nextState(release.version, release.state, spec.transition);
-  const updated = updateRelease(tx, release, {
-    ...spec.decorate?.(release, tx, at),
+  const updated = await updateRelease(tx, release, {
+    ...(await spec.decorate?.(release, tx, at)),
     state: to,
     updatedAt: at,
   });
-  appendAudit(tx, {
+  await appendAudit(tx, {
     releaseId: release.id,
     actor: actor.userId,
     action: spec.action,
@@ -191,9 +191,9 @@ export function transitionReleaseIn(
     commandText: actor.commandText,
     at,
   });
-  spec.after?.(updated, tx, at);
+  await spec.after?.(updated, tx, at);
   for (const notice of spec.notices?.(updated) ?? []) {
-    outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
+    await outbox.enqueue(tx, notice, actor.replyTo ? { replyTo: actor.replyTo } : {});
   }
   return updated;
 }
@@ -204,11 +204,11 @@ export async function freezeRelease(
   input: { version: string; note?: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'freeze releases');
-  requireRelease(deps.db, input.version);
+  await requireRelease(deps.store, input.version);
   // The cluster is read before the transaction (it cannot wait on the network); what it found is stored
   // in the freeze's own transaction.
   const capture = await captureCandidate(deps.candidate, deps.logger);
-  const frozen = transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note, capture));
+  const frozen = await transitionRelease(deps, actor, input.version, freezeSpec(actor, input.note, capture));
   await convergeEnforcement(deps);
   return frozen;
 }
@@ -242,12 +242,12 @@ export function freezeSpec(
   capture?: CandidateCapture,
 ): TransitionSpec {
   return {
-    after: (release, tx, at) => storeCapture(tx, release, capture, at),
+    after: async (release, tx, at) => storeCapture(tx, release, capture, at),
     transition: 'freeze',
     action: 'release_frozen',
     detail: note,
-    decorate: (release, tx, at) => {
-      const roles = listRoles(tx);
+    decorate: async (release, tx, at) => {
+      const roles = await listRoles(tx);
       if (roles.length === 0) {
         throw new AppError(
           'not_configured',
@@ -276,15 +276,15 @@ export async function announceAgain(
   input: { version: string },
 ): Promise<ReleaseRow> {
   await deps.access.requireReleaseManager(actor.userId, 'post announcements again');
-  return deps.db.transaction((tx) => {
-    const release = requireRelease(tx, input.version);
+  return deps.store.transaction(async (tx) => {
+    const release = await requireRelease(tx, input.version);
     if (!isFrozen(release.state)) {
       throw new AppError(
         'illegal_transition',
         `${release.version} is not frozen, so it has no announcement with sign-off buttons to post.`,
       );
     }
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: release.id,
       actor: actor.userId,
       action: 'announcement_reposted',
@@ -295,7 +295,7 @@ export async function announceAgain(
       release.announcementChannel && release.announcementTs
         ? { channel: release.announcementChannel, ts: release.announcementTs }
         : null;
-    deps.outbox.enqueue(
+    await deps.outbox.enqueue(
       tx,
       { kind: 'announcement_reposted', release: releaseRef(release), actor: actor.userId, previous },
       actor.replyTo ? { replyTo: actor.replyTo } : {},
@@ -312,7 +312,7 @@ export async function unfreezeRelease(
   await deps.access.requireReleaseManager(actor.userId, 'unfreeze releases');
   return thawing(
     deps,
-    transitionRelease(deps, actor, input.version, {
+    await transitionRelease(deps, actor, input.version, {
       transition: 'unfreeze',
       action: 'release_unfrozen',
       detail: input.reason,
@@ -344,7 +344,7 @@ export async function cancelRelease(
     throw new AppError('invalid_input', 'Say why: `/release cancel <version> <reason>`.');
   return thawing(
     deps,
-    transitionRelease(deps, actor, input.version, {
+    await transitionRelease(deps, actor, input.version, {
       transition: 'cancel',
       action: 'release_cancelled',
       detail: input.reason,
@@ -373,15 +373,15 @@ export async function shipRelease(
   const trackerSync = deps.tracker !== undefined;
   return thawing(
     deps,
-    transitionRelease(deps, actor, input.version, {
+    await transitionRelease(deps, actor, input.version, {
       transition: 'ship',
       action: 'release_shipped',
-      guard: (release, tx) => {
+      guard: async (release, tx) => {
         if (release.state !== 'signed_off') {
-          throw new AppError('illegal_transition', `Cannot ship: ${explainNotShippable(tx, release)}`);
+          throw new AppError('illegal_transition', `Cannot ship: ${await explainNotShippable(tx, release)}`);
         }
       },
-      decorate: () => ({ jiraSync: trackerSync ? 'pending' : null }),
+      decorate: () => Promise.resolve({ jiraSync: trackerSync ? 'pending' : null }),
       notices: (release) => [
         { kind: 'release_shipped', release: releaseRef(release), actor: actor.userId, trackerSync },
         ...(trackerSync
@@ -398,12 +398,12 @@ export async function shipReleaseById(
   actor: Actor,
   releaseId: number,
 ): Promise<ReleaseRow> {
-  const release = getReleaseById(deps.db, releaseId);
+  const release = await getReleaseById(deps.store, releaseId);
   if (!release) throw new AppError('not_found', 'That release no longer exists.');
   return shipRelease(deps, actor, { version: release.version });
 }
 
-type TrackerSyncDeps = Pick<LifecycleDeps, 'db' | 'clock' | 'outbox' | 'tracker'> & {
+type TrackerSyncDeps = Pick<LifecycleDeps, 'store' | 'clock' | 'outbox' | 'tracker'> & {
   /** The version description to write (JIRA_RELEASE_NOTES=description); undefined leaves it alone. */
   trackerDescription?: (release: ReleaseRow) => Promise<string | undefined>;
 };
@@ -417,25 +417,25 @@ export async function markReleasedInTracker(
   deps: TrackerSyncDeps,
   actor: Actor,
   releaseId: number,
-): Promise<{ problem: string | undefined; record: (tx: Tx) => void } | undefined> {
+): Promise<{ problem: string | undefined; record: (tx: Tx) => Promise<void> } | undefined> {
   if (!deps.tracker) return undefined;
-  const release = getReleaseById(deps.db, releaseId);
+  const release = await getReleaseById(deps.store, releaseId);
   if (!release) return undefined;
   const description = await deps.trackerDescription?.(release);
   const problem = await deps.tracker.markReleased(release.version, deps.clock.now(), description);
   const told = problem ? `${problem} Retry with \`/release jira-sync ${release.version}\`.` : undefined;
   return {
     problem: told,
-    record: (tx) => {
-      setJiraSync(tx, release.id, problem ? 'failed' : 'done');
-      appendAudit(tx, {
+    record: async (tx) => {
+      await setJiraSync(tx, release.id, problem ? 'failed' : 'done');
+      await appendAudit(tx, {
         releaseId: release.id,
         actor: actor.userId,
         action: problem ? 'jira_sync_failed' : 'jira_synced',
         detail: problem,
         at: deps.clock.now(),
       });
-      deps.outbox.enqueue(tx, {
+      await deps.outbox.enqueue(tx, {
         kind: 'tracker_synced',
         release: releaseRef(release),
         actor: actor.userId,
@@ -453,7 +453,7 @@ export async function syncTracker(
 ): Promise<string | undefined> {
   const outcome = await markReleasedInTracker(deps, actor, releaseId);
   if (!outcome) return undefined;
-  deps.db.transaction((tx) => outcome.record(tx));
+  await deps.store.transaction(async (tx) => outcome.record(tx));
   return outcome.problem;
 }
 
@@ -468,7 +468,7 @@ export async function retryTrackerSync(
       'not_configured',
       'Jira is not connected: set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN.',
     );
-  const release = requireRelease(deps.db, input.version);
+  const release = await requireRelease(deps.store, input.version);
   if (release.state !== 'released') {
     throw new AppError(
       'illegal_transition',

@@ -4,9 +4,9 @@ import { AppError } from '../domain/errors.js';
 import { parseVersionName } from '../domain/version.js';
 
 /** The release named `version`, or a reply that says there is none and how to find the ones there are. */
-export function requireRelease(db: Reader, version: string): ReleaseRow {
+export async function requireRelease(db: Reader, version: string): Promise<ReleaseRow> {
   const name = parseVersionName(version);
-  const release = findRelease(db, name);
+  const release = await findRelease(db, name);
   if (!release) {
     throw new AppError(
       'not_found',

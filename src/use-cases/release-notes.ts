@@ -13,7 +13,7 @@ import {
   type WhatShipped,
 } from '../domain/release-notes.js';
 import type { Logger } from '../logger.js';
-import type { Reader } from '../db/database.js';
+import type { Reader, Store } from '../db/database.js';
 import type { ScopeSource } from './ports.js';
 import { loadScopeView } from './release-scope.js';
 import { requireRelease } from './release-lookup.js';
@@ -22,12 +22,12 @@ import { requireRelease } from './release-lookup.js';
  * Everything that reached the frozen candidate: changes the gate let through in the gated environments,
  * and every freeze exception asked for, in the order they happened.
  */
-export function lateChangesOf(
+export async function lateChangesOf(
   db: Reader,
   release: ReleaseRow,
   gatedEnvironments: readonly string[],
-): LateChange[] {
-  const gate: LateChange[] = listAllowedGateChecks(db, release.id, gatedEnvironments).map((c) => ({
+): Promise<LateChange[]> {
+  const gate: LateChange[] = (await listAllowedGateChecks(db, release.id, gatedEnvironments)).map((c) => ({
     kind: 'gate',
     service: c.service,
     issues: c.issues,
@@ -35,7 +35,7 @@ export function lateChangesOf(
     pipelineUrl: c.pipelineUrl,
     at: c.at,
   }));
-  const exceptions: LateChange[] = listExceptions(db, release.id).map((e) => ({
+  const exceptions: LateChange[] = (await listExceptions(db, release.id)).map((e) => ({
     kind: 'exception',
     id: e.id,
     service: e.service,
@@ -46,7 +46,7 @@ export function lateChangesOf(
     decidedBy: e.decidedBy,
     at: e.createdAt,
   }));
-  const allowed: LateChange[] = listAdmittedImages(db, [release.id])
+  const allowed: LateChange[] = (await listAdmittedImages(db, [release.id]))
     .filter((a) => a.source === 'allow')
     .map((a) => ({
       kind: 'allowed',
@@ -60,8 +60,8 @@ export function lateChangesOf(
 }
 
 /** Every vote still on record (withdrawn ones are gone), oldest first. */
-export function signoffsOf(db: Reader, release: ReleaseRow): SignoffRecord[] {
-  return listVotesWithTime(db, release.id).map((v) => ({
+export async function signoffsOf(db: Reader, release: ReleaseRow): Promise<SignoffRecord[]> {
+  return (await listVotesWithTime(db, release.id)).map((v) => ({
     voter: v.voter,
     roles: v.roles,
     decision: v.decision,
@@ -72,7 +72,7 @@ export function signoffsOf(db: Reader, release: ReleaseRow): SignoffRecord[] {
 }
 
 export interface NotesDeps {
-  db: Reader;
+  store: Store;
   jira: ScopeSource | undefined;
   logger: Logger;
   gatedEnvironments: readonly string[];
@@ -80,7 +80,7 @@ export interface NotesDeps {
 
 /** The release notes: tickets from the Jira scope by type, late changes and sign-offs. */
 export async function releaseNotes(deps: NotesDeps, input: { version: string }): Promise<ReleaseNotes> {
-  const release = requireRelease(deps.db, input.version);
+  const release = await requireRelease(deps.store, input.version);
   return notesFor(deps, release);
 }
 
@@ -98,19 +98,19 @@ export async function notesFor(deps: NotesDeps, release: ReleaseRow): Promise<Re
           ? 'Jira is not connected'
           : undefined,
     ticketUrl: (key) => `${baseUrl}/browse/${encodeURIComponent(key)}`,
-    lateChanges: lateChangesOf(deps.db, release, deps.gatedEnvironments),
-    signoffs: signoffsOf(deps.db, release),
-    whatShipped: whatShippedOf(deps.db, release),
+    lateChanges: await lateChangesOf(deps.store, release, deps.gatedEnvironments),
+    signoffs: await signoffsOf(deps.store, release),
+    whatShipped: await whatShippedOf(deps.store, release),
   };
 }
 
 /** The candidate's last revision, and its difference from the release shipped before it. */
-export function whatShippedOf(db: Reader, release: ReleaseRow): WhatShipped | undefined {
-  const revision = candidateRevisions(db, release.id).at(-1);
+export async function whatShippedOf(db: Reader, release: ReleaseRow): Promise<WhatShipped | undefined> {
+  const revision = (await candidateRevisions(db, release.id)).at(-1);
   if (revision === undefined) return undefined;
-  const workloads = listCandidate(db, release.id, revision);
-  const previous = previousShipped(db, release);
-  const previousRevision = previous ? candidateRevisions(db, previous.id).at(-1) : undefined;
+  const workloads = await listCandidate(db, release.id, revision);
+  const previous = await previousShipped(db, release);
+  const previousRevision = previous ? (await candidateRevisions(db, previous.id)).at(-1) : undefined;
   return {
     revision,
     workloads,
@@ -118,7 +118,7 @@ export function whatShippedOf(db: Reader, release: ReleaseRow): WhatShipped | un
       previous && previousRevision !== undefined
         ? {
             version: previous.version,
-            diff: diffCandidates(listCandidate(db, previous.id, previousRevision), workloads),
+            diff: diffCandidates(await listCandidate(db, previous.id, previousRevision), workloads),
           }
         : undefined,
   };
@@ -128,16 +128,16 @@ export function whatShippedOf(db: Reader, release: ReleaseRow): WhatShipped | un
  * Every audit row of a release, oldest first, for auditors: in batches read by key, so an export of a
  * million rows never holds them all (nor the database) at once.
  */
-export function auditTrail(
+export async function auditTrail(
   db: Reader,
   input: { version: string },
   batchSize = 1_000,
-): { release: ReleaseRow; batches: () => Generator<AuditRow[]> } {
-  const release = requireRelease(db, input.version);
-  function* batches(): Generator<AuditRow[]> {
+): Promise<{ release: ReleaseRow; batches: () => AsyncGenerator<AuditRow[]> }> {
+  const release = await requireRelease(db, input.version);
+  async function* batches(): AsyncGenerator<AuditRow[]> {
     let after = 0;
     for (;;) {
-      const rows = listAuditAfter(db, release.id, after, batchSize);
+      const rows = await listAuditAfter(db, release.id, after, batchSize);
       if (rows.length > 0) yield rows;
       if (rows.length < batchSize) return;
       after = rows.at(-1)!.id;

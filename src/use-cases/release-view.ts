@@ -30,14 +30,14 @@ export interface ReleaseView {
   candidate?: { services: number; namespaces: string[] };
 }
 
-export function loadReleaseView(db: Reader, release: ReleaseRow | number): ReleaseView {
-  const row = typeof release === 'number' ? getReleaseById(db, release) : release;
+export async function loadReleaseView(db: Reader, release: ReleaseRow | number): Promise<ReleaseView> {
+  const row = typeof release === 'number' ? await getReleaseById(db, release) : release;
   if (!row) throw new Error('release vanished while rendering it');
   const tally =
     row.requiredRoles && (isFrozen(row.state) || row.state === 'released')
-      ? tallySignoff(row.requiredRoles, listVotes(db, row.id), row.revision)
+      ? tallySignoff(row.requiredRoles, await listVotes(db, row.id), row.revision)
       : undefined;
-  const workloads = row.frozenAt ? listCandidate(db, row.id, row.revision) : [];
+  const workloads = row.frozenAt ? await listCandidate(db, row.id, row.revision) : [];
   const candidate =
     workloads.length > 0
       ? {
@@ -45,25 +45,27 @@ export function loadReleaseView(db: Reader, release: ReleaseRow | number): Relea
           namespaces: [...new Set(workloads.map((w) => w.namespace))].sort(),
         }
       : undefined;
-  return { release: row, tally, liveDevenvs: countLiveDevenvs(db), candidate };
+  return { release: row, tally, liveDevenvs: await countLiveDevenvs(db), candidate };
 }
 
 const OPEN_STATES = ['planned', 'frozen', 'signed_off'] as const;
 
 /** Every open release, rendered-ready, and how many developer environments are live. */
-export function openReleasesOverview(db: Reader): { views: ReleaseView[]; liveDevenvs: number } {
+export async function openReleasesOverview(
+  db: Reader,
+): Promise<{ views: ReleaseView[]; liveDevenvs: number }> {
   return {
-    views: listReleases(db, OPEN_STATES).map((r) => loadReleaseView(db, r)),
-    liveDevenvs: countLiveDevenvs(db),
+    views: await Promise.all((await listReleases(db, OPEN_STATES)).map((r) => loadReleaseView(db, r))),
+    liveDevenvs: await countLiveDevenvs(db),
   };
 }
 
 /** The newest releases for `/release list` (reads only those, whatever the history), and how many there are. */
-export function recentReleases(db: Reader, limit: number): { rows: ReleaseRow[]; total: number } {
+export function recentReleases(db: Reader, limit: number): Promise<{ rows: ReleaseRow[]; total: number }> {
   return listRecentReleases(db, limit);
 }
 
-export function releaseNamed(db: Reader, version: string): ReleaseRow | undefined {
+export function releaseNamed(db: Reader, version: string): Promise<ReleaseRow | undefined> {
   return findRelease(db, version);
 }
 
@@ -88,21 +90,21 @@ export interface AuditPage {
  * line offers), or by number (`page=N`). Neither reads more than a page and a capped count, except a page
  * number deep in a trail of more than AUDIT_COUNT_CAP entries, which needs the exact total.
  */
-export function auditPage(
+export async function auditPage(
   db: Reader,
   version: string,
   at: { page: number } | { before: number } | { oldest: true },
   pageSize: number,
-): AuditPage {
-  const release = requireRelease(db, version);
+): Promise<AuditPage> {
+  const release = await requireRelease(db, version);
   if ('oldest' in at) {
-    const rows = listAuditAfter(db, release.id, 0, pageSize).reverse();
+    const rows = (await listAuditAfter(db, release.id, 0, pageSize)).reverse();
     return { release, rows, older: 0, olderAtLeast: false, page: undefined, totalPages: undefined };
   }
   if ('before' in at) {
-    const rows = listAuditBefore(db, release.id, at.before, pageSize);
+    const rows = await listAuditBefore(db, release.id, at.before, pageSize);
     const last = rows.at(-1);
-    const older = last ? countAuditUpTo(db, release.id, AUDIT_COUNT_CAP, last.id) : 0;
+    const older = last ? await countAuditUpTo(db, release.id, AUDIT_COUNT_CAP, last.id) : 0;
     return {
       release,
       rows,
@@ -113,10 +115,10 @@ export function auditPage(
     };
   }
   const offset = (at.page - 1) * pageSize;
-  const capped = countAuditUpTo(db, release.id, AUDIT_COUNT_CAP);
+  const capped = await countAuditUpTo(db, release.id, AUDIT_COUNT_CAP);
   const exact = capped <= AUDIT_COUNT_CAP;
-  const total = exact || offset + pageSize <= AUDIT_COUNT_CAP ? capped : countAudit(db, release.id);
-  const rows = listAudit(db, release.id, pageSize, at.page, total);
+  const total = exact || offset + pageSize <= AUDIT_COUNT_CAP ? capped : await countAudit(db, release.id);
+  const rows = await listAudit(db, release.id, pageSize, at.page, total);
   const older = Math.max(0, total - offset - rows.length);
   const known = exact || total !== capped;
   return {
@@ -130,6 +132,6 @@ export function auditPage(
   };
 }
 
-export function releaseById(db: Reader, id: number): ReleaseRow | undefined {
+export function releaseById(db: Reader, id: number): Promise<ReleaseRow | undefined> {
   return getReleaseById(db, id);
 }

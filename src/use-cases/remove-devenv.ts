@@ -13,26 +13,26 @@ export async function removeDevenv(
   name: string,
   reason: 'deleted' | 'expired' | 'unsafe_target',
   /** What else the removal writes in its transaction (the owner's DM). */
-  alsoInTransaction?: (tx: Tx, env: Devenv) => void,
+  alsoInTransaction?: (tx: Tx, env: Devenv) => Promise<void>,
 ): Promise<Devenv | undefined> {
-  const row = findDevenv(deps.db, name);
+  const row = await findDevenv(deps.store, name);
   if (!row) throw new AppError('not_found', `There is no environment \`${name}\`.`);
   const env = toDevenv(row);
   return deps.locks.withHosts(hostsOf(env), async () => {
     // The reaper decided from an older read: an extend that committed since then wins.
-    const current = findDevenv(deps.db, name);
+    const current = await findDevenv(deps.store, name);
     if (!current) return undefined;
     if (reason === 'expired' && current.expiresAt > deps.clock.now()) return undefined;
-    setDevenvState(deps.db, name, 'deleting');
+    await setDevenvState(deps.store, name, 'deleting');
     if (deps.cluster && !deps.dryRunReason) {
-      const others = listRoutedDevenvs(deps.db).map(toDevenv);
+      const others = (await listRoutedDevenvs(deps.store)).map(toDevenv);
       await deps.cluster.applier.converge(others, scopeOf(env));
     }
     deps.faults?.afterClusterWrite?.('delete', name);
     const at = deps.clock.now();
-    deps.db.transaction((tx) => {
-      deleteDevenvRow(tx, name);
-      appendAudit(tx, {
+    await deps.store.transaction(async (tx) => {
+      await deleteDevenvRow(tx, name);
+      await appendAudit(tx, {
         releaseId: null,
         actor: actor.userId,
         action: reason === 'deleted' ? 'devenv_deleted' : `devenv_${reason}`,
@@ -40,7 +40,7 @@ export async function removeDevenv(
         commandText: actor.commandText,
         at,
       });
-      alsoInTransaction?.(tx, env);
+      await alsoInTransaction?.(tx, env);
     });
     return env;
   });

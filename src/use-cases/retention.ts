@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Db } from '../db/database.js';
+import type { Store, Tx } from '../db/database.js';
 import { pruneSettled } from '../db/outbox.js';
 import { pruneFinishedRuns } from '../db/schedule.js';
 
@@ -23,24 +23,28 @@ export interface PruneOutcome {
  * rows and the runs of finished releases are only bookkeeping and go after the retention period, in small
  * transactions with the event loop free between them (gate checks and Slack acks go on meanwhile).
  */
-export async function pruneHistory(db: Db, now: Date, settings: RetentionSettings): Promise<PruneOutcome> {
+export async function pruneHistory(
+  store: Store,
+  now: Date,
+  settings: RetentionSettings,
+): Promise<PruneOutcome> {
   const before = new Date(now.getTime() - settings.retentionMs);
   const outcome: PruneOutcome = { outboxRows: 0, scheduleRuns: 0, batches: 0, longestBatchMs: 0 };
-  const batch = (prune: (tx: Db) => number): number => {
+  const batch = async (prune: (tx: Tx) => Promise<number>): Promise<number> => {
     const started = performance.now();
-    const removed = db.transaction((tx) => prune(tx as unknown as Db));
+    const removed = await store.transaction(prune);
     outcome.batches++;
     outcome.longestBatchMs = Math.max(outcome.longestBatchMs, performance.now() - started);
     return removed;
   };
   for (;;) {
-    const removed = batch((tx) => pruneSettled(tx, before, settings.batchSize));
+    const removed = await batch((tx) => pruneSettled(tx, before, settings.batchSize));
     outcome.outboxRows += removed;
     if (removed < settings.batchSize) break;
     await yieldToEventLoop();
   }
   for (;;) {
-    const removed = batch((tx) => pruneFinishedRuns(tx, before, settings.batchSize));
+    const removed = await batch((tx) => pruneFinishedRuns(tx, before, settings.batchSize));
     outcome.scheduleRuns += removed;
     if (removed < settings.batchSize) break;
     await yieldToEventLoop();

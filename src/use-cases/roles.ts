@@ -12,9 +12,9 @@ export async function setSignoffRole(
 ): Promise<SignoffRole> {
   await deps.access.requireReleaseManager(actor.userId, 'manage sign-off roles');
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    upsertRole(tx, role, actor.userId, at);
-    appendAudit(tx, {
+  await deps.store.transaction(async (tx) => {
+    await upsertRole(tx, role, actor.userId, at);
+    await appendAudit(tx, {
       releaseId: null,
       actor: actor.userId,
       action: 'role_set',
@@ -29,14 +29,14 @@ export async function setSignoffRole(
 export async function removeSignoffRole(deps: LifecycleDeps, actor: Actor, name: string): Promise<void> {
   await deps.access.requireReleaseManager(actor.userId, 'manage sign-off roles');
   const at = deps.clock.now();
-  deps.db.transaction((tx) => {
-    if (!deleteRole(tx, name)) {
+  await deps.store.transaction(async (tx) => {
+    if (!(await deleteRole(tx, name))) {
       throw new AppError(
         'not_found',
         `There is no sign-off role \`${name}\`. \`/release role list\` shows them.`,
       );
     }
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: null,
       actor: actor.userId,
       action: 'role_removed',
@@ -47,21 +47,21 @@ export async function removeSignoffRole(deps: LifecycleDeps, actor: Actor, name:
   });
 }
 
-export function signoffRoles(deps: Pick<LifecycleDeps, 'db'>): SignoffRole[] {
-  return listRoles(deps.db);
+export function signoffRoles(deps: Pick<LifecycleDeps, 'store'>): Promise<SignoffRole[]> {
+  return listRoles(deps.store);
 }
 
 /** SIGNOFF_ROLES applies only to an empty table: roles edited in Slack are never overwritten by a restart. */
 export function seedSignoffRoles(
-  deps: Pick<LifecycleDeps, 'db' | 'clock'>,
+  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
   seed: string | undefined,
-): number {
-  if (!seed) return 0;
+): Promise<number> {
+  if (!seed) return Promise.resolve(0);
   const roles = parseRoleSeed(seed);
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    if (countRoles(tx) > 0) return 0;
-    for (const role of roles) upsertRole(tx, role, 'SIGNOFF_ROLES', at);
+  return deps.store.transaction(async (tx) => {
+    if ((await countRoles(tx)) > 0) return 0;
+    for (const role of roles) await upsertRole(tx, role, 'SIGNOFF_ROLES', at);
     return roles.length;
   });
 }

@@ -12,10 +12,8 @@ import {
   type TargetStatus,
 } from './devenvs.js';
 
-export function listDevenvs(deps: Pick<DevenvDeps, 'db'>, owner?: string): Devenv[] {
-  return listAllDevenvs(deps.db, owner)
-    .filter((r) => r.state !== 'deleting')
-    .map(toDevenv);
+export async function listDevenvs(deps: Pick<DevenvDeps, 'store'>, owner?: string): Promise<Devenv[]> {
+  return (await listAllDevenvs(deps.store, owner)).filter((r) => r.state !== 'deleting').map(toDevenv);
 }
 
 export interface DevenvDetails {
@@ -31,7 +29,7 @@ export async function showDevenv(deps: DevenvDeps, actor: Actor, name: string): 
   if (!deps.cluster || deps.dryRunReason) {
     return {
       env,
-      objects: objectsOf(deps.render(listRoutedDevenvs(deps.db).map(toDevenv)), env),
+      objects: objectsOf(deps.render((await listRoutedDevenvs(deps.store)).map(toDevenv)), env),
       observed: false,
       targets: [],
     };
@@ -60,6 +58,6 @@ function onlyOurRoutes(object: ObservedObject, env: string): ObservedObject {
 }
 
 /** Whether the environment still exists (a readiness watch stops when it is gone). */
-export function devenvExists(deps: Pick<DevenvDeps, 'db'>, name: string): boolean {
-  return findDevenv(deps.db, name) !== undefined;
+export async function devenvExists(deps: Pick<DevenvDeps, 'store'>, name: string): Promise<boolean> {
+  return (await findDevenv(deps.store, name)) !== undefined;
 }

@@ -32,8 +32,12 @@ function whereToVote(release: ReleaseRow): string {
  * The release a vote is for, if votes are open and the vote was given on the current revision. A button
  * or form from an older announcement is refused rather than counted for a candidate its voter never saw.
  */
-function requireOpenForVotes(db: Reader, releaseId: number, revision: number | undefined): ReleaseRow {
-  const release = getReleaseById(db, releaseId);
+async function requireOpenForVotes(
+  db: Reader,
+  releaseId: number,
+  revision: number | undefined,
+): Promise<ReleaseRow> {
+  const release = await getReleaseById(db, releaseId);
   if (!release) throw new AppError('not_found', 'That release no longer exists.');
   if (!isFrozen(release.state)) {
     throw new AppError(
@@ -53,21 +57,21 @@ function requireOpenForVotes(db: Reader, releaseId: number, revision: number | u
 
 /** Refuses a vote from a stale button or a closed release before anything else happens (no Slack call). */
 export function checkVotable(
-  deps: Pick<LifecycleDeps, 'db'>,
+  deps: Pick<LifecycleDeps, 'store'>,
   releaseId: number,
   revision: number,
-): ReleaseRow {
-  return requireOpenForVotes(deps.db, releaseId, revision);
+): Promise<ReleaseRow> {
+  return requireOpenForVotes(deps.store, releaseId, revision);
 }
 
 /** The required roles the user belongs to; refuses users in none of them. */
 export async function signoffRolesOf(
-  deps: Pick<LifecycleDeps, 'db' | 'access'>,
+  deps: Pick<LifecycleDeps, 'store' | 'access'>,
   userId: string,
   releaseId: number,
   revision?: number,
 ): Promise<string[]> {
-  const release = requireOpenForVotes(deps.db, releaseId, revision);
+  const release = await requireOpenForVotes(deps.store, releaseId, revision);
   const roles: string[] = [];
   for (const role of release.requiredRoles ?? []) {
     if (await deps.access.isAmong(userId, role.members)) roles.push(role.name);
@@ -78,16 +82,22 @@ export async function signoffRolesOf(
   return roles;
 }
 
-function tallyOf(tx: Reader, release: ReleaseRow): SignoffTally {
-  return tallySignoff(release.requiredRoles ?? [], listVotes(tx, release.id), release.revision);
+async function tallyOf(tx: Reader, release: ReleaseRow): Promise<SignoffTally> {
+  return tallySignoff(release.requiredRoles ?? [], await listVotes(tx, release.id), release.revision);
 }
 
 /**
  * After any change that can complete or break the tally: a complete tally signs the release off, an
  * incomplete one takes a signed-off release back to frozen.
  */
-function settleSignoff(tx: Tx, outbox: Outbox, release: ReleaseRow, actor: string, at: Date): ReleaseRow {
-  const complete = tallyOf(tx, release).complete;
+async function settleSignoff(
+  tx: Tx,
+  outbox: Outbox,
+  release: ReleaseRow,
+  actor: string,
+  at: Date,
+): Promise<ReleaseRow> {
+  const complete = (await tallyOf(tx, release)).complete;
   const transition =
     complete && release.state === 'frozen'
       ? 'sign_off'
@@ -96,8 +106,8 @@ function settleSignoff(tx: Tx, outbox: Outbox, release: ReleaseRow, actor: strin
         : undefined;
   if (!transition) return release;
   const to = nextState(release.version, release.state, transition);
-  const updated = updateRelease(tx, release, { state: to, updatedAt: at });
-  appendAudit(tx, {
+  const updated = await updateRelease(tx, release, { state: to, updatedAt: at });
+  await appendAudit(tx, {
     releaseId: release.id,
     actor,
     action: transition === 'sign_off' ? 'release_signed_off' : 'release_sign_off_revoked',
@@ -109,20 +119,20 @@ function settleSignoff(tx: Tx, outbox: Outbox, release: ReleaseRow, actor: strin
     transition === 'sign_off'
       ? { kind: 'release_signed_off', release: releaseRef(updated) }
       : { kind: 'release_sign_off_revoked', release: releaseRef(updated), actor };
-  outbox.enqueue(tx, notice);
+  await outbox.enqueue(tx, notice);
   return updated;
 }
 
 /** After a vote was stored or removed: say so, then settle the release's state. */
-function voteChanged(
+async function voteChanged(
   tx: Tx,
   outbox: Outbox,
   release: ReleaseRow,
   actor: string,
   at: Date,
   vote: VoteNotice,
-): ReleaseRow {
-  outbox.enqueue(tx, { kind: 'vote_recorded', release: releaseRef(release), actor, vote });
+): Promise<ReleaseRow> {
+  await outbox.enqueue(tx, { kind: 'vote_recorded', release: releaseRef(release), actor, vote });
   return settleSignoff(tx, outbox, release, actor, at);
 }
 
@@ -145,13 +155,13 @@ export async function recordVote(
   }
   const roles = await signoffRolesOf(deps, actor.userId, input.releaseId, input.revision);
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    const current = requireOpenForVotes(tx, input.releaseId, input.revision);
-    const previous = findVote(tx, current.id, current.revision, actor.userId);
+  return deps.store.transaction(async (tx) => {
+    const current = await requireOpenForVotes(tx, input.releaseId, input.revision);
+    const previous = await findVote(tx, current.id, current.revision, actor.userId);
     if (previous?.decision === input.decision && previous.reason === reason) {
       return { release: current, changed: false };
     }
-    upsertVote(tx, {
+    await upsertVote(tx, {
       releaseId: current.id,
       revision: current.revision,
       voter: actor.userId,
@@ -160,14 +170,14 @@ export async function recordVote(
       roles,
       at,
     });
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: current.id,
       actor: actor.userId,
       action: input.decision === 'approve' ? 'vote_approved' : 'vote_rejected',
       detail: `revision ${current.revision}, roles ${roles.join(', ')}${reason ? `: ${reason}` : ''}`,
       at,
     });
-    const release = voteChanged(tx, deps.outbox, current, actor.userId, at, {
+    const release = await voteChanged(tx, deps.outbox, current, actor.userId, at, {
       decision: input.decision,
       roles,
       reason,
@@ -180,21 +190,21 @@ export function withdrawVote(
   deps: LifecycleDeps,
   actor: Actor,
   input: { releaseId: number; revision: number },
-): VoteOutcome {
+): Promise<VoteOutcome> {
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    const current = requireOpenForVotes(tx, input.releaseId, input.revision);
-    if (!deleteVote(tx, current.id, current.revision, actor.userId)) {
+  return deps.store.transaction(async (tx) => {
+    const current = await requireOpenForVotes(tx, input.releaseId, input.revision);
+    if (!(await deleteVote(tx, current.id, current.revision, actor.userId))) {
       throw new AppError('not_found', `You have no current vote on ${current.version} to withdraw.`);
     }
-    appendAudit(tx, {
+    await appendAudit(tx, {
       releaseId: current.id,
       actor: actor.userId,
       action: 'vote_withdrawn',
       detail: `revision ${current.revision}`,
       at,
     });
-    const release = voteChanged(tx, deps.outbox, current, actor.userId, at, {
+    const release = await voteChanged(tx, deps.outbox, current, actor.userId, at, {
       decision: 'withdrawn',
       roles: [],
       reason: null,
@@ -207,21 +217,21 @@ export function withdrawVote(
  * Inside the caller's transaction: the candidate changed (a fix was let through the freeze), so the
  * revision goes up, every vote given so far goes stale, and its voters are told.
  */
-export function bumpCandidateRevisionIn(
+export async function bumpCandidateRevisionIn(
   tx: Tx,
   outbox: Outbox,
   current: ReleaseRow,
   input: { actor: string; cause: string; at: Date },
-): ReleaseRow {
+): Promise<ReleaseRow> {
   if (!isFrozen(current.state)) {
     throw new AppError('illegal_transition', 'Only a frozen release has a candidate revision to bump.');
   }
-  const staleVoters = listVotes(tx, current.id)
+  const staleVoters = (await listVotes(tx, current.id))
     .filter((v) => v.revision === current.revision)
     .map((v) => v.voter);
-  const revision = bumpRevision(tx, current.id, input.at);
-  copyCandidate(tx, current.id, current.revision, revision);
-  appendAudit(tx, {
+  const revision = await bumpRevision(tx, current.id, input.at);
+  await copyCandidate(tx, current.id, current.revision, revision);
+  await appendAudit(tx, {
     releaseId: current.id,
     actor: input.actor,
     action: 'revision_bumped',
@@ -229,7 +239,7 @@ export function bumpCandidateRevisionIn(
     at: input.at,
   });
   const bumped = { ...current, revision };
-  outbox.enqueue(tx, {
+  await outbox.enqueue(tx, {
     kind: 'revision_bumped',
     release: releaseRef(bumped),
     cause: input.cause,
@@ -239,23 +249,23 @@ export function bumpCandidateRevisionIn(
 }
 
 export function bumpCandidateRevision(
-  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'outbox'>,
+  deps: Pick<LifecycleDeps, 'store' | 'clock' | 'outbox'>,
   actor: Actor,
   input: { releaseId: number; cause: string },
-): ReleaseRow {
+): Promise<ReleaseRow> {
   const at = deps.clock.now();
-  return deps.db.transaction((tx) => {
-    const current = getReleaseById(tx, input.releaseId);
+  return deps.store.transaction(async (tx) => {
+    const current = await getReleaseById(tx, input.releaseId);
     if (!current) throw new AppError('not_found', 'That release no longer exists.');
     return bumpCandidateRevisionIn(tx, deps.outbox, current, { actor: actor.userId, cause: input.cause, at });
   });
 }
 
 /** Why the release cannot ship yet, naming the missing roles and standing rejections. */
-export function explainNotShippable(db: Reader, release: ReleaseRow): string {
+export async function explainNotShippable(db: Reader, release: ReleaseRow): Promise<string> {
   if (release.state !== 'frozen') {
     return `${release.version} is ${describeState(release.state)}; only a signed-off release can ship.`;
   }
-  const missing = describeMissingSignoff(tallyOf(db, release));
+  const missing = describeMissingSignoff(await tallyOf(db, release));
   return `${release.version} is not signed off yet: ${missing ?? 'sign-off is incomplete'}.`;
 }

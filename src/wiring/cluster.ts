@@ -7,7 +7,7 @@ import type * as k8s from '../vendor/kubernetes.js';
 import type { Config } from '../config.js';
 import { DnsHostResolver } from '../dns/resolver.js';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import { HostLocks } from '../support/host-locks.js';
 import type { DevenvDeps, DevenvSettings } from '../use-cases/devenvs.js';
 import { renderIstioObjects } from '../domain/devenv/render-istio.js';
@@ -62,7 +62,7 @@ export async function wireFreeze(
   config: Config,
   parts: {
     kube: KubeCluster | undefined;
-    db: Db;
+    store: Store;
     clock: Clock;
     outbox: Outbox;
     logger: Logger;
@@ -90,7 +90,7 @@ export async function wireFreeze(
       ? undefined
       : new modules.KubeFreezeEnforcement(
           kube,
-          () => desiredFreezeParameter(parts.db, mode),
+          () => desiredFreezeParameter(parts.store, mode),
           {
             namespaces: config.freeze.namespaces,
             timeoutMs: config.devenv.kubeTimeoutSeconds * 1000,
@@ -98,7 +98,7 @@ export async function wireFreeze(
           },
           parts.logger,
         );
-  const watchDeps = { db: parts.db, clock: parts.clock, outbox: parts.outbox, logger: parts.logger };
+  const watchDeps = { store: parts.store, clock: parts.clock, outbox: parts.outbox, logger: parts.logger };
   const watch = new modules.CandidateWatch(
     candidate,
     {
@@ -107,7 +107,8 @@ export async function wireFreeze(
       removed: (workload) => parts.fenced(() => observeRemoval(watchDeps, workload)),
     },
     {
-      shouldRun: () => parts.mayRun() && listReleases(parts.db, ['frozen', 'signed_off']).length > 0,
+      shouldRun: async () =>
+        parts.mayRun() && (await listReleases(parts.store, ['frozen', 'signed_off'])).length > 0,
       pollMs: 1_000,
       backoff: { initialMs: 500, maxMs: 30_000 },
       watchTimeoutSeconds: 300,
@@ -148,7 +149,7 @@ function clusterMayBeConfigured(config: Config): boolean {
 export async function wireDevenv(
   config: Config,
   parts: {
-    db: Db;
+    store: Store;
     clock: Clock;
     access: Access;
     routing: RoutingSettings;
@@ -193,7 +194,7 @@ export async function wireDevenv(
         ? 'DEVENV_MODE=dry-run'
         : undefined;
   return {
-    db: parts.db,
+    store: parts.store,
     clock: parts.clock,
     access: parts.access,
     settings,

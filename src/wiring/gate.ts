@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import { gateCheckHandler } from '../http/gate-api.js';
 import { RELEASE_EXPORTS_ROUTE, releaseExportsHandler } from '../http/release-exports.js';
 import type { RouteHandler } from '../http/server.js';
@@ -20,7 +20,7 @@ const JIRA_BUDGET_MS = 8_000;
 export function gateRoutes(
   config: Config,
   parts: {
-    db: Db;
+    store: Store;
     clock: Clock;
     outbox: Outbox;
     jira: JiraGateway | undefined;
@@ -34,7 +34,7 @@ export function gateRoutes(
   },
 ): Record<string, RouteHandler> {
   const gate: GateDeps = {
-    db: parts.db,
+    store: parts.store,
     clock: parts.clock,
     outbox: parts.outbox,
     issues: parts.jira,

@@ -19,7 +19,7 @@ import { JIRA_DESCRIPTION_LIMIT_BYTES, notesMarkdown, notesShortForm } from '../
 import type { ReleaseRow } from '../db/releases.js';
 import type { SlackApp } from '../slack/app.js';
 import type { JiraGateway } from '../jira/jira-gateway.js';
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/database.js';
 import type { Access, Clock, GroupDirectory, Notice, Outbox } from '../use-cases/ports.js';
 import type { PostToResponseUrl } from '../slack/response-url.js';
 
@@ -44,7 +44,7 @@ export interface NoticeWiring {
 export function wireNotices(
   config: Config,
   parts: {
-    db: Db;
+    store: Store;
     clock: Clock;
     logger: Logger;
     slack: SlackApp;
@@ -59,10 +59,10 @@ export function wireNotices(
     homeSettings: Partial<HomePublisherSettings> | undefined;
   },
 ): NoticeWiring {
-  const { db, clock, logger, slack, jira, groups, access, metrics, instance, postToResponseUrl } = parts;
+  const { store, clock, logger, slack, jira, groups, access, metrics, instance, postToResponseUrl } = parts;
   const slackDelivery = new SlackNoticeDelivery(
     slack.outboxClient,
-    db,
+    store,
     config.slack.releaseChannel,
     logger.child({ component: 'notices' }),
     postToResponseUrl,
@@ -74,7 +74,7 @@ export function wireNotices(
       ? scopeBlocks(view, clock.now())
       : scopeBlocks({ kind: 'failed', problem: 'Jira did not answer in time' }, clock.now());
   });
-  const notesDeps = { db, jira, logger, gatedEnvironments: config.gate.environments };
+  const notesDeps = { store, jira, logger, gatedEnvironments: config.gate.environments };
   slackDelivery.setNotes(async (release) => {
     const notes = await notesFor(notesDeps, release);
     return { parts: notesParts(notes, config.http.publicUrl), markdown: notesMarkdown(notes) };
@@ -83,7 +83,7 @@ export function wireNotices(
   slackDelivery.keepWorkingHours(clock, config.calendar.workingHours);
   const managerPrincipals = config.releaseManagers?.ids ?? [];
   slackDelivery.setManagers((releaseId) =>
-    managersToTell({ db, groups, managerPrincipals, logger }, releaseId),
+    managersToTell({ store, groups, managerPrincipals, logger }, releaseId),
   );
   const trackerDescription =
     config.jira?.releaseNotes === 'description'
@@ -102,18 +102,18 @@ export function wireNotices(
       // The description links the announcement: while it is still on its way, the write-back waits for it.
       if (
         trackerDescription &&
-        laterPendingOfKinds(db, { id: 0, stream: `release:${notice.release.id}` }, [
+        (await laterPendingOfKinds(store, { id: 0, stream: `release:${notice.release.id}` }, [
           'release_frozen',
           'announcement_reposted',
-        ])
+        ]))
       )
         throw new AnnouncementPending();
       const outcome = await markReleasedInTracker(
-        { db, clock, outbox: parts.outbox(), tracker: jira, trackerDescription },
+        { store, clock, outbox: parts.outbox(), tracker: jira, trackerDescription },
         { userId: notice.actor },
         notice.release.id,
       );
-      steps.complete(outcome?.record);
+      await steps.complete(outcome?.record);
     },
     classify: (error) =>
       error instanceof AnnouncementPending
@@ -124,7 +124,7 @@ export function wireNotices(
   const homes = new HomePublisher(
     slack.client,
     async (userId) =>
-      homeView(await loadHome({ db, clock, access, gatedEnvironments: config.gate.environments }, userId)),
+      homeView(await loadHome({ store, clock, access, gatedEnvironments: config.gate.environments }, userId)),
     logger.child({ component: 'app-home' }),
     { onRefused: (reason, recovered) => metrics.slackRefused(reason, recovered), ...parts.homeSettings },
   );

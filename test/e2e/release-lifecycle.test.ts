@@ -23,7 +23,9 @@ describe('/release lifecycle over signed Slack requests', () => {
   });
 
   it('creates, freezes with an announcement, unfreezes in the thread, and cancels', async () => {
-    const created = await t.command('/release', 'create 2.4 freeze=2026-12-01 ship=2026-12-10');
+    // Dates in the future whenever the test runs: a freeze time in the past is refused.
+    const year = new Date().getUTCFullYear() + 1;
+    const created = await t.command('/release', `create 2.4 freeze=${year}-12-01 ship=${year}-12-10`);
     expect(created.response_type).toBe('ephemeral');
     expect(replyText(created)).toContain('Release *2.4* is planned');
 

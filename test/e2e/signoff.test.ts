@@ -182,7 +182,7 @@ describe('sign-off votes with buttons', () => {
     await t.click(ActionIds.approve, value(), PM);
     await t.slack.waitFor(() => state() === 'signed_off');
 
-    bumpCandidateRevision(
+    await bumpCandidateRevision(
       t.bot.services,
       { userId: 'gate' },
       { releaseId, cause: 'BLOG-7 deployed blog-service abc123' },

@@ -115,7 +115,7 @@ export async function runDevenvCommand(
       return devenvCreatedReply(created, services.routing);
     }
     case 'list':
-      return devenvListReply(listDevenvs(devenv, command.all ? undefined : actor.userId), command.all);
+      return devenvListReply(await listDevenvs(devenv, command.all ? undefined : actor.userId), command.all);
     case 'show':
       return devenvShowReply(await showDevenv(devenv, actor, command.env), services.routing);
     case 'delete': {
@@ -129,7 +129,11 @@ export async function runDevenvCommand(
       return textReply(extendedLine(command.env, until, command.seconds));
     }
     case 'status':
-      return devenvStatusReply(listDevenvs(devenv), services.upkeep.lastReconcile(), devenv.dryRunReason);
+      return devenvStatusReply(
+        await listDevenvs(devenv),
+        services.upkeep.lastReconcile(),
+        devenv.dryRunReason,
+      );
   }
 }
 
@@ -162,7 +166,7 @@ async function watchReadiness(services: Services, created: DevenvCreated, respon
   const deadline = Date.now() + READINESS_WINDOW_MS;
   for (let updates = 0; updates < READINESS_UPDATES_MAX && Date.now() < deadline;) {
     if (!(await sleep(services.config.devenv.readinessPollSeconds * 1000, services.shutdown))) return;
-    if (!devenvExists(services.devenv, created.env.name)) return;
+    if (!(await devenvExists(services.devenv, created.env.name))) return;
     try {
       const targets = await targetStatuses(cluster, created.env);
       if (signature(targets) === last) continue;

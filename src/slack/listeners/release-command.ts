@@ -167,7 +167,7 @@ export async function runReleaseCommand(
     }
     case 'status':
       if (command.version) {
-        const release = requireRelease(services.db, command.version);
+        const release = await requireRelease(services.store, command.version);
         const scope = scopeBlocks(
           await loadScopeView(services.jira, release.version, services.logger),
           services.clock.now(),
@@ -177,22 +177,22 @@ export async function runReleaseCommand(
             ? []
             : [
                 lateChangesSection(
-                  lateChangesOf(services.db, release, services.config.gate.environments),
+                  await lateChangesOf(services.store, release, services.config.gate.environments),
                   release.version,
                 ),
               ];
-        return releaseStatusReply(loadReleaseView(services.db, release), [...scope, ...late]);
+        return releaseStatusReply(await loadReleaseView(services.store, release), [...scope, ...late]);
       }
       {
-        const { views, liveDevenvs } = openReleasesOverview(services.db);
+        const { views, liveDevenvs } = await openReleasesOverview(services.store);
         return openReleasesReply(views, liveDevenvs);
       }
     case 'list':
-      return releaseListReply(recentReleases(services.db, RELEASE_LIST_SHOWN));
+      return releaseListReply(await recentReleases(services.store, RELEASE_LIST_SHOWN));
     case 'log': {
       return auditLogReply(
-        auditPage(
-          services.db,
+        await auditPage(
+          services.store,
           command.version,
           command.oldest
             ? { oldest: true }
@@ -219,7 +219,7 @@ export async function runReleaseCommand(
         `Sign-off role *${command.role}* is removed. Releases already frozen keep the roles they were frozen with.`,
       );
     case 'role-list':
-      return roleListReply(signoffRoles(services));
+      return roleListReply(await signoffRoles(services));
     case 'jira-sync': {
       const problem = await retryTrackerSync(services, actor, command);
       return textReply(
@@ -229,7 +229,7 @@ export async function runReleaseCommand(
       );
     }
     case 'scope': {
-      const release = requireRelease(services.db, command.version);
+      const release = await requireRelease(services.store, command.version);
       const view = await loadScopeView(
         requireJira(services.jira),
         release.version,
@@ -249,9 +249,9 @@ export async function runReleaseCommand(
       );
     }
     case 'candidate':
-      return candidateReply(loadCandidate(services.db, command.ref));
+      return candidateReply(await loadCandidate(services.store, command.ref));
     case 'diff':
-      return candidateDiffReply(loadCandidateDiff(services.db, command.from, command.to));
+      return candidateDiffReply(await loadCandidateDiff(services.store, command.from, command.to));
     case 'allow': {
       const { release, repeated } = await allowImage(services, actor, command);
       return textReply(
@@ -261,13 +261,13 @@ export async function runReleaseCommand(
       );
     }
     case 'exception': {
-      const exception = requestException(services, actor, command);
+      const exception = await requestException(services, actor, command);
       return textReply(
         `:raised_hand: Exception #${exception.id} requested: release managers decide in <#${services.config.slack.releaseChannel}>, and you will hear the outcome.`,
       );
     }
     case 'exceptions': {
-      const { release, exceptions } = exceptionsOf(services, command.version);
+      const { release, exceptions } = await exceptionsOf(services, command.version);
       return exceptionsListReply(release, exceptions);
     }
     case 'schedule': {
@@ -282,7 +282,7 @@ export async function runReleaseCommand(
       );
     }
     case 'calendar':
-      return calendarReply(upcomingCalendar(services), command.page);
+      return calendarReply(await upcomingCalendar(services), command.page);
     case 'remind': {
       const { release, reminded } = await remindNow(services, actor, command);
       return textReply(
@@ -295,7 +295,7 @@ export async function runReleaseCommand(
       return notesReply(
         await releaseNotes(
           {
-            db: services.db,
+            store: services.store,
             jira: services.jira,
             logger: services.logger,
             gatedEnvironments: services.config.gate.environments,
@@ -319,7 +319,7 @@ async function createWithJira(
   actor: Actor,
   command: ReleaseCommand & { name: 'create' },
 ): Promise<Reply> {
-  const existing = releaseNamed(services.db, command.version);
+  const existing = await releaseNamed(services.store, command.version);
   const release =
     existing && command.createJiraVersions ? existing : await createRelease(services, actor, command);
   const lines = existing

@@ -30,9 +30,9 @@ function voteTarget(action: BlockButtonAction['actions'][number]): { releaseId: 
 const shipButtonValue = z.coerce.number().int().positive();
 
 /** The release a Home button names by id, as a version for the use cases. */
-function releaseOfButton(services: Services, value: string | undefined): { version: string } {
+async function releaseOfButton(services: Services, value: string | undefined): Promise<{ version: string }> {
   const id = shipButtonValue.safeParse(value);
-  const release = id.success ? releaseById(services.db, id.data) : undefined;
+  const release = id.success ? await releaseById(services.store, id.data) : undefined;
   if (!release) throw new AppError('invalid_input', 'That button is not one of ours any more.');
   return { version: release.version };
 }
@@ -58,8 +58,8 @@ export function registerSignoffActions(routes: SlackRoutes, services: Services):
   );
 
   buttons.on(ActionIds.withdraw, ({ ack, body, action, respond, client }) =>
-    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), () => {
-      withdrawVote(services, { userId: body.user.id }, voteTarget(action));
+    commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
+      await withdrawVote(services, { userId: body.user.id }, voteTarget(action));
       return undefined;
     }),
   );
@@ -70,7 +70,7 @@ export function registerSignoffActions(routes: SlackRoutes, services: Services):
     await ack();
     try {
       const target = voteTarget(action);
-      const release = checkVotable(services, target.releaseId, target.revision);
+      const release = await checkVotable(services, target.releaseId, target.revision);
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(release.version, target) });
     } catch (error) {
       await replyPath(
@@ -95,7 +95,7 @@ export function registerSignoffActions(routes: SlackRoutes, services: Services):
   // App Home: a manager freezes a planned release, or reminds the sign-off roles of a frozen one.
   buttons.on(ActionIds.homeFreeze, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
-      const release = releaseOfButton(services, action.value);
+      const release = await releaseOfButton(services, action.value);
       await freezeRelease(services, { userId: body.user.id, commandText: 'Freeze button' }, release);
       return undefined;
     }),
@@ -103,7 +103,7 @@ export function registerSignoffActions(routes: SlackRoutes, services: Services):
 
   buttons.on(ActionIds.remind, ({ ack, body, action, respond, client }) =>
     commitThenAck(ack, replyPath(respond, client, body.user.id), logger, context(body), async () => {
-      const release = releaseOfButton(services, action.value);
+      const release = await releaseOfButton(services, action.value);
       const { reminded } = await remindNow(
         services,
         { userId: body.user.id, commandText: 'Remind button' },

@@ -7,10 +7,10 @@ import { eq } from 'drizzle-orm';
 describe('the leadership fence on a real SQLite', () => {
   let store: OpenDatabase;
   const at = new Date('2026-12-01T09:00:00Z');
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openDatabase(':memory:');
     store.db.insert(installation).values({ id: 1, instanceId: 'rb-000000000001', createdAt: at }).run();
-    store.db.transaction((tx) => raiseFence(tx, 2, 'the-next-holder', at));
+    await store.store.transaction((tx) => raiseFence(tx, 2, 'the-next-holder', at));
   });
   afterEach(() => store.close());
 
@@ -34,13 +34,26 @@ describe('the leadership fence on a real SQLite', () => {
     expect(current()).toBe('rb-000000000001');
   });
 
-  it('lets the current epoch, unfenced work and reads through', () => {
+  it('refuses a unit of work of the store before it writes anything', async () => {
+    let ran = false;
+    await expect(
+      runFenced(1, () =>
+        store.store.transaction(async (tx) => {
+          ran = true;
+          await Promise.resolve(tx.update(installation).set({ instanceId: 'rb-from-epoch-1' }).run());
+        }),
+      ),
+    ).rejects.toThrow(FencedOut);
+    expect([ran, current()]).toEqual([false, 'rb-000000000001']);
+  });
+
+  it('lets the current epoch, unfenced work and reads through', async () => {
     expect(runFenced(1, () => current())).toBe('rb-000000000001');
     runFenced(2, () => rename('rb-from-epoch-2'));
     expect(current()).toBe('rb-from-epoch-2');
     rename('rb-unfenced');
     expect(current()).toBe('rb-unfenced');
     // A later holder never lowers the fence.
-    expect(store.db.transaction((tx) => raiseFence(tx, 1, 'late', at))).toBe(false);
+    expect(await store.store.transaction((tx) => raiseFence(tx, 1, 'late', at))).toBe(false);
   });
 });

@@ -51,17 +51,17 @@ describe('query plans of the hot paths', () => {
     const at = new Date('2026-11-30T10:00:00Z');
     const clock = { now: () => at };
     const logger = createLogger('silent');
-    const outbox = new OutboxRelay(store.db, () => ({}) as never, logger, { mayRun: () => false });
+    const outbox = new OutboxRelay(store.store, () => ({}) as never, logger, { mayRun: () => false });
     const access = new AccessControl(
       { everyone: false, ids: ['UMANAGER1'] },
       { membersOf: () => Promise.resolve([]) },
     );
     const calendar = { zone: 'UTC', defaultTime: { hour: 9, minute: 0 } };
-    const deps = { db: store.db, clock, access, outbox, calendar, logger };
-    store.db.transaction((tx) => {
-      upsertRole(tx, { name: 'qa', members: ['UQA00001'], quorum: 1 }, 'test', at);
-      insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at });
-      insertRelease(tx, {
+    const deps = { store: store.store, clock, access, outbox, calendar, logger };
+    await store.store.transaction(async (tx) => {
+      await upsertRole(tx, { name: 'qa', members: ['UQA00001'], quorum: 1 }, 'test', at);
+      await insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at });
+      await insertRelease(tx, {
         version: '2.5',
         freezeAt: new Date('2026-12-10T09:00:00Z'),
         shipAt: null,
@@ -69,13 +69,13 @@ describe('query plans of the hot paths', () => {
         at,
       });
     });
-    transitionRelease(
+    await transitionRelease(
       deps,
       { userId: 'UMANAGER1' },
       '2.4',
       freezeSpec({ userId: 'UMANAGER1' }, undefined, { workloads: [] }),
     );
-    const release = findRelease(store.db, '2.4')!;
+    const release = (await findRelease(store.store, '2.4'))!;
 
     const run = async (path: string, work: () => unknown) => {
       capturing = path;
@@ -83,7 +83,7 @@ describe('query plans of the hot paths', () => {
       capturing = undefined;
     };
     const gate = {
-      db: store.db,
+      store: store.store,
       clock,
       outbox,
       issues: undefined,
@@ -109,7 +109,7 @@ describe('query plans of the hot paths', () => {
     await run('gate (repeated)', () =>
       checkGate(gate, { service: 'blog', environment: 'preprod', issues: ['BLOG-1'], commit: 'abc1' }),
     );
-    const current = findRelease(store.db, '2.4')!;
+    const current = (await findRelease(store.store, '2.4'))!;
     await run('vote', () =>
       recordVote(
         deps,
@@ -117,12 +117,12 @@ describe('query plans of the hot paths', () => {
         { releaseId: current.id, revision: current.revision, decision: 'approve' },
       ),
     );
-    await run('status', () => {
-      const view = loadReleaseView(store.db, release.id);
-      return lateChangesOf(store.db, view.release, ['preprod']);
+    await run('status', async () => {
+      const view = await loadReleaseView(store.store, release.id);
+      return lateChangesOf(store.store, view.release, ['preprod']);
     });
     await run('home', () =>
-      loadHome({ db: store.db, clock, access, gatedEnvironments: ['preprod'] }, 'UQA00001'),
+      loadHome({ store: store.store, clock, access, gatedEnvironments: ['preprod'] }, 'UQA00001'),
     );
     await run('scheduler pass', () =>
       runDueSchedule({
@@ -137,10 +137,10 @@ describe('query plans of the hot paths', () => {
         },
       }),
     );
-    await run('outbox heads', () => dueHeads(store.db, at, 16, []));
+    await run('outbox heads', () => dueHeads(store.store, at, 16, []));
     await run('watch', () =>
       observeWorkload(
-        { db: store.db, clock, outbox, logger },
+        { store: store.store, clock, outbox, logger },
         {
           namespace: 'preprod',
           kind: 'Deployment',
@@ -152,10 +152,12 @@ describe('query plans of the hot paths', () => {
         },
       ),
     );
-    await run('audit page', () => [
-      auditPage(store.db, '2.4', { page: 3 }, 20),
-      auditPage(store.db, '2.4', { before: 5 }, 20),
-    ]);
+    await run('audit page', () =>
+      Promise.all([
+        auditPage(store.store, '2.4', { page: 3 }, 20),
+        auditPage(store.store, '2.4', { before: 5 }, 20),
+      ]),
+    );
   });
   afterAll(() => store.close());
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { openDatabase, type OpenDatabase, type Store } from '../../../src/db/database.js';
 import { raiseFence } from '../../../src/db/fencing.js';
 import { claimRow } from '../../../src/db/outbox.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
@@ -103,7 +103,7 @@ describe('the outbox relay', () => {
   const relays: OutboxRelay[] = [];
 
   const relay = (settings: Partial<RelaySettings> = {}, logger = createLogger('silent')) => {
-    const r = new OutboxRelay(store.db, () => deliverer, logger, {
+    const r = new OutboxRelay(store.store, () => deliverer, logger, {
       now,
       random: () => 0.5,
       onSettled: (outcome) => settled.push(outcome),
@@ -119,12 +119,12 @@ describe('the outbox relay', () => {
       ),
     );
   const enqueue = (r: OutboxRelay, notice: Notice, replyTo?: string) =>
-    store.db.transaction((tx) => r.enqueue(tx, notice, replyTo ? { replyTo } : {}));
+    store.store.transaction(async (tx) => r.enqueue(tx, notice, replyTo ? { replyTo } : {}));
 
   /** A step whose delivery a later leader fences out (epoch 4) just before the step records itself. */
-  const fencedMidDelivery = (_n: Notice, steps: DeliverySteps) => {
-    store.db.transaction((tx) => raiseFence(tx, 4, 'pod-b', new Date()));
-    steps.complete();
+  const fencedMidDelivery = async (_n: Notice, steps: DeliverySteps) => {
+    await store.store.transaction(async (tx) => raiseFence(tx, 4, 'pod-b', new Date()));
+    await steps.complete();
     return Promise.resolve();
   };
 
@@ -187,10 +187,10 @@ describe('the outbox relay', () => {
 
   it('delivers each stream in order and settles every row, counting each as delivered', async () => {
     const r = relay();
-    enqueue(r, unfrozen(1, 'a'));
-    enqueue(r, unfrozen(1, 'b'));
-    enqueue(r, expired('UANA'));
-    expect(r.depth()).toBe(3);
+    await enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'b'));
+    await enqueue(r, expired('UANA'));
+    expect(await r.depth()).toBe(3);
     expect(await drain(r)).toBe(0);
     expect(
       deliverer.calls.map((c) => (c.notice.kind === 'release_unfrozen' ? c.notice.reason : c.notice.kind)),
@@ -201,20 +201,20 @@ describe('the outbox relay', () => {
       ['user:UANA', 'delivered', 0],
     ]);
     expect(settled).toEqual(['delivered', 'delivered', 'delivered']);
-    expect(r.depth()).toBe(0);
+    expect(await r.depth()).toBe(0);
   });
 
   it('retries a transient failure after a capped, jittered exponential backoff, resuming after the last step', async () => {
     const r = relay({ baseBackoffMs: 1_000, maxBackoffMs: 3_000 });
     deliverer.script.push(
-      (_n, steps) => {
-        steps.complete(undefined, { parts: 2 });
+      async (_n, steps) => {
+        await steps.complete(undefined, { parts: 2 });
         return failing({ kind: 'transient', reason: 'slack:internal_error' })();
       },
       failing({ kind: 'transient', reason: 'slack:internal_error' }),
       failing({ kind: 'transient', reason: 'slack:internal_error' }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const before = now();
@@ -240,11 +240,11 @@ describe('the outbox relay', () => {
 
   it('keeps what a step remembers without completing it', async () => {
     const r = relay();
-    deliverer.script.push((_n, steps) => {
-      steps.remember({ split: true });
+    deliverer.script.push(async (_n, steps) => {
+      await steps.remember({ split: true });
       return failing({ kind: 'transient', reason: 'slack:internal_error' })();
     });
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
     expect(rows()[0]).toMatchObject({ steps_done: 0, memo: '{"split":true}' });
   });
@@ -252,8 +252,8 @@ describe('the outbox relay', () => {
   it('gives up at once on a permanent refusal, tells the asker, and goes on with the stream', async () => {
     const r = relay();
     deliverer.script.push(failing({ kind: 'permanent', reason: 'slack:channel_not_found' }));
-    enqueue(r, unfrozen(1, 'a'), 'https://hooks.slack.test/r1');
-    enqueue(r, unfrozen(1, 'b'));
+    await enqueue(r, unfrozen(1, 'a'), 'https://hooks.slack.test/r1');
+    await enqueue(r, unfrozen(1, 'b'));
     expect(await drain(r)).toBe(0);
     expect(rows().map((row) => [row.state, row.last_error])).toEqual([
       ['failed', 'slack:channel_not_found'],
@@ -271,7 +271,7 @@ describe('the outbox relay', () => {
       failing({ kind: 'transient', reason: 'unexpected: boom' }),
       failing({ kind: 'transient', reason: 'unexpected: boom' }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
     expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 1 });
     skip(1_000);
@@ -279,7 +279,7 @@ describe('the outbox relay', () => {
     expect(rows()[0]).toMatchObject({ state: 'failed', attempts: 1, last_error: 'unexpected: boom' });
 
     deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
-    enqueue(r, unfrozen(2, 'old'));
+    await enqueue(r, unfrozen(2, 'old'));
     skip(60_001);
     await drain(r);
     expect(rows()[1]).toMatchObject({ state: 'failed', last_error: 'slack:unreachable' });
@@ -291,9 +291,9 @@ describe('the outbox relay', () => {
     deliverer.script.push(
       failing({ kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 5_000 }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
-    enqueue(r, expired('UANA'));
+    await enqueue(r, expired('UANA'));
     // Another stream is due, but the whole relay waits: Slack's limits are per workspace.
     expect(await drain(r)).toBe(2);
     expect(deliverer.calls).toHaveLength(1);
@@ -312,7 +312,7 @@ describe('the outbox relay', () => {
   it('delivers nothing while it may not run (a standby), and nothing after stop', async () => {
     let active = false;
     const r = relay({ mayRun: () => active });
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await new Promise((resolve) => setImmediate(resolve));
     r.wake();
     expect(deliverer.calls).toEqual([]);
@@ -320,7 +320,7 @@ describe('the outbox relay', () => {
     expect(await drain(r)).toBe(0);
     expect(deliverer.calls).toHaveLength(1);
     await r.stop();
-    enqueue(r, unfrozen(1, 'b'));
+    await enqueue(r, unfrozen(1, 'b'));
     // At once, not at the deadline: a stopped relay has nothing to wait for (the test times out otherwise).
     expect(await r.drain(now() + 60_000)).toBe(1);
     expect(deliverer.calls).toHaveLength(1);
@@ -330,11 +330,11 @@ describe('the outbox relay', () => {
     const r = relay();
     const seen: boolean[] = [];
     deliverer.script.push(async (_n, steps) => {
-      seen.push(steps.supersededBy(['release_cancelled']), steps.supersededBy(['vote_recorded']));
+      seen.push(await steps.supersededBy(['release_cancelled']), await steps.supersededBy(['vote_recorded']));
       return Promise.resolve();
     });
-    enqueue(r, unfrozen(1, 'a'));
-    store.db.transaction((tx) =>
+    await enqueue(r, unfrozen(1, 'a'));
+    await store.store.transaction(async (tx) =>
       r.enqueue(tx, {
         kind: 'release_cancelled',
         release: { id: 1, version: '2.1', revision: 1 },
@@ -342,7 +342,7 @@ describe('the outbox relay', () => {
         reason: 'x',
       }),
     );
-    enqueue(r, unfrozen(2, 'other stream'));
+    await enqueue(r, unfrozen(2, 'other stream'));
     await drain(r);
     expect(seen).toEqual([true, false]);
   });
@@ -350,7 +350,7 @@ describe('the outbox relay', () => {
   it('wakes by itself: on enqueue after the commit, and at a retry’s due time', async () => {
     const r = relay({ baseBackoffMs: 100 });
     deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     // Nobody calls drain or wake: the enqueue itself and then the retry timer deliver it.
     await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'delivered', attempts: 1 }), {
       timeout: 2000,
@@ -369,7 +369,7 @@ describe('the outbox relay', () => {
       running -= 1;
     };
     deliverer.script.push(hold(), hold(), hold(), hold());
-    for (const owner of ['UA', 'UB', 'UC', 'UD']) enqueue(r, expired(owner));
+    for (const owner of ['UA', 'UB', 'UC', 'UD']) await enqueue(r, expired(owner));
     expect(await r.drain(now() + 2000)).toBe(0);
     expect([deliverer.calls.length, most]).toEqual([4, 2]);
   });
@@ -380,7 +380,7 @@ describe('the outbox relay', () => {
       failing({ kind: 'transient', reason: 'slack:unreachable' }),
       failing({ kind: 'transient', reason: 'slack:unreachable' }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
     skip(1_000);
     await drain(r);
@@ -392,13 +392,13 @@ describe('the outbox relay', () => {
     const seen: unknown[] = [];
     deliverer.script.push(async (_n, steps) => {
       seen.push(steps.done);
-      steps.complete(undefined, { parts: 3 });
+      await steps.complete(undefined, { parts: 3 });
       seen.push(steps.done, steps.memo);
-      steps.complete();
+      await steps.complete();
       seen.push(steps.done, steps.memo);
       return failing({ kind: 'transient', reason: 'slack:unreachable' })();
     });
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
     expect(seen).toEqual([0, 1, { parts: 3 }, 2, { parts: 3 }]);
     skip(1_000);
@@ -414,7 +414,7 @@ describe('the outbox relay', () => {
       failing({ kind: 'rate_limited', reason: 'slack:ratelimited', retryAfterMs: 2_000 }),
       failing({ kind: 'permanent', reason: 'slack:is_archived' }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     await drain(r);
     skip(1_000);
     await drain(r);
@@ -465,7 +465,7 @@ describe('the outbox relay', () => {
   it('waits within drain for a retry that falls due before its deadline', async () => {
     const r = relay({ baseBackoffMs: 200 });
     deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     const started = Date.now();
     expect(await r.drain(now() + 5_000)).toBe(0);
     // The retry was due 150 ms after the failure (200 ms × the jitter), and drain waited for it, no longer.
@@ -478,12 +478,12 @@ describe('the outbox relay', () => {
     const refused: string[] = [];
     const r = relay({ authPauseMs: 60_000, onAuthRefused: (reason) => refused.push(reason) });
     deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
-    enqueue(r, unfrozen(1, 'a'));
-    enqueue(r, unfrozen(1, 'b'));
+    await enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'b'));
     await drain(r);
     expect(refused).toEqual(['slack:token_revoked']);
     // Another stream's notice waits too: every call would meet the same refused token.
-    enqueue(r, unfrozen(2, 'c'));
+    await enqueue(r, unfrozen(2, 'c'));
     await drain(r);
     expect(settled).toEqual([]);
     expect(rows().map((row) => [row.state, row.attempts])).toEqual([
@@ -501,7 +501,7 @@ describe('the outbox relay', () => {
     const r = relay();
     const until = 3 * 3600_000;
     deliverer.script.push(failing({ kind: 'deferred', reason: 'outside working hours', delayMs: until }));
-    enqueue(r, expired('UANA'));
+    await enqueue(r, expired('UANA'));
     const before = now();
     await drain(r);
     expect(settled).toEqual([]);
@@ -517,9 +517,9 @@ describe('the outbox relay', () => {
     expect(store.db.all(sql.raw('select claims from outbox'))).toEqual([{ claims: 0 }]);
     // A transient retry of another row is not touched by resumeDeferred: only rows deferred on purpose are.
     deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
-    enqueue(r, expired('UBO'));
+    await enqueue(r, expired('UBO'));
     await drain(r);
-    expect(r.resumeDeferred()).toBe(1);
+    expect(await r.resumeDeferred()).toBe(1);
     await drain(r);
     expect(rows().map((x) => [x.stream, x.state])).toEqual([
       ['user:UANA', 'delivered'],
@@ -536,10 +536,10 @@ describe('the outbox relay', () => {
     let answer = () => undefined as void;
     deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
     const r = relay();
-    enqueue(r, unfrozen(1, 'slow'));
+    await enqueue(r, unfrozen(1, 'slow'));
     r.wake();
     await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
-    enqueue(r, unfrozen(2, 'quick'));
+    await enqueue(r, unfrozen(2, 'quick'));
     await vi.waitFor(() => expect(settled).toEqual(['delivered']), { timeout: 1_000 });
     expect(rows().map((row) => row.state)).toEqual(['pending', 'delivered']);
     answer();
@@ -551,7 +551,7 @@ describe('the outbox relay', () => {
       let answer = () => undefined as void;
       deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
       const first = relay({ identity: 'pod-a', claimTimeoutMs: 10_000 });
-      enqueue(first, expired('UANA'));
+      await enqueue(first, expired('UANA'));
       first.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       const second = relay({ identity: 'pod-b', claimTimeoutMs: 10_000 });
@@ -574,7 +574,7 @@ describe('the outbox relay', () => {
       };
       deliverer.script.push(async (n, steps) => {
         await record(n, steps);
-        steps.complete();
+        await steps.complete();
         await record(n, steps);
         throw Object.assign(new Error('timeout'), {
           failure: { kind: 'transient', reason: 'slack:timeout' },
@@ -582,11 +582,11 @@ describe('the outbox relay', () => {
       });
       deliverer.script.push(async (n, steps) => {
         await record(n, steps);
-        steps.complete();
+        await steps.complete();
         await record(n, steps);
       });
       const r = relay({ baseBackoffMs: 1 });
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await drain(r);
       skip(10);
       await drain(r);
@@ -601,7 +601,7 @@ describe('the outbox relay', () => {
     it('refuses every write of a delivery once a later leader raised the fence', async () => {
       const r = relay({ identity: 'pod-a', epoch: () => 3 });
       deliverer.script.push(fencedMidDelivery);
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await drain(r);
       expect(rows()[0]).toMatchObject({ state: 'pending', steps_done: 0, attempts: 0 });
       expect(settled).toEqual([]);
@@ -617,8 +617,8 @@ describe('the outbox relay', () => {
           }),
       );
       const r = relay();
-      enqueue(r, expired('UANA'));
-      enqueue(r, expired('UANA', 'e2'));
+      await enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA', 'e2'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await r.stop(now() + 2_000);
@@ -633,7 +633,7 @@ describe('the outbox relay', () => {
       let aborted = false;
       deliverer.script.push(hangingCall(() => (aborted = true)));
       const r = relay();
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await r.stop(now() + 200);
@@ -647,7 +647,7 @@ describe('the outbox relay', () => {
       let aborted = false;
       deliverer.script.push(hangingCall(() => (aborted = true)));
       const r = relay({ term: () => term.signal });
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       term.abort(new Error('no longer the leader'));
@@ -664,20 +664,20 @@ describe('the outbox relay', () => {
         failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 3_600_000 }),
       );
       const r = relay();
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await drain(r);
       expect(rows()[0]).toMatchObject({ state: 'pending' });
       // drain returns at its deadline while a pass may still run; let it end, so nothing else wakes the relay.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(r.resumeDeferred()).toBe(1);
+      expect(await r.resumeDeferred()).toBe(1);
       await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'delivered' }));
-      expect(r.resumeDeferred()).toBe(0);
+      expect(await r.resumeDeferred()).toBe(0);
     });
 
     it('gives its claims back when it stops, so the next holder delivers at once', async () => {
       deliverer.script.push(hangingCall());
       const first = relay({ identity: 'pod-a' });
-      enqueue(first, expired('UANA'));
+      await enqueue(first, expired('UANA'));
       first.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await first.stop(now() + 20);
@@ -708,7 +708,7 @@ describe('the outbox relay', () => {
     it('sleeps in drain until a retry falls due, leaving the event loop free meanwhile', async () => {
       const r = relay({ baseBackoffMs: 400 });
       deliverer.script.push(failing({ kind: 'transient', reason: 'slack:unreachable' }));
-      enqueue(r, unfrozen(1, 'a'));
+      await enqueue(r, unfrozen(1, 'a'));
       const order: string[] = [];
       // Due long before the retry (300 ms): it fires during drain only if drain yields to the event loop.
       setTimeout(() => order.push('timer'), 50);
@@ -722,7 +722,7 @@ describe('the outbox relay', () => {
       // A shutdown must not sit out its grace period for a pause that outlasts it (the test times out if so).
       const r = relay({ authPauseMs: 3_600_000 });
       deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
-      enqueue(r, unfrozen(1, 'a'));
+      await enqueue(r, unfrozen(1, 'a'));
       expect(await r.drain(now() + 60_000)).toBe(1);
       expect(deliverer.calls).toHaveLength(1);
     });
@@ -730,7 +730,7 @@ describe('the outbox relay', () => {
     it('returns from drain at its deadline while a delivery hangs, leaving the notice pending', async () => {
       deliverer.script.push(hangingCall());
       const r = relay();
-      enqueue(r, unfrozen(1, 'a'));
+      await enqueue(r, unfrozen(1, 'a'));
       expect(await drain(r)).toBe(1);
       expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 0 });
     });
@@ -741,7 +741,7 @@ describe('the outbox relay', () => {
       deliverer.script.push(
         failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 30 * 86_400_000 }),
       );
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await vi.waitFor(() =>
         expect(rows()[0]).toMatchObject({ last_error: 'deferred: outside working hours' }),
       );
@@ -753,7 +753,7 @@ describe('the outbox relay', () => {
     it('waits for a row another instance holds until its claim ages out, with one timer', async () => {
       const held = relay({ identity: 'pod-a' });
       deliverer.script.push(hangingCall());
-      enqueue(held, expired('UANA'));
+      await enqueue(held, expired('UANA'));
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       const probe = lookCounter();
       const standby = relay({ identity: 'pod-b', claimTimeoutMs: 60_000, mayRun: probe.mayRun });
@@ -766,13 +766,13 @@ describe('the outbox relay', () => {
       let answer = () => undefined as void;
       deliverer.script.push(() => new Promise<void>((resolve) => (answer = resolve)));
       const r = relay();
-      enqueue(r, unfrozen(1, 'slow'));
+      await enqueue(r, unfrozen(1, 'slow'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       // A wake with nothing new (a timer, resumeDeferred): the pump looks, finds no head, and keeps listening.
       r.wake();
       await new Promise((resolve) => setImmediate(resolve));
-      enqueue(r, unfrozen(2, 'quick'));
+      await enqueue(r, unfrozen(2, 'quick'));
       await vi.waitFor(() => expect(rows().map((row) => row.state)).toEqual(['pending', 'delivered']), {
         timeout: 1_000,
       });
@@ -787,8 +787,8 @@ describe('the outbox relay', () => {
         failing({ kind: 'auth', reason: 'slack:token_revoked' }),
       );
       const r = relay({ authPauseMs: 3_600_000 });
-      enqueue(r, unfrozen(1, 'slow'));
-      enqueue(r, unfrozen(2, 'refused'));
+      await enqueue(r, unfrozen(1, 'slow'));
+      await enqueue(r, unfrozen(2, 'refused'));
       r.wake();
       await vi.waitFor(() => expect(rows()[1]).toMatchObject({ last_error: 'slack:token_revoked' }));
       r.resume();
@@ -806,12 +806,12 @@ describe('the outbox relay', () => {
     deliverer.tellingGiveUp = new Promise<void>((resolve) => (told = resolve));
     deliverer.script.push(failing({ kind: 'permanent', reason: 'slack:is_archived' }));
     const r = relay();
-    enqueue(r, unfrozen(1, 'a'));
-    enqueue(r, unfrozen(1, 'b'));
+    await enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'b'));
     r.wake();
     await vi.waitFor(() => expect(deliverer.gaveUp).toHaveLength(1));
     // New work wakes the pump while the give-up is still being told: stream 1 is still in flight.
-    enqueue(r, unfrozen(2, 'other'));
+    await enqueue(r, unfrozen(2, 'other'));
     await vi.waitFor(() => expect(rows()[2]).toMatchObject({ state: 'delivered' }));
     expect(rows()[1]).toMatchObject({ state: 'pending' });
     told();
@@ -826,7 +826,7 @@ describe('the outbox relay', () => {
       failing({ kind: 'transient', reason: 'slack:unreachable' }),
       failing({ kind: 'transient', reason: 'slack:unreachable' }),
     );
-    enqueue(r, unfrozen(1, 'a'));
+    await enqueue(r, unfrozen(1, 'a'));
     clock += 10_000;
     r.wake();
     await vi.waitFor(() => expect(rows()[0]).toMatchObject({ state: 'pending', attempts: 1 }));
@@ -839,17 +839,32 @@ describe('the outbox relay', () => {
   });
 
   it('does not take a row another instance claimed between reading the heads and claiming it', async () => {
-    const r = relay({ identity: 'pod-a' });
-    deliverer.script.push(() => {
-      // Runs inside the first head's delivery, before the relay claims the second head it read alongside.
-      store.db.transaction((tx) =>
-        claimRow(tx, 2, { by: 'pod-b', epoch: null }, new Date(now()), new Date(now() - 30_000)),
-      );
-      return Promise.resolve();
+    // Another instance claims row 2 right after this one read it as a due head, before this one claims it.
+    let raced = false;
+    const racing: Store = {
+      transaction: (work) => store.store.transaction(work),
+      read: async (work) => {
+        const result = await store.store.read(work);
+        if (!raced && Array.isArray(result) && result.some((row) => (row as { id?: number }).id === 2)) {
+          raced = true;
+          await store.store.transaction(async (tx) =>
+            claimRow(tx, 2, { by: 'pod-b', epoch: null }, new Date(now()), new Date(now() - 30_000)),
+          );
+        }
+        return result;
+      },
+    };
+    const r = new OutboxRelay(racing, () => deliverer, createLogger('silent'), {
+      now,
+      identity: 'pod-a',
+      onSettled: (outcome) => settled.push(outcome),
     });
-    enqueue(r, expired('UANA'));
-    enqueue(r, expired('UBO'));
+    relays.push(r);
+    deliverer.script.push(() => Promise.resolve());
+    await enqueue(r, expired('UANA'));
+    await enqueue(r, expired('UBO'));
     expect(await drain(r)).toBe(1);
+    expect(raced).toBe(true);
     expect(deliverer.calls.map((c) => (c.notice as { owner: string }).owner)).toEqual(['UANA']);
     expect(store.db.all(sql.raw('select state, claimed_by, claims from outbox where id = 2'))).toEqual([
       { state: 'pending', claimed_by: 'pod-b', claims: 1 },
@@ -863,7 +878,7 @@ describe('the outbox relay', () => {
       const { logger, lines } = capturedLogs();
       const r = relay({}, logger);
       deliverer.script.push(failing({ kind: 'deferred', reason: 'outside working hours', delayMs: 60_000 }));
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       const before = now();
       await drain(r);
       expect(lines).toHaveLength(1);
@@ -880,7 +895,7 @@ describe('the outbox relay', () => {
       const { logger, lines } = capturedLogs();
       const r = relay({ authPauseMs: 60_000 }, logger);
       deliverer.script.push(failing({ kind: 'auth', reason: 'slack:token_revoked' }));
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await drain(r);
       expectOnlyLine(lines, {
         level: 50,
@@ -894,7 +909,7 @@ describe('the outbox relay', () => {
       const { logger, lines } = capturedLogs();
       deliverer.script.push(hangingCall());
       const r = relay({}, logger);
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       r.wake();
       await vi.waitFor(() => expect(deliverer.calls).toHaveLength(1));
       await r.stop(now() + 20);
@@ -910,7 +925,7 @@ describe('the outbox relay', () => {
       const { logger, lines } = capturedLogs();
       const r = relay({ identity: 'pod-a', epoch: () => 3 }, logger);
       deliverer.script.push(fencedMidDelivery);
-      enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UANA'));
       await drain(r);
       expectOnlyLine(lines, {
         level: 40,
@@ -927,8 +942,8 @@ describe('the outbox relay', () => {
       deliverer.classify = () => {
         throw new Error('classify broke');
       };
-      enqueue(r, expired('UANA'));
-      enqueue(r, expired('UBO'));
+      await enqueue(r, expired('UANA'));
+      await enqueue(r, expired('UBO'));
       expect(await drain(r)).toBe(1);
       expect(rows().map((row) => [row.stream, row.state, row.attempts])).toEqual([
         ['user:UANA', 'pending', 0],

@@ -7,11 +7,11 @@ describe('audit pages of a long trail', () => {
   let store: OpenDatabase;
   const entries = AUDIT_COUNT_CAP + 55;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     store = openDatabase(':memory:');
     const at = new Date('2026-11-30T10:00:00Z');
-    store.db.transaction((tx) => {
-      const release = insertRelease(tx, {
+    await store.store.transaction(async (tx) => {
+      const release = await insertRelease(tx, {
         version: '2.4',
         freezeAt: null,
         shipAt: null,
@@ -19,15 +19,15 @@ describe('audit pages of a long trail', () => {
         at,
       });
       for (let i = 1; i <= entries; i++)
-        appendAudit(tx, { releaseId: release.id, actor: 'U1', action: `entry_${i}`, at });
+        await appendAudit(tx, { releaseId: release.id, actor: 'U1', action: `entry_${i}`, at });
     });
   });
   afterAll(() => store.close());
 
-  const actions = (page: ReturnType<typeof auditPage>) => page.rows.map((r) => r.action);
+  const actions = (page: Awaited<ReturnType<typeof auditPage>>) => page.rows.map((r) => r.action);
 
-  it('counts no further than the cap on the first page, and says so', () => {
-    const first = auditPage(store.db, '2.4', { page: 1 }, 20);
+  it('counts no further than the cap on the first page, and says so', async () => {
+    const first = await auditPage(store.store, '2.4', { page: 1 }, 20);
     expect(actions(first)[0]).toBe(`entry_${entries}`);
     expect(first).toMatchObject({
       older: AUDIT_COUNT_CAP + 1 - 20,
@@ -36,22 +36,22 @@ describe('audit pages of a long trail', () => {
     });
   });
 
-  it('walks by cursor with the same rows as by number, at any depth', () => {
-    const byNumber = auditPage(store.db, '2.4', { page: 3 }, 20);
-    const second = auditPage(
-      store.db,
+  it('walks by cursor with the same rows as by number, at any depth', async () => {
+    const byNumber = await auditPage(store.store, '2.4', { page: 3 }, 20);
+    const second = await auditPage(
+      store.store,
       '2.4',
-      { before: auditPage(store.db, '2.4', { page: 1 }, 20).rows.at(-1)!.id },
+      { before: (await auditPage(store.store, '2.4', { page: 1 }, 20)).rows.at(-1)!.id },
       20,
     );
-    const third = auditPage(store.db, '2.4', { before: second.rows.at(-1)!.id }, 20);
+    const third = await auditPage(store.store, '2.4', { before: second.rows.at(-1)!.id }, 20);
     expect(actions(third)).toEqual(actions(byNumber));
     expect(actions(third)[0]).toBe(`entry_${entries - 40}`);
   });
 
-  it('gives a deep page by number exactly, counting then', () => {
+  it('gives a deep page by number exactly, counting then', async () => {
     const last = Math.ceil(entries / 20);
-    const page = auditPage(store.db, '2.4', { page: last }, 20);
+    const page = await auditPage(store.store, '2.4', { page: last }, 20);
     expect(actions(page)).toEqual([
       'entry_15',
       'entry_14',
@@ -72,15 +72,15 @@ describe('audit pages of a long trail', () => {
     expect(page).toMatchObject({ older: 0, olderAtLeast: false, totalPages: last });
   });
 
-  it('shows the oldest page without counting', () => {
-    const oldest = auditPage(store.db, '2.4', { oldest: true }, 20);
+  it('shows the oldest page without counting', async () => {
+    const oldest = await auditPage(store.store, '2.4', { oldest: true }, 20);
     expect(actions(oldest).at(-1)).toBe('entry_1');
     expect(actions(oldest)[0]).toBe('entry_20');
     expect(oldest.older).toBe(0);
   });
 
-  it('counts exactly below the cap', () => {
-    const near = auditPage(store.db, '2.4', { before: 101 }, 20);
+  it('counts exactly below the cap', async () => {
+    const near = await auditPage(store.store, '2.4', { before: 101 }, 20);
     expect(near).toMatchObject({ older: 80, olderAtLeast: false });
   });
 });

@@ -43,7 +43,7 @@ describe('the candidate kept in step with the cluster', () => {
       .from(outbox)
       .all()
       .map((r) => r.kind);
-  const release = (version = '2.4') => findRelease(store.db, version)!;
+  const release = async (version = '2.4') => (await findRelease(store.store, version))!;
   const frozenWith = (version: string, workloads: CandidateWorkload[]) =>
     transitionRelease(
       deps,
@@ -52,45 +52,49 @@ describe('the candidate kept in step with the cluster', () => {
       freezeSpec({ userId: 'UMANAGER1' }, undefined, { workloads }),
     );
 
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openDatabase(':memory:');
-    const relay = new OutboxRelay(store.db, () => ({}) as never, createLogger('silent'), {
+    const relay = new OutboxRelay(store.store, () => ({}) as never, createLogger('silent'), {
       mayRun: () => false,
     });
-    deps = { db: store.db, clock, outbox: relay, logger: createLogger('silent') };
-    store.db.transaction((tx) => {
-      upsertRole(tx, { name: 'qa', members: ['UQA00001'], quorum: 1 }, 'test', at);
-      insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at });
+    deps = { store: store.store, clock, outbox: relay, logger: createLogger('silent') };
+    await store.store.transaction(async (tx) => {
+      await upsertRole(tx, { name: 'qa', members: ['UQA00001'], quorum: 1 }, 'test', at);
+      await insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at });
     });
-    frozenWith('2.4', [workload('blog', 'reg/blog:1'), workload('tag', 'reg/tag:1')]);
+    await frozenWith('2.4', [workload('blog', 'reg/blog:1'), workload('tag', 'reg/tag:1')]);
   });
   afterEach(() => store.close());
 
-  it('stores what the freeze read as the bill of materials of the frozen revision', () => {
-    expect(listCandidate(store.db, release().id, 1).map((w) => w.name)).toEqual(['blog', 'tag']);
-  });
-
-  it('reports an unapproved change once, bumps the revision and carries the candidate over', () => {
-    const seen = { ...workload('blog', 'reg/blog:6'), manager: 'kubectl-set' };
-    observeWorkload(deps, seen);
-    expect(release().revision).toBe(2);
-    expect(notices()).toEqual(['release_frozen', 'revision_bumped', 'candidate_drifted']);
-    expect(listCandidate(store.db, release().id, 2).map((w) => w.containers[0]!.image)).toEqual([
-      'reg/blog:6',
-      'reg/tag:1',
+  it('stores what the freeze read as the bill of materials of the frozen revision', async () => {
+    expect((await listCandidate(store.store, (await release()).id, 1)).map((w) => w.name)).toEqual([
+      'blog',
+      'tag',
     ]);
-    expect(listCandidate(store.db, release().id, 1)[0]!.containers[0]!.image).toBe('reg/blog:1');
-    // The same state seen again (a relist, a restart, a duplicate event): nothing new.
-    observeWorkload(deps, seen);
-    observeFullList(deps, [seen, { ...workload('tag', 'reg/tag:1'), manager: undefined }]);
-    expect(notices()).toHaveLength(3);
-    expect(release().revision).toBe(2);
   });
 
-  it('takes an admitted image quietly: the candidate moves, nobody is alarmed, the revision stays', () => {
-    store.db.transaction((tx) =>
+  it('reports an unapproved change once, bumps the revision and carries the candidate over', async () => {
+    const seen = { ...workload('blog', 'reg/blog:6'), manager: 'kubectl-set' };
+    await observeWorkload(deps, seen);
+    expect((await release()).revision).toBe(2);
+    expect(notices()).toEqual(['release_frozen', 'revision_bumped', 'candidate_drifted']);
+    expect(
+      (await listCandidate(store.store, (await release()).id, 2)).map((w) => w.containers[0]!.image),
+    ).toEqual(['reg/blog:6', 'reg/tag:1']);
+    expect((await listCandidate(store.store, (await release()).id, 1))[0]!.containers[0]!.image).toBe(
+      'reg/blog:1',
+    );
+    // The same state seen again (a relist, a restart, a duplicate event): nothing new.
+    await observeWorkload(deps, seen);
+    await observeFullList(deps, [seen, { ...workload('tag', 'reg/tag:1'), manager: undefined }]);
+    expect(notices()).toHaveLength(3);
+    expect((await release()).revision).toBe(2);
+  });
+
+  it('takes an admitted image quietly: the candidate moves, nobody is alarmed, the revision stays', async () => {
+    await store.store.transaction(async (tx) =>
       admitImages(tx, {
-        releaseId: release().id,
+        releaseId: (await release()).id,
         service: 'blog',
         images: ['reg/blog:2'],
         source: 'gate',
@@ -99,55 +103,67 @@ describe('the candidate kept in step with the cluster', () => {
         at,
       }),
     );
-    observeWorkload(deps, { ...workload('blog', 'reg/blog:2'), manager: 'ci' });
+    await observeWorkload(deps, { ...workload('blog', 'reg/blog:2'), manager: 'ci' });
     expect(notices()).toEqual(['release_frozen']);
-    expect(release().revision).toBe(1);
-    expect(listCandidate(store.db, release().id, 1)[0]!.containers[0]!.image).toBe('reg/blog:2');
+    expect((await release()).revision).toBe(1);
+    expect((await listCandidate(store.store, (await release()).id, 1))[0]!.containers[0]!.image).toBe(
+      'reg/blog:2',
+    );
   });
 
-  it('ignores a change of replicas or metadata, which keeps the images', () => {
-    observeWorkload(deps, { ...workload('blog', 'reg/blog:1', { generation: 9 }), manager: 'kubectl-scale' });
+  it('ignores a change of replicas or metadata, which keeps the images', async () => {
+    await observeWorkload(deps, {
+      ...workload('blog', 'reg/blog:1', { generation: 9 }),
+      manager: 'kubectl-scale',
+    });
     expect(notices()).toEqual(['release_frozen']);
   });
 
-  it('reports a workload that a full list no longer finds, once, and one deleted under the watch', () => {
-    observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
-    observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
+  it('reports a workload that a full list no longer finds, once, and one deleted under the watch', async () => {
+    await observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
+    await observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
     expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(1);
-    expect(listCandidate(store.db, release().id, release().revision).map((w) => w.name)).toEqual(['blog']);
-    observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
-    observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
+    expect(
+      (await listCandidate(store.store, (await release()).id, (await release()).revision)).map((w) => w.name),
+    ).toEqual(['blog']);
+    await observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
+    await observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
     expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(2);
-    expect(listCandidate(store.db, release().id, release().revision)).toEqual([]);
+    expect(await listCandidate(store.store, (await release()).id, (await release()).revision)).toEqual([]);
   });
 
-  it('takes the first full list as the candidate when the freeze could not read the cluster', () => {
-    store.db.transaction((tx) =>
+  it('takes the first full list as the candidate when the freeze could not read the cluster', async () => {
+    await store.store.transaction(async (tx) =>
       insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at }),
     );
-    transitionRelease(
+    await transitionRelease(
       deps,
       { userId: 'U1' },
       '2.5',
       freezeSpec({ userId: 'U1' }, undefined, { problem: 'the cluster did not answer' }),
     );
-    expect(listCandidate(store.db, release('2.5').id, 1)).toEqual([]);
-    observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
-    expect(listCandidate(store.db, release('2.5').id, 1).map((w) => w.name)).toEqual(['blog']);
+    expect(await listCandidate(store.store, (await release('2.5')).id, 1)).toEqual([]);
+    await observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
+    expect((await listCandidate(store.store, (await release('2.5')).id, 1)).map((w) => w.name)).toEqual([
+      'blog',
+    ]);
     expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(1); // 2.4's tag went missing
   });
 
-  it('diffs two revisions and says what shipped since the release shipped before', () => {
-    observeWorkload(deps, { ...workload('blog', 'reg/blog:6'), manager: 'helm' });
-    const { diff } = loadCandidateDiff(store.db, '2.4@1', '2.4@2');
+  it('diffs two revisions and says what shipped since the release shipped before', async () => {
+    await observeWorkload(deps, { ...workload('blog', 'reg/blog:6'), manager: 'helm' });
+    const { diff } = await loadCandidateDiff(store.store, '2.4@1', '2.4@2');
     expect(diff.changed.map((c) => c.name)).toEqual(['blog']);
     expect(diff.added).toEqual([]);
-    store.db.transaction((tx) => updateRelease(tx, release(), { state: 'released', updatedAt: at }));
-    store.db.transaction((tx) =>
+    const shippedBefore = await release();
+    await store.store.transaction(async (tx) =>
+      updateRelease(tx, shippedBefore, { state: 'released', updatedAt: at }),
+    );
+    await store.store.transaction(async (tx) =>
       insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at }),
     );
-    frozenWith('2.5', [workload('blog', 'reg/blog:7'), workload('new', 'reg/new:1')]);
-    const shipped = whatShippedOf(store.db, release('2.5'))!;
+    await frozenWith('2.5', [workload('blog', 'reg/blog:7'), workload('new', 'reg/new:1')]);
+    const shipped = (await whatShippedOf(store.store, await release('2.5')))!;
     expect(shipped.since?.version).toBe('2.4');
     expect(shipped.since?.diff.added.map((w) => w.name)).toEqual(['new']);
     expect(shipped.since?.diff.removed.map((w) => w.name)).toEqual(['tag']);
@@ -156,10 +172,10 @@ describe('the candidate kept in step with the cluster', () => {
     ]);
   });
 
-  it('refuses a revision that has no candidate, saying which exist', () => {
-    expect(() => loadCandidateDiff(store.db, '2.4@1', '2.4@7')).toThrow(
+  it('refuses a revision that has no candidate, saying which exist', async () => {
+    await expect(loadCandidateDiff(store.store, '2.4@1', '2.4@7')).rejects.toThrow(
       'has no candidate revision 7; it has 1',
     );
-    expect(() => loadCandidateDiff(store.db, '2.4@x', '2.4')).toThrow('is not a release');
+    await expect(loadCandidateDiff(store.store, '2.4@x', '2.4')).rejects.toThrow('is not a release');
   });
 });

@@ -22,23 +22,29 @@ describe('the gate kept warm during a freeze', () => {
   };
   const warmth = () =>
     new GateWarmth(
-      store.db,
+      store.store,
       warmer,
       { cacheSeconds: 30, mayRun: () => leader, tickMs: 1000 },
       createLogger('silent'),
       () => now,
     );
 
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openDatabase(':memory:');
     reads.length = 0;
     now = 0;
     leader = true;
     const at = new Date('2026-11-30T10:00:00Z');
-    store.db.transaction((tx) => {
-      const frozen = insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at });
-      updateRelease(tx, frozen, { state: 'frozen', updatedAt: at });
-      insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at });
+    await store.store.transaction(async (tx) => {
+      const frozen = await insertRelease(tx, {
+        version: '2.4',
+        freezeAt: null,
+        shipAt: null,
+        createdBy: 'U1',
+        at,
+      });
+      await updateRelease(tx, frozen, { state: 'frozen', updatedAt: at });
+      await insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at });
     });
   });
   afterEach(() => store.close());

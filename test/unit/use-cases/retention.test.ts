@@ -17,8 +17,8 @@ describe('retention of settled history', () => {
   });
   afterEach(() => store.close());
 
-  function outboxRow(state: 'delivered' | 'failed' | 'pending', settled: Date) {
-    store.db.transaction((tx) =>
+  async function outboxRow(state: 'delivered' | 'failed' | 'pending', settled: Date) {
+    await store.store.transaction(async (tx) =>
       insertOutboxRow(tx, {
         stream: 'release:1',
         kind: 'vote_recorded',
@@ -28,16 +28,16 @@ describe('retention of settled history', () => {
       }),
     );
     const id = store.db.select({ id: outbox.id }).from(outbox).all().at(-1)!.id;
-    if (state === 'delivered') markDelivered(store.db, id, settled);
-    if (state === 'failed') markFailed(store.db, id, settled, 'slack:is_archived');
+    if (state === 'delivered') await markDelivered(store.store, id, settled);
+    if (state === 'failed') await markFailed(store.store, id, settled, 'slack:is_archived');
   }
 
   it('prunes delivered outbox rows past the retention, in batches, and keeps failed and pending ones', async () => {
-    for (let i = 0; i < 25; i++) outboxRow('delivered', daysAgo(31));
-    outboxRow('delivered', daysAgo(29));
-    outboxRow('failed', daysAgo(90));
-    outboxRow('pending', daysAgo(90));
-    const outcome = await pruneHistory(store.db, now, { retentionMs: 30 * DAY, batchSize: 10 });
+    for (let i = 0; i < 25; i++) await outboxRow('delivered', daysAgo(31));
+    await outboxRow('delivered', daysAgo(29));
+    await outboxRow('failed', daysAgo(90));
+    await outboxRow('pending', daysAgo(90));
+    const outcome = await pruneHistory(store.store, now, { retentionMs: 30 * DAY, batchSize: 10 });
     expect(outcome).toMatchObject({ outboxRows: 25, scheduleRuns: 0 });
     // 10 + 10 + 5 rows, then one schedule-run batch that finds nothing.
     expect(outcome.batches).toBe(4);
@@ -52,20 +52,39 @@ describe('retention of settled history', () => {
   });
 
   it('prunes the runs of shipped and cancelled releases only: an open release keeps the keys that make its actions happen once', async () => {
-    const [open, shipped] = store.db.transaction((tx) => [
-      insertRelease(tx, { version: '2.5', freezeAt: null, shipAt: null, createdBy: 'U1', at: daysAgo(100) }),
-      insertRelease(tx, { version: '2.4', freezeAt: null, shipAt: null, createdBy: 'U1', at: daysAgo(100) }),
+    const [open, shipped] = await store.store.transaction(async (tx) => [
+      await insertRelease(tx, {
+        version: '2.5',
+        freezeAt: null,
+        shipAt: null,
+        createdBy: 'U1',
+        at: daysAgo(100),
+      }),
+      await insertRelease(tx, {
+        version: '2.4',
+        freezeAt: null,
+        shipAt: null,
+        createdBy: 'U1',
+        at: daysAgo(100),
+      }),
     ]);
-    store.db.transaction((tx) => {
-      updateRelease(tx, shipped, { state: 'released', updatedAt: daysAgo(60) });
+    await store.store.transaction(async (tx) => {
+      await updateRelease(tx, shipped, { state: 'released', updatedAt: daysAgo(60) });
       for (const [release, key, ranAt] of [
         [open, 'freeze:2.5', daysAgo(60)],
         [shipped, 'freeze:2.4', daysAgo(60)],
         [shipped, 'ship_reminder:2.4', daysAgo(10)],
       ] as const)
-        claimRun(tx, { key, releaseId: release.id, kind: 'freeze', dueAt: ranAt, ranAt, outcome: 'frozen' });
+        await claimRun(tx, {
+          key,
+          releaseId: release.id,
+          kind: 'freeze',
+          dueAt: ranAt,
+          ranAt,
+          outcome: 'frozen',
+        });
     });
-    const outcome = await pruneHistory(store.db, now, { retentionMs: 30 * DAY, batchSize: 10 });
+    const outcome = await pruneHistory(store.store, now, { retentionMs: 30 * DAY, batchSize: 10 });
     expect(outcome.scheduleRuns).toBe(1);
     expect(
       store.db
