@@ -1,7 +1,11 @@
 /**
- * drizzle-orm's PostgreSQL schema builders. Not loaded by the bot yet: the PostgreSQL store is being built
- * (issue 24); drizzle-kit and the schema parity test read the schema that uses them.
+ * drizzle-orm's PostgreSQL side: the schema builders, the node-postgres driver and its migrator. Not loaded
+ * by the bot yet (issue 24: the store is being built); drizzle-kit, `npm run db:copy` and the PostgreSQL
+ * tests use it from the sources.
  */
+export { getTableName } from 'drizzle-orm';
+export { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+export { migrate } from 'drizzle-orm/node-postgres/migrator';
 export {
   bigint,
   boolean,
