@@ -84,19 +84,28 @@ describe('the SQLite store: units of work on one connection', () => {
     expect(counted).toEqual([2, 2]);
   });
 
-  it('takes work started inside a unit of work, but run after its commit, as a unit of its own', async () => {
-    let later!: Promise<unknown>;
-    await store.store.transaction(async (tx) => {
-      await upsertRole(tx, role('qa'), 'test', at);
-      later = new Promise((resolve) => setTimeout(resolve, 10)).then(() =>
-        store.store.transaction(async (late) => {
-          await upsertRole(late, role('late'), 'test', at);
-          throw new Error('the late unit rolls back');
-        }),
-      );
-    });
-    await expect(later).rejects.toThrow('the late unit rolls back');
-    // Had it joined the unit that was already over, its write would have stayed without a transaction.
-    expect(await names(store)).toEqual(['qa']);
-  });
+  it.each([
+    ['commits', () => Promise.resolve()],
+    ['rolls back', () => Promise.reject(new Error('the outer unit rolls back'))],
+  ])(
+    'takes work started inside a unit of work that %s, but run after it ended, as a unit of its own',
+    async (_outcome, end) => {
+      let later!: Promise<unknown>;
+      await store.store
+        .transaction(async (tx) => {
+          await upsertRole(tx, role('qa'), 'test', at);
+          later = new Promise((resolve) => setTimeout(resolve, 10)).then(() =>
+            store.store.transaction(async (late) => {
+              await upsertRole(late, role('late'), 'test', at);
+              throw new Error('the late unit rolls back');
+            }),
+          );
+          await end();
+        })
+        .catch(() => undefined);
+      await expect(later).rejects.toThrow('the late unit rolls back');
+      // Had it joined the unit that was already over, its write would have stayed without a transaction.
+      expect(await names(store)).not.toContain('late');
+    },
+  );
 });
