@@ -10,11 +10,11 @@ export type Tx = Db;
  * The store as use cases see it: units of work that commit whole or not at all, and reads outside one.
  * Asynchronous, so that a store on a network (PostgreSQL) can stand behind the same calls.
  */
-export interface Store {
+export interface Store<Handle = Tx> {
   /** Runs `work` in one transaction: commits when it resolves, rolls back when it rejects. */
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Handle) => Promise<T>): Promise<T>;
   /** Runs reads outside a unit of work (inside one, they read through it). */
-  read<T>(work: (db: Tx) => Promise<T> | T): Promise<T>;
+  read<T>(work: (db: Handle) => Promise<T> | T): Promise<T>;
 }
 
 /** The store or an open unit of work: every function of src/db takes either. */

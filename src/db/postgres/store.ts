@@ -1,0 +1,114 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
+import { currentEpoch, FencedOut } from '../fencing.js';
+import type { Store } from '../query.js';
+import * as schema from './schema.js';
+
+/** What a unit of work on PostgreSQL reads and writes through. */
+export type PostgresTx = NodePgDatabase<typeof schema>;
+
+/**
+ * SQLSTATEs after which a unit of work is run again from the start: a serialization failure and a
+ * deadlock. Both mean PostgreSQL rolled the whole transaction back, so nothing of the attempt stays.
+ */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export interface PostgresStoreSettings {
+  /** Attempts of one unit of work before its serialization failure is passed on (the first included). */
+  maxAttempts: number;
+  /** The wait before the second attempt; doubled for each one after, with jitter. */
+  retryBaseMs: number;
+  random: () => number;
+}
+
+const DEFAULTS: PostgresStoreSettings = { maxAttempts: 5, retryBaseMs: 5, random: Math.random };
+
+/** The unit of work the current async context runs in, while it is open. */
+const openUnit = new AsyncLocalStorage<{ open: boolean; tx: PostgresTx }>();
+
+/**
+ * The PostgreSQL store: a pool, each unit of work one transaction on one connection, at SERIALIZABLE.
+ *
+ * The choice for every read-modify-write the use cases do (votes and the quorum they complete, the gate's
+ * "asked before?" and its revision bumps, environment limits and name claims, schedule run keys, outbox
+ * steps): SERIALIZABLE with a bounded retry on 40001/40P01. SQLite ran those one at a time for free; here
+ * two replicas run them at once, and SERIALIZABLE makes any interleaving that could differ from some
+ * one-at-a-time order fail and start again, without a lock to name at each site. A retry is safe because
+ * a unit of work only touches the database (the port's rule: Slack, Jira and the cluster are reached
+ * through the outbox, after the commit). The unique constraints stay as the second line.
+ *
+ * Fencing: a unit run under a leadership epoch (runFenced) first reads the fence row FOR SHARE. A new
+ * holder's raise of the fence (an UPDATE of that row) then waits for every fenced unit in flight to end,
+ * and every unit that starts after it sees the new fence and is refused: no write of a former leader
+ * commits after a newer leader took over.
+ */
+export class PostgresStore implements Store<PostgresTx> {
+  private readonly settings: PostgresStoreSettings;
+  private readonly db: PostgresTx;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    settings: Partial<PostgresStoreSettings> = {},
+  ) {
+    this.settings = { ...DEFAULTS, ...settings };
+    this.db = drizzle(pool, { schema });
+  }
+
+  async transaction<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
+    const joined = openUnit.getStore();
+    if (joined?.open) return work(joined.tx);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(work);
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.settings.maxAttempts) throw error;
+        const backoff = this.settings.retryBaseMs * 2 ** (attempt - 1) * (0.5 + this.settings.random());
+        await sleep(backoff);
+      }
+    }
+  }
+
+  read<T>(work: (db: PostgresTx) => Promise<T> | T): Promise<T> {
+    const joined = openUnit.getStore();
+    return Promise.resolve().then(() => work(joined?.open ? joined.tx : this.db));
+  }
+
+  private async attempt<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const unit = { open: true, tx: drizzle(client, { schema }) };
+    let broken = false;
+    try {
+      await client.query('begin isolation level serializable');
+      await checkFence(client);
+      const result = await openUnit.run(unit, () => work(unit.tx));
+      unit.open = false;
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      unit.open = false;
+      // A connection that cannot even roll back is dropped from the pool, not handed to the next unit.
+      await client.query('rollback').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Refuses the unit of work when the work runs under an epoch older than the fence (see the class). */
+async function checkFence(client: pg.PoolClient): Promise<void> {
+  const epoch = currentEpoch();
+  if (epoch === undefined) return;
+  const row = await client.query<{ epoch: number }>('select epoch from leadership where id = 1 for share');
+  const fence = row.rows[0]?.epoch;
+  if (fence !== undefined && fence > epoch) throw new FencedOut(epoch, fence);
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const causeCode = ((error as { cause?: { code?: unknown } } | undefined)?.cause as { code?: unknown })
+    ?.code;
+  return RETRYABLE.has(String(code)) || RETRYABLE.has(String(causeCode));
+}
