@@ -7,7 +7,16 @@ import { drizzle, migrate } from '../vendor/drizzle.js';
 import * as schema from './schema.js';
 import { assertFence } from './fencing.js';
 
-export { query, type Db, type Reader, type Store, type Tx } from './query.js';
+export {
+  query,
+  queryEither,
+  type Db,
+  type PgDb,
+  type PostgresHandle,
+  type Reader,
+  type Store,
+  type Tx,
+} from './query.js';
 import type { Db, Reader, Store, Tx } from './query.js';
 
 const BUSY_TIMEOUT_MS = 5000;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { eq, sql } from '../vendor/drizzle.js';
-import { query, type Tx } from './query.js';
+import { query, type Db, type Tx } from './query.js';
 import { leadership } from './schema.js';
 
 /**
@@ -35,14 +35,14 @@ export function currentEpoch(): number | undefined {
 }
 
 /** Called first in every transaction (openDatabase wires it): throws when the running work is fenced out. */
-export function assertFence(tx: Tx): void {
+export function assertFence(tx: Db): void {
   const store = running.getStore();
   if (!store) return;
   const fence = currentFence(tx);
   if (fence !== undefined && fence > store.epoch) throw new FencedOut(store.epoch, fence);
 }
 
-export function currentFence(db: Tx): number | undefined {
+export function currentFence(db: Db): number | undefined {
   return db.select({ epoch: leadership.epoch }).from(leadership).where(eq(leadership.id, 1)).get()?.epoch;
 }
 

@@ -1,35 +1,94 @@
 // One cohesive thing, kept whole: every statement on the outbox table (claims, steps, retries, pruning).
 import { and, asc, desc, eq, gt, inArray, like, sql } from '../vendor/drizzle.js';
-import { prepared, query, type Reader, type Tx } from './database.js';
+import { prepared, query, queryEither, type Db, type PgDb, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
-export function insertOutboxRow(
-  tx: Tx,
-  row: { stream: string; kind: string; payload: unknown; replyTo: string | null; at: Date },
-): Promise<void> {
-  return query(tx, (tx) => {
-    prepared(tx, 'insertOutboxRow', () =>
-      tx
-        .insert(outbox)
-        .values({
-          stream: sql.placeholder('stream'),
-          kind: sql.placeholder('kind'),
-          payload: sql.placeholder('payload'),
-          replyTo: sql.placeholder('replyTo'),
-          state: 'pending',
-          notBefore: new Date(0),
-          createdAt: sql.placeholder('createdAt'),
-        })
-        .prepare(),
-    ).run({
-      stream: row.stream,
-      kind: row.kind,
-      payload: row.payload,
-      replyTo: row.replyTo,
-      createdAt: row.at,
-    });
+type Outcome = { state: 'delivered' | 'failed'; settledAt: Date; lastError: string | null };
+
+/** The PostgreSQL forms of the statements below (src/db/postgres/outbox.ts). */
+export interface OutboxForms {
+  insertOutboxRow(db: PgDb, row: NewOutboxRow): Promise<void>;
+  dueHeads(
+    db: PgDb,
+    now: Date,
+    limit: number,
+    skipStreams: readonly string[],
+    claimsBefore: Date,
+  ): Promise<OutboxRow[]>;
+  nextDueAt(db: PgDb, claimTimeoutMs: number): Promise<Date | undefined>;
+  countPending(db: PgDb): Promise<number>;
+  claimRow(
+    db: PgDb,
+    id: number,
+    claimant: Claimant,
+    at: Date,
+    claimsBefore: Date,
+  ): Promise<OutboxRow | undefined>;
+  setStepsDone(
+    db: PgDb,
+    id: number,
+    claimant: Claimant,
+    at: Date,
+    stepsDone: number,
+    memo: unknown,
+  ): Promise<void>;
+  settle(db: PgDb, id: number, outcome: Outcome, claimant: Claimant | undefined): Promise<void>;
+  scheduleRetry(
+    db: PgDb,
+    id: number,
+    claimant: Claimant,
+    attempts: number,
+    notBefore: Date,
+    error: string,
+  ): Promise<void>;
+  deferRow(
+    db: PgDb,
+    id: number,
+    claimant: Claimant,
+    notBefore: Date,
+    reason: string,
+    sentNothing: boolean,
+  ): Promise<void>;
+  resumeDeferredRows(db: PgDb, prefix: string, now: Date): Promise<number>;
+  releaseClaims(db: PgDb, by: string): Promise<number>;
+  laterPendingOfKinds(db: PgDb, row: Pick<OutboxRow, 'id' | 'stream'>, kinds: string[]): Promise<boolean>;
+}
+
+export interface NewOutboxRow {
+  stream: string;
+  kind: string;
+  payload: unknown;
+  replyTo: string | null;
+  at: Date;
+}
+
+export function insertOutboxRow(tx: Tx, row: NewOutboxRow): Promise<void> {
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      prepared(tx, 'insertOutboxRow', () =>
+        tx
+          .insert(outbox)
+          .values({
+            stream: sql.placeholder('stream'),
+            kind: sql.placeholder('kind'),
+            payload: sql.placeholder('payload'),
+            replyTo: sql.placeholder('replyTo'),
+            state: 'pending',
+            notBefore: new Date(0),
+            createdAt: sql.placeholder('createdAt'),
+          })
+          .prepare(),
+      ).run({
+        stream: row.stream,
+        kind: row.kind,
+        payload: row.payload,
+        replyTo: row.replyTo,
+        createdAt: row.at,
+      });
+    },
+    postgres: (h) => h.forms.outbox.insertOutboxRow(h.pg, row),
   });
 }
 
@@ -44,19 +103,22 @@ export function dueHeads(
   skipStreams: readonly string[],
   claimsBefore: Date = now,
 ): Promise<OutboxRow[]> {
-  return query(db, (db) => {
-    const heads = prepared(db, 'outboxDueHeads', () =>
-      db
-        .select()
-        .from(outbox)
-        .where(
-          sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')} and (${outbox.claimedAt} is null or ${outbox.claimedAt} < ${sql.placeholder('claimsBefore')})`,
-        )
-        .orderBy(asc(outbox.id))
-        .limit(sql.placeholder('limit'))
-        .prepare(),
-    ).all({ now: now.getTime(), limit: limit + skipStreams.length, claimsBefore: claimsBefore.getTime() });
-    return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
+  return queryEither(db, {
+    sqlite: (db) => {
+      const heads = prepared(db, 'outboxDueHeads', () =>
+        db
+          .select()
+          .from(outbox)
+          .where(
+            sql`${outbox.state} = 'pending' and ${outbox.id} = (select min(i.id) from outbox i where i.stream = ${outbox.stream} and i.state = 'pending') and ${outbox.notBefore} <= ${sql.placeholder('now')} and (${outbox.claimedAt} is null or ${outbox.claimedAt} < ${sql.placeholder('claimsBefore')})`,
+          )
+          .orderBy(asc(outbox.id))
+          .limit(sql.placeholder('limit'))
+          .prepare(),
+      ).all({ now: now.getTime(), limit: limit + skipStreams.length, claimsBefore: claimsBefore.getTime() });
+      return heads.filter((h) => !skipStreams.includes(h.stream)).slice(0, limit);
+    },
+    postgres: (h) => h.forms.outbox.dueHeads(h.pg, now, limit, skipStreams, claimsBefore),
   });
 }
 
@@ -65,27 +127,33 @@ export function dueHeads(
  * claim ages out (`claimTimeoutMs`), not before, so waiting for it is a timer, not a poll.
  */
 export function nextDueAt(db: Reader, claimTimeoutMs: number): Promise<Date | undefined> {
-  return query(db, (db) => {
-    const row = db
-      .select({
-        at: sql<number>`min(max(${outbox.notBefore}, coalesce(${outbox.claimedAt} + ${claimTimeoutMs + 1}, 0)))`,
-      })
-      .from(outbox)
-      .where(eq(outbox.state, 'pending'))
-      .get();
-    return row?.at === null || row?.at === undefined ? undefined : new Date(row.at);
+  return queryEither(db, {
+    sqlite: (db) => {
+      const row = db
+        .select({
+          at: sql<number>`min(max(${outbox.notBefore}, coalesce(${outbox.claimedAt} + ${claimTimeoutMs + 1}, 0)))`,
+        })
+        .from(outbox)
+        .where(eq(outbox.state, 'pending'))
+        .get();
+      return row?.at === null || row?.at === undefined ? undefined : new Date(row.at);
+    },
+    postgres: (h) => h.forms.outbox.nextDueAt(h.pg, claimTimeoutMs),
   });
 }
 
 export function countPending(db: Reader): Promise<number> {
-  return query(db, (db) => {
-    return (
-      db
-        .select({ n: sql<number>`count(*)` })
-        .from(outbox)
-        .where(eq(outbox.state, 'pending'))
-        .get()?.n ?? 0
-    );
+  return queryEither(db, {
+    sqlite: (db) => {
+      return (
+        db
+          .select({ n: sql<number>`count(*)` })
+          .from(outbox)
+          .where(eq(outbox.state, 'pending'))
+          .get()?.n ?? 0
+      );
+    },
+    postgres: (h) => h.forms.outbox.countPending(h.pg),
   });
 }
 
@@ -106,24 +174,27 @@ export function claimRow(
   at: Date,
   claimsBefore: Date,
 ): Promise<OutboxRow | undefined> {
-  return query(tx, (tx) => {
-    return tx
-      .update(outbox)
-      .set({
-        claimedBy: claimant.by,
-        claimEpoch: claimant.epoch,
-        claimedAt: at,
-        claims: sql`${outbox.claims} + 1`,
-      })
-      .where(
-        and(
-          eq(outbox.id, id),
-          eq(outbox.state, 'pending'),
-          sql`(${outbox.claimedAt} is null or ${outbox.claimedAt} < ${claimsBefore.getTime()})`,
-        ),
-      )
-      .returning()
-      .get();
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      return tx
+        .update(outbox)
+        .set({
+          claimedBy: claimant.by,
+          claimEpoch: claimant.epoch,
+          claimedAt: at,
+          claims: sql`${outbox.claims} + 1`,
+        })
+        .where(
+          and(
+            eq(outbox.id, id),
+            eq(outbox.state, 'pending'),
+            sql`(${outbox.claimedAt} is null or ${outbox.claimedAt} < ${claimsBefore.getTime()})`,
+          ),
+        )
+        .returning()
+        .get();
+    },
+    postgres: (h) => h.forms.outbox.claimRow(h.pg, id, claimant, at, claimsBefore),
   });
 }
 
@@ -152,21 +223,28 @@ export function setStepsDone(
   stepsDone: number,
   memo?: unknown,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    runOurs(
-      id,
-      tx
-        .update(outbox)
-        .set(memo === undefined ? { stepsDone, claimedAt: at } : { stepsDone, memo, claimedAt: at })
-        .where(ours(id, claimant))
-        .run(),
-    );
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      runOurs(
+        id,
+        tx
+          .update(outbox)
+          .set(memo === undefined ? { stepsDone, claimedAt: at } : { stepsDone, memo, claimedAt: at })
+          .where(ours(id, claimant))
+          .run(),
+      );
+    },
+    postgres: (h) => h.forms.outbox.setStepsDone(h.pg, id, claimant, at, stepsDone, memo),
   });
 }
 
 export function markDelivered(tx: Reader, id: number, at: Date, claimant?: Claimant): Promise<void> {
-  return query(tx, (tx) => {
-    settle(tx, id, { state: 'delivered', settledAt: at, lastError: null }, claimant);
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      settle(tx, id, { state: 'delivered', settledAt: at, lastError: null }, claimant);
+    },
+    postgres: (h) =>
+      h.forms.outbox.settle(h.pg, id, { state: 'delivered', settledAt: at, lastError: null }, claimant),
   });
 }
 
@@ -177,18 +255,17 @@ export function markFailed(
   error: string,
   claimant?: Claimant,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    settle(tx, id, { state: 'failed', settledAt: at, lastError: error }, claimant);
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      settle(tx, id, { state: 'failed', settledAt: at, lastError: error }, claimant);
+    },
+    postgres: (h) =>
+      h.forms.outbox.settle(h.pg, id, { state: 'failed', settledAt: at, lastError: error }, claimant),
   });
 }
 
 /** Settles a row for good; with a claimant, only while the claim is still theirs. */
-function settle(
-  tx: Tx,
-  id: number,
-  outcome: { state: 'delivered' | 'failed'; settledAt: Date; lastError: string | null },
-  claimant: Claimant | undefined,
-): void {
+function settle(tx: Db, id: number, outcome: Outcome, claimant: Claimant | undefined): void {
   const result = tx
     .update(outbox)
     .set({ ...outcome, claimedAt: null })
@@ -206,15 +283,18 @@ export function scheduleRetry(
   notBefore: Date,
   error: string,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    runOurs(
-      id,
-      tx
-        .update(outbox)
-        .set({ attempts, notBefore, lastError: error, claimedAt: null })
-        .where(ours(id, claimant))
-        .run(),
-    );
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      runOurs(
+        id,
+        tx
+          .update(outbox)
+          .set({ attempts, notBefore, lastError: error, claimedAt: null })
+          .where(ours(id, claimant))
+          .run(),
+      );
+    },
+    postgres: (h) => h.forms.outbox.scheduleRetry(h.pg, id, claimant, attempts, notBefore, error),
   });
 }
 
@@ -231,44 +311,55 @@ export function deferRow(
   reason: string,
   sentNothing: boolean,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    runOurs(
-      id,
-      tx
-        .update(outbox)
-        .set({
-          notBefore,
-          lastError: reason,
-          claimedAt: null,
-          ...(sentNothing ? { claims: sql`${outbox.claims} - 1` } : {}),
-        })
-        .where(ours(id, claimant))
-        .run(),
-    );
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      runOurs(
+        id,
+        tx
+          .update(outbox)
+          .set({
+            notBefore,
+            lastError: reason,
+            claimedAt: null,
+            ...(sentNothing ? { claims: sql`${outbox.claims} - 1` } : {}),
+          })
+          .where(ours(id, claimant))
+          .run(),
+      );
+    },
+    postgres: (h) => h.forms.outbox.deferRow(h.pg, id, claimant, notBefore, reason, sentNothing),
   });
 }
 
 /** Pending rows that wait on purpose (their last error starts with `prefix`), made due at `now`. */
 export function resumeDeferredRows(tx: Reader, prefix: string, now: Date): Promise<number> {
-  return query(tx, (tx) => {
-    return tx
-      .update(outbox)
-      .set({ notBefore: now })
-      .where(
-        and(eq(outbox.state, 'pending'), like(outbox.lastError, `${prefix}%`), gt(outbox.notBefore, now)),
-      )
-      .run().changes;
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      return tx
+        .update(outbox)
+        .set({ notBefore: now })
+        .where(
+          and(eq(outbox.state, 'pending'), like(outbox.lastError, `${prefix}%`), gt(outbox.notBefore, now)),
+        )
+        .run().changes;
+    },
+    postgres: (h) => h.forms.outbox.resumeDeferredRows(h.pg, prefix, now),
   });
 }
 
 /** Gives back every row this process still claims (a clean stop): the next holder need not wait them out. */
 export function releaseClaims(db: Reader, by: string): Promise<number> {
-  return query(db, (db) => {
-    return db
-      .update(outbox)
-      .set({ claimedAt: null })
-      .where(and(eq(outbox.claimedBy, by), eq(outbox.state, 'pending'), sql`${outbox.claimedAt} is not null`))
-      .run().changes;
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .update(outbox)
+        .set({ claimedAt: null })
+        .where(
+          and(eq(outbox.claimedBy, by), eq(outbox.state, 'pending'), sql`${outbox.claimedAt} is not null`),
+        )
+        .run().changes;
+    },
+    postgres: (h) => h.forms.outbox.releaseClaims(h.pg, by),
   });
 }
 
@@ -278,22 +369,25 @@ export function laterPendingOfKinds(
   row: Pick<OutboxRow, 'id' | 'stream'>,
   kinds: string[],
 ): Promise<boolean> {
-  return query(db, (db) => {
-    return (
-      db
-        .select({ id: outbox.id })
-        .from(outbox)
-        .where(
-          and(
-            eq(outbox.stream, row.stream),
-            eq(outbox.state, 'pending'),
-            gt(outbox.id, row.id),
-            inArray(outbox.kind, kinds),
-          ),
-        )
-        .limit(1)
-        .get() !== undefined
-    );
+  return queryEither(db, {
+    sqlite: (db) => {
+      return (
+        db
+          .select({ id: outbox.id })
+          .from(outbox)
+          .where(
+            and(
+              eq(outbox.stream, row.stream),
+              eq(outbox.state, 'pending'),
+              gt(outbox.id, row.id),
+              inArray(outbox.kind, kinds),
+            ),
+          )
+          .limit(1)
+          .get() !== undefined
+      );
+    },
+    postgres: (h) => h.forms.outbox.laterPendingOfKinds(h.pg, row, kinds),
   });
 }
 

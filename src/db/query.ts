@@ -1,10 +1,33 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { OutboxForms } from './outbox.js';
 import type * as schema from './schema.js';
 
 /** The SQLite connection as drizzle sees it: what the functions of src/db run their statements on. */
 export type Db = BetterSQLite3Database<typeof schema>;
-/** What a unit of work reads and writes through (`store.transaction(async (tx) => …)`). */
-export type Tx = Db;
+/**
+ * The PostgreSQL connection as drizzle sees it, typed without PostgreSQL's schema: the SQLite build does
+ * not load it (src/db/postgres/ adds it where it is used).
+ */
+export type PgDb = NodePgDatabase<Record<string, unknown>>;
+
+/**
+ * The PostgreSQL form of each function of src/db that has one, by module (each module declares its
+ * interface; src/db/postgres/ implements it). The PostgreSQL store hands them out with its connection, so
+ * the SQLite build never loads a line of PostgreSQL code.
+ */
+export interface PostgresForms {
+  outbox: OutboxForms;
+}
+
+/** A PostgreSQL connection (the pool, or one unit of work's) with the forms that run on it. */
+export interface PostgresHandle {
+  readonly pg: PgDb;
+  readonly forms: PostgresForms;
+}
+
+/** What a unit of work reads and writes through (`store.transaction(async (tx) => …)`), on either store. */
+export type Tx = Db | PostgresHandle;
 
 /**
  * The store as use cases see it: units of work that commit whole or not at all, and reads outside one.
@@ -20,9 +43,29 @@ export interface Store<Handle = Tx> {
 /** The store or an open unit of work: every function of src/db takes either. */
 export type Reader = Store | Tx;
 
-/** Runs a function of src/db on the connection: in the caller's unit of work, or as a read of its own. */
-export function query<T>(db: Reader, run: (db: Tx) => T): Promise<T> {
-  if ('read' in db) return db.read(run);
-  // Inside a unit of work the statement runs now (one connection, synchronous); a throw becomes a rejection.
-  return new Promise((resolve) => resolve(run(db)));
+/** Whether a handle is SQLite's, not PostgreSQL's. */
+function isSqlite(db: Tx): db is Db {
+  return !('forms' in db);
+}
+
+/**
+ * Runs a function of src/db written for SQLite only: in the caller's unit of work, or as a read of its
+ * own. On PostgreSQL it is refused by name (the function has no PostgreSQL body yet: see `queryEither`).
+ */
+export function query<T>(db: Reader, run: (db: Db) => T): Promise<T> {
+  return queryEither(db, {
+    sqlite: run,
+    postgres: () => Promise.reject(new Error('this query has no PostgreSQL form yet (issue 24)')),
+  });
+}
+
+/** Runs a function of src/db in the form for the store it is on. */
+export function queryEither<T>(
+  db: Reader,
+  forms: { sqlite: (db: Db) => T; postgres: (db: PostgresHandle) => Promise<T> },
+): Promise<T> {
+  const run = (handle: Tx): Promise<T> =>
+    // SQLite's statements run now (one connection, synchronous); a throw becomes a rejection.
+    isSqlite(handle) ? new Promise((resolve) => resolve(forms.sqlite(handle))) : forms.postgres(handle);
+  return 'read' in db ? db.read(run) : run(db);
 }

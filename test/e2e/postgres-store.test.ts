@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedOut, runFenced } from '../../src/db/fencing.js';
+import { countRoles } from '../../src/db/roles.js';
 import { migratePostgres } from '../../src/db/postgres/migrate.js';
 import { releases, signoffRoles } from '../../src/db/postgres/schema.js';
 import { PostgresStore, type PostgresTx } from '../../src/db/postgres/store.js';
@@ -28,7 +29,7 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
       (r) => r.name,
     );
   const addRole = (tx: PostgresTx, name: string) =>
-    tx.insert(signoffRoles).values({ name, members: ['UQA00001'], quorum: 1, updatedBy: 'test' });
+    tx.pg.insert(signoffRoles).values({ name, members: ['UQA00001'], quorum: 1, updatedBy: 'test' });
   const revision = async () =>
     (await pool.query<{ revision: number }>('select revision from releases where id = 1')).rows[0]!.revision;
 
@@ -69,12 +70,12 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
     const bump = () =>
       store.transaction(async (tx) => {
         attempts++;
-        const [row] = await tx
+        const [row] = await tx.pg
           .select({ revision: releases.revision })
           .from(releases)
           .where(eq(releases.id, 1));
         await bothRead();
-        await tx
+        await tx.pg
           .update(releases)
           .set({ revision: row!.revision + 1 })
           .where(eq(releases.id, 1));
@@ -90,12 +91,12 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
     const bothRead = barrier(2);
     const bump = () =>
       once.transaction(async (tx) => {
-        const [row] = await tx
+        const [row] = await tx.pg
           .select({ revision: releases.revision })
           .from(releases)
           .where(eq(releases.id, 1));
         await bothRead();
-        await tx
+        await tx.pg
           .update(releases)
           .set({ revision: row!.revision + 1 })
           .where(eq(releases.id, 1));
@@ -166,9 +167,14 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
       await addRole(tx, 'qa');
       await store.transaction((inner) => addRole(inner, 'product'));
       return store.read(
-        async (db) => (await db.select({ n: sql<number>`count(*)::int` }).from(signoffRoles))[0]!.n,
+        async (db) => (await db.pg.select({ n: sql<number>`count(*)::int` }).from(signoffRoles))[0]!.n,
       );
     });
     expect(seen).toBe(2);
+  });
+
+  it('refuses by name a function of src/db that has no PostgreSQL form yet, instead of running SQLite statements', async () => {
+    await expect(countRoles(store)).rejects.toThrow('this query has no PostgreSQL form yet (issue 24)');
+    await expect(store.transaction((tx) => countRoles(tx))).rejects.toThrow('has no PostgreSQL form yet');
   });
 });

@@ -3,11 +3,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
-import type { Store } from '../query.js';
+import type { PgDb, PostgresForms, PostgresHandle, Store } from '../query.js';
+import { outboxForms } from './outbox.js';
 import * as schema from './schema.js';
 
-/** What a unit of work on PostgreSQL reads and writes through. */
-export type PostgresTx = NodePgDatabase<typeof schema>;
+/** What a unit of work on PostgreSQL reads and writes through: its connection, and the forms for it. */
+export interface PostgresTx extends PostgresHandle {
+  readonly pg: NodePgDatabase<typeof schema> & PgDb;
+}
+
+const FORMS: PostgresForms = { outbox: outboxForms };
+
+function handleOn(pg: NodePgDatabase<typeof schema>): PostgresTx {
+  return { pg, forms: FORMS };
+}
 
 /**
  * SQLSTATEs after which a unit of work is run again from the start: a serialization failure and a
@@ -53,7 +62,7 @@ export class PostgresStore implements Store<PostgresTx> {
     settings: Partial<PostgresStoreSettings> = {},
   ) {
     this.settings = { ...DEFAULTS, ...settings };
-    this.db = drizzle(pool, { schema });
+    this.db = handleOn(drizzle(pool, { schema }));
   }
 
   async transaction<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
@@ -77,7 +86,7 @@ export class PostgresStore implements Store<PostgresTx> {
 
   private async attempt<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const unit = { open: true, tx: drizzle(client, { schema }) };
+    const unit = { open: true, tx: handleOn(drizzle(client, { schema })) };
     let broken = false;
     try {
       await client.query('begin isolation level serializable');

@@ -38,9 +38,9 @@ describe('the leadership fence on a real SQLite', () => {
     let ran = false;
     await expect(
       runFenced(1, () =>
-        store.store.transaction(async (tx) => {
+        store.store.transaction(async () => {
           ran = true;
-          await Promise.resolve(tx.update(installation).set({ instanceId: 'rb-from-epoch-1' }).run());
+          await Promise.resolve(store.db.update(installation).set({ instanceId: 'rb-from-epoch-1' }).run());
         }),
       ),
     ).rejects.toThrow(FencedOut);
