@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from '../vendor/drizzle.js';
 import type { CandidateWorkload } from '../domain/candidate.js';
-import { query, type Reader, type Tx } from './database.js';
+import { type Reader, type Tx, queryEither, type PostgresFormsOf } from './database.js';
 import { admittedImages, candidateWorkloads } from './schema.js';
 
 function toWorkload(row: typeof candidateWorkloads.$inferSelect): CandidateWorkload {
@@ -16,32 +16,38 @@ function toWorkload(row: typeof candidateWorkloads.$inferSelect): CandidateWorkl
 
 /** The bill of materials of one revision, by service then workload. */
 export function listCandidate(db: Reader, releaseId: number, revision: number): Promise<CandidateWorkload[]> {
-  return query(db, (db) => {
-    return db
-      .select()
-      .from(candidateWorkloads)
-      .where(and(eq(candidateWorkloads.releaseId, releaseId), eq(candidateWorkloads.revision, revision)))
-      .orderBy(
-        asc(candidateWorkloads.service),
-        asc(candidateWorkloads.namespace),
-        asc(candidateWorkloads.kind),
-        asc(candidateWorkloads.name),
-      )
-      .all()
-      .map(toWorkload);
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .select()
+        .from(candidateWorkloads)
+        .where(and(eq(candidateWorkloads.releaseId, releaseId), eq(candidateWorkloads.revision, revision)))
+        .orderBy(
+          asc(candidateWorkloads.service),
+          asc(candidateWorkloads.namespace),
+          asc(candidateWorkloads.kind),
+          asc(candidateWorkloads.name),
+        )
+        .all()
+        .map(toWorkload);
+    },
+    postgres: (h) => h.forms.candidate.listCandidate(h.pg, releaseId, revision),
   });
 }
 
 /** The revisions of a release that have a bill of materials, oldest first. */
 export function candidateRevisions(db: Reader, releaseId: number): Promise<number[]> {
-  return query(db, (db) => {
-    return db
-      .selectDistinct({ revision: candidateWorkloads.revision })
-      .from(candidateWorkloads)
-      .where(eq(candidateWorkloads.releaseId, releaseId))
-      .orderBy(asc(candidateWorkloads.revision))
-      .all()
-      .map((r) => r.revision);
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .selectDistinct({ revision: candidateWorkloads.revision })
+        .from(candidateWorkloads)
+        .where(eq(candidateWorkloads.releaseId, releaseId))
+        .orderBy(asc(candidateWorkloads.revision))
+        .all()
+        .map((r) => r.revision);
+    },
+    postgres: (h) => h.forms.candidate.candidateRevisions(h.pg, releaseId),
   });
 }
 
@@ -52,14 +58,17 @@ export function storeCandidate(
   revision: number,
   workloads: readonly CandidateWorkload[],
 ): Promise<void> {
-  return query(tx, (tx) => {
-    tx.delete(candidateWorkloads)
-      .where(and(eq(candidateWorkloads.releaseId, releaseId), eq(candidateWorkloads.revision, revision)))
-      .run();
-    for (const w of workloads)
-      tx.insert(candidateWorkloads)
-        .values({ releaseId, revision, ...w })
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      tx.delete(candidateWorkloads)
+        .where(and(eq(candidateWorkloads.releaseId, releaseId), eq(candidateWorkloads.revision, revision)))
         .run();
+      for (const w of workloads)
+        tx.insert(candidateWorkloads)
+          .values({ releaseId, revision, ...w })
+          .run();
+    },
+    postgres: (h) => h.forms.candidate.storeCandidate(h.pg, releaseId, revision, workloads),
   });
 }
 
@@ -70,20 +79,27 @@ export function putCandidateWorkload(
   revision: number,
   workload: CandidateWorkload,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    tx.insert(candidateWorkloads)
-      .values({ releaseId, revision, ...workload })
-      .onConflictDoUpdate({
-        target: [
-          candidateWorkloads.releaseId,
-          candidateWorkloads.revision,
-          candidateWorkloads.namespace,
-          candidateWorkloads.kind,
-          candidateWorkloads.name,
-        ],
-        set: { service: workload.service, containers: workload.containers, generation: workload.generation },
-      })
-      .run();
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      tx.insert(candidateWorkloads)
+        .values({ releaseId, revision, ...workload })
+        .onConflictDoUpdate({
+          target: [
+            candidateWorkloads.releaseId,
+            candidateWorkloads.revision,
+            candidateWorkloads.namespace,
+            candidateWorkloads.kind,
+            candidateWorkloads.name,
+          ],
+          set: {
+            service: workload.service,
+            containers: workload.containers,
+            generation: workload.generation,
+          },
+        })
+        .run();
+    },
+    postgres: (h) => h.forms.candidate.putCandidateWorkload(h.pg, releaseId, revision, workload),
   });
 }
 
@@ -93,18 +109,21 @@ export function removeCandidateWorkload(
   revision: number,
   key: Pick<CandidateWorkload, 'namespace' | 'kind' | 'name'>,
 ): Promise<void> {
-  return query(tx, (tx) => {
-    tx.delete(candidateWorkloads)
-      .where(
-        and(
-          eq(candidateWorkloads.releaseId, releaseId),
-          eq(candidateWorkloads.revision, revision),
-          eq(candidateWorkloads.namespace, key.namespace),
-          eq(candidateWorkloads.kind, key.kind),
-          eq(candidateWorkloads.name, key.name),
-        ),
-      )
-      .run();
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      tx.delete(candidateWorkloads)
+        .where(
+          and(
+            eq(candidateWorkloads.releaseId, releaseId),
+            eq(candidateWorkloads.revision, revision),
+            eq(candidateWorkloads.namespace, key.namespace),
+            eq(candidateWorkloads.kind, key.kind),
+            eq(candidateWorkloads.name, key.name),
+          ),
+        )
+        .run();
+    },
+    postgres: (h) => h.forms.candidate.removeCandidateWorkload(h.pg, releaseId, revision, key),
   });
 }
 
@@ -125,24 +144,41 @@ export function admitImages(
   tx: Tx,
   row: Omit<typeof admittedImages.$inferInsert, 'id' | 'image'> & { images: readonly string[] },
 ): Promise<void> {
-  return query(tx, (tx) => {
-    const { images, ...rest } = row;
-    for (const image of images)
-      tx.insert(admittedImages)
-        .values({ ...rest, image })
-        .onConflictDoNothing()
-        .run();
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      const { images, ...rest } = row;
+      for (const image of images)
+        tx.insert(admittedImages)
+          .values({ ...rest, image })
+          .onConflictDoNothing()
+          .run();
+    },
+    postgres: (h) => h.forms.candidate.admitImages(h.pg, row),
   });
 }
 
 export function listAdmittedImages(db: Reader, releaseIds: readonly number[]): Promise<AdmittedImageRow[]> {
-  return query(db, (db) => {
-    if (releaseIds.length === 0) return [];
-    return db
-      .select()
-      .from(admittedImages)
-      .where(inArray(admittedImages.releaseId, [...releaseIds]))
-      .orderBy(asc(admittedImages.id))
-      .all();
+  return queryEither(db, {
+    sqlite: (db) => {
+      if (releaseIds.length === 0) return [];
+      return db
+        .select()
+        .from(admittedImages)
+        .where(inArray(admittedImages.releaseId, [...releaseIds]))
+        .orderBy(asc(admittedImages.id))
+        .all();
+    },
+    postgres: (h) => h.forms.candidate.listAdmittedImages(h.pg, releaseIds),
   });
 }
+
+/** The PostgreSQL forms of the statements above (src/db/postgres/candidate.ts). */
+export type CandidateForms = PostgresFormsOf<{
+  listCandidate: typeof listCandidate;
+  candidateRevisions: typeof candidateRevisions;
+  storeCandidate: typeof storeCandidate;
+  putCandidateWorkload: typeof putCandidateWorkload;
+  removeCandidateWorkload: typeof removeCandidateWorkload;
+  admitImages: typeof admitImages;
+  listAdmittedImages: typeof listAdmittedImages;
+}>;

@@ -12,6 +12,7 @@ export {
   queryEither,
   type Db,
   type PgDb,
+  type PostgresFormsOf,
   type PostgresHandle,
   type Reader,
   type Store,
@@ -148,7 +149,8 @@ const openUnit = new AsyncLocalStorage<{ open: boolean }>();
  * request could otherwise run statements inside it (and commit or see its half-done writes): every unit
  * of work and every read outside one waits its turn in one queue. Inside a unit of work, reads and a
  * nested unit join it (its async context says so) instead of waiting behind it for ever. Statements stay
- * prepared once per connection (`prepared`).
+ * prepared once per connection (`prepared`). Every unit of work is in turn here, so `inTurnOn` asks
+ * nothing more.
  */
 class SqliteStore implements Store {
   private tail: Promise<unknown> = Promise.resolve();

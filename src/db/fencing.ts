@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { eq, sql } from '../vendor/drizzle.js';
-import { query, type Db, type Tx } from './query.js';
+import { type Db, type Tx, queryEither, type PostgresFormsOf } from './query.js';
 import { leadership } from './schema.js';
 
 /**
@@ -51,16 +51,24 @@ export function currentFence(db: Db): number | undefined {
  * already above it: a later holder exists, so this one must not act.
  */
 export function raiseFence(tx: Tx, epoch: number, holder: string, at: Date): Promise<boolean> {
-  return query(tx, (tx) => {
-    const fence = currentFence(tx);
-    if (fence !== undefined && fence > epoch) return false;
-    tx.insert(leadership)
-      .values({ id: 1, epoch, holder, since: at })
-      .onConflictDoUpdate({
-        target: leadership.id,
-        set: { epoch: sql`max(${leadership.epoch}, excluded.epoch)`, holder, since: at },
-      })
-      .run();
-    return true;
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      const fence = currentFence(tx);
+      if (fence !== undefined && fence > epoch) return false;
+      tx.insert(leadership)
+        .values({ id: 1, epoch, holder, since: at })
+        .onConflictDoUpdate({
+          target: leadership.id,
+          set: { epoch: sql`max(${leadership.epoch}, excluded.epoch)`, holder, since: at },
+        })
+        .run();
+      return true;
+    },
+    postgres: (h) => h.forms.fencing.raiseFence(h.pg, epoch, holder, at),
   });
 }
+
+/** The PostgreSQL forms of the statements above (src/db/postgres/fencing.ts). */
+export type FencingForms = PostgresFormsOf<{
+  raiseFence: typeof raiseFence;
+}>;

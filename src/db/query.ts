@@ -1,6 +1,12 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { CandidateForms } from './candidate.js';
+import type { FencingForms } from './fencing.js';
 import type { OutboxForms } from './outbox.js';
+import type { ReleasesForms } from './releases.js';
+import type { RolesForms } from './roles.js';
+import type { ScheduleForms } from './schedule.js';
+import type { VotesForms } from './votes.js';
 import type * as schema from './schema.js';
 
 /** The SQLite connection as drizzle sees it: what the functions of src/db run their statements on. */
@@ -18,7 +24,19 @@ export type PgDb = NodePgDatabase<Record<string, unknown>>;
  */
 export interface PostgresForms {
   outbox: OutboxForms;
+  releases: ReleasesForms;
+  votes: VotesForms;
+  roles: RolesForms;
+  schedule: ScheduleForms;
+  candidate: CandidateForms;
+  fencing: FencingForms;
 }
+
+/** The PostgreSQL form of a function of src/db: the same arguments after the connection, the same result. */
+export type PostgresFormOf<F> = F extends (db: never, ...args: infer A) => infer R
+  ? (db: PgDb, ...args: A) => R
+  : never;
+export type PostgresFormsOf<M> = { [K in keyof M]: PostgresFormOf<M[K]> };
 
 /** A PostgreSQL connection (the pool, or one unit of work's) with the forms that run on it. */
 export interface PostgresHandle {
@@ -34,10 +52,18 @@ export type Tx = Db | PostgresHandle;
  * Asynchronous, so that a store on a network (PostgreSQL) can stand behind the same calls.
  */
 export interface Store<Handle = Tx> {
-  /** Runs `work` in one transaction: commits when it resolves, rolls back when it rejects. */
-  transaction<T>(work: (tx: Handle) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: commits when it resolves, rolls back when it rejects. Units of work
+   * with the same `inTurnOn` key (`release:12`) run one after another, each seeing what the one before
+   * committed: for a hot read-modify-write of one thing (a storm of votes on one release).
+   */
+  transaction<T>(work: (tx: Handle) => Promise<T>, options?: UnitOptions): Promise<T>;
   /** Runs reads outside a unit of work (inside one, they read through it). */
   read<T>(work: (db: Handle) => Promise<T> | T): Promise<T>;
+}
+
+export interface UnitOptions {
+  inTurnOn?: string;
 }
 
 /** The store or an open unit of work: every function of src/db takes either. */

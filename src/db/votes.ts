@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from '../vendor/drizzle.js';
 import type { Vote, VoteDecision } from '../domain/signoff.js';
-import { prepared, query, type Reader, type Tx } from './database.js';
+import { prepared, type Reader, type Tx, queryEither, type PostgresFormsOf } from './database.js';
 import { votes } from './schema.js';
 
 const VOTE_COLUMNS = {
@@ -13,26 +13,32 @@ const VOTE_COLUMNS = {
 
 /** Votes with their time, for the release notes. */
 export function listVotesWithTime(db: Reader, releaseId: number): Promise<(Vote & { at: Date })[]> {
-  return query(db, (db) => {
-    return db
-      .select({ ...VOTE_COLUMNS, at: votes.at })
-      .from(votes)
-      .where(eq(votes.releaseId, releaseId))
-      .orderBy(asc(votes.id))
-      .all();
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .select({ ...VOTE_COLUMNS, at: votes.at })
+        .from(votes)
+        .where(eq(votes.releaseId, releaseId))
+        .orderBy(asc(votes.id))
+        .all();
+    },
+    postgres: (h) => h.forms.votes.listVotesWithTime(h.pg, releaseId),
   });
 }
 
 export function listVotes(db: Reader, releaseId: number): Promise<Vote[]> {
-  return query(db, (db) => {
-    return prepared(db, 'listVotes', () =>
-      db
-        .select(VOTE_COLUMNS)
-        .from(votes)
-        .where(eq(votes.releaseId, sql.placeholder('releaseId')))
-        .orderBy(asc(votes.revision), asc(votes.id))
-        .prepare(),
-    ).all({ releaseId });
+  return queryEither(db, {
+    sqlite: (db) => {
+      return prepared(db, 'listVotes', () =>
+        db
+          .select(VOTE_COLUMNS)
+          .from(votes)
+          .where(eq(votes.releaseId, sql.placeholder('releaseId')))
+          .orderBy(asc(votes.revision), asc(votes.id))
+          .prepare(),
+      ).all({ releaseId });
+    },
+    postgres: (h) => h.forms.votes.listVotes(h.pg, releaseId),
   });
 }
 
@@ -42,20 +48,23 @@ export function findVote(
   revision: number,
   voter: string,
 ): Promise<Vote | undefined> {
-  return query(db, (db) => {
-    return prepared(db, 'findVote', () =>
-      db
-        .select(VOTE_COLUMNS)
-        .from(votes)
-        .where(
-          and(
-            eq(votes.releaseId, sql.placeholder('releaseId')),
-            eq(votes.revision, sql.placeholder('revision')),
-            eq(votes.voter, sql.placeholder('voter')),
-          ),
-        )
-        .prepare(),
-    ).get({ releaseId, revision, voter });
+  return queryEither(db, {
+    sqlite: (db) => {
+      return prepared(db, 'findVote', () =>
+        db
+          .select(VOTE_COLUMNS)
+          .from(votes)
+          .where(
+            and(
+              eq(votes.releaseId, sql.placeholder('releaseId')),
+              eq(votes.revision, sql.placeholder('revision')),
+              eq(votes.voter, sql.placeholder('voter')),
+            ),
+          )
+          .prepare(),
+      ).get({ releaseId, revision, voter });
+    },
+    postgres: (h) => h.forms.votes.findVote(h.pg, releaseId, revision, voter),
   });
 }
 
@@ -75,24 +84,39 @@ export function upsertVote(
     at: Date;
   },
 ): Promise<void> {
-  return query(tx, (tx) => {
-    tx.insert(votes)
-      .values(vote)
-      .onConflictDoUpdate({
-        target: [votes.releaseId, votes.revision, votes.voter],
-        set: { decision: vote.decision, reason: vote.reason, roles: vote.roles, at: vote.at },
-      })
-      .run();
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      tx.insert(votes)
+        .values(vote)
+        .onConflictDoUpdate({
+          target: [votes.releaseId, votes.revision, votes.voter],
+          set: { decision: vote.decision, reason: vote.reason, roles: vote.roles, at: vote.at },
+        })
+        .run();
+    },
+    postgres: (h) => h.forms.votes.upsertVote(h.pg, vote),
   });
 }
 
 export function deleteVote(tx: Tx, releaseId: number, revision: number, voter: string): Promise<boolean> {
-  return query(tx, (tx) => {
-    return (
-      tx
-        .delete(votes)
-        .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
-        .run().changes > 0
-    );
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      return (
+        tx
+          .delete(votes)
+          .where(and(eq(votes.releaseId, releaseId), eq(votes.revision, revision), eq(votes.voter, voter)))
+          .run().changes > 0
+      );
+    },
+    postgres: (h) => h.forms.votes.deleteVote(h.pg, releaseId, revision, voter),
   });
 }
+
+/** The PostgreSQL forms of the statements above (src/db/postgres/votes.ts). */
+export type VotesForms = PostgresFormsOf<{
+  listVotesWithTime: typeof listVotesWithTime;
+  listVotes: typeof listVotes;
+  findVote: typeof findVote;
+  upsertVote: typeof upsertVote;
+  deleteVote: typeof deleteVote;
+}>;

@@ -136,6 +136,15 @@ async function voteChanged(
   return settleSignoff(tx, outbox, release, actor, at);
 }
 
+/**
+ * Votes on one release are taken in turn: each reads the whole tally it completes or breaks, so a storm of
+ * approvals would otherwise fail serialization again and again on PostgreSQL (SQLite takes every unit of
+ * work in turn anyway).
+ */
+function inTurnOnRelease(releaseId: number): { inTurnOn: string } {
+  return { inTurnOn: `release:${releaseId}` };
+}
+
 export interface VoteOutcome {
   release: ReleaseRow;
   changed: boolean;
@@ -183,7 +192,7 @@ export async function recordVote(
       reason,
     });
     return { release, changed: true };
-  });
+  }, inTurnOnRelease(input.releaseId));
 }
 
 export function withdrawVote(
@@ -210,7 +219,7 @@ export function withdrawVote(
       reason: null,
     });
     return { release, changed: true };
-  });
+  }, inTurnOnRelease(input.releaseId));
 }
 
 /**

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedOut, runFenced } from '../../src/db/fencing.js';
-import { countRoles } from '../../src/db/roles.js';
+import { countLiveDevenvs } from '../../src/db/devenvs.js';
 import { migratePostgres } from '../../src/db/postgres/migrate.js';
 import { releases, signoffRoles } from '../../src/db/postgres/schema.js';
 import { PostgresStore, type PostgresTx } from '../../src/db/postgres/store.js';
@@ -174,7 +174,9 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
   });
 
   it('refuses by name a function of src/db that has no PostgreSQL form yet, instead of running SQLite statements', async () => {
-    await expect(countRoles(store)).rejects.toThrow('this query has no PostgreSQL form yet (issue 24)');
-    await expect(store.transaction((tx) => countRoles(tx))).rejects.toThrow('has no PostgreSQL form yet');
+    await expect(countLiveDevenvs(store)).rejects.toThrow('this query has no PostgreSQL form yet (issue 24)');
+    await expect(store.transaction((tx) => countLiveDevenvs(tx))).rejects.toThrow(
+      'has no PostgreSQL form yet',
+    );
   });
 });

@@ -3,8 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
-import type { PgDb, PostgresForms, PostgresHandle, Store } from '../query.js';
+import type { PgDb, PostgresForms, PostgresHandle, Store, UnitOptions } from '../query.js';
+import { candidateForms } from './candidate.js';
+import { fencingForms } from './fencing.js';
 import { outboxForms } from './outbox.js';
+import { releasesForms } from './releases.js';
+import { rolesForms } from './roles.js';
+import { scheduleForms } from './schedule.js';
+import { votesForms } from './votes.js';
 import * as schema from './schema.js';
 
 /** What a unit of work on PostgreSQL reads and writes through: its connection, and the forms for it. */
@@ -12,7 +18,15 @@ export interface PostgresTx extends PostgresHandle {
   readonly pg: NodePgDatabase<typeof schema> & PgDb;
 }
 
-const FORMS: PostgresForms = { outbox: outboxForms };
+const FORMS: PostgresForms = {
+  outbox: outboxForms,
+  releases: releasesForms,
+  votes: votesForms,
+  roles: rolesForms,
+  schedule: scheduleForms,
+  candidate: candidateForms,
+  fencing: fencingForms,
+};
 
 function handleOn(pg: NodePgDatabase<typeof schema>): PostgresTx {
   return { pg, forms: FORMS };
@@ -65,12 +79,12 @@ export class PostgresStore implements Store<PostgresTx> {
     this.db = handleOn(drizzle(pool, { schema }));
   }
 
-  async transaction<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: PostgresTx) => Promise<T>, options: UnitOptions = {}): Promise<T> {
     const joined = openUnit.getStore();
     if (joined?.open) return work(joined.tx);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(work);
+        return await this.attempt(work, options.inTurnOn);
       } catch (error) {
         if (!isRetryable(error) || attempt >= this.settings.maxAttempts) throw error;
         const backoff = this.settings.retryBaseMs * 2 ** (attempt - 1) * (0.5 + this.settings.random());
@@ -84,11 +98,18 @@ export class PostgresStore implements Store<PostgresTx> {
     return Promise.resolve().then(() => work(joined?.open ? joined.tx : this.db));
   }
 
-  private async attempt<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T> {
+  private async attempt<T>(work: (tx: PostgresTx) => Promise<T>, inTurnOn: string | undefined): Promise<T> {
     const client = await this.pool.connect();
     const unit = { open: true, tx: handleOn(drizzle(client, { schema })) };
     let broken = false;
+    let locked = false;
     try {
+      // Before BEGIN, so the transaction's snapshot is taken after the unit before it committed: it reads
+      // that unit's writes instead of failing on them. Session-level: it ends with the connection.
+      if (inTurnOn !== undefined) {
+        await client.query('select pg_advisory_lock(hashtext($1))', [inTurnOn]);
+        locked = true;
+      }
       await client.query('begin isolation level serializable');
       await checkFence(client);
       const result = await openUnit.run(unit, () => work(unit.tx));
@@ -101,6 +122,11 @@ export class PostgresStore implements Store<PostgresTx> {
       await client.query('rollback').catch(() => (broken = true));
       throw error;
     } finally {
+      if (locked && !broken) {
+        await client
+          .query('select pg_advisory_unlock(hashtext($1))', [inTurnOn])
+          .catch(() => (broken = true));
+      }
       client.release(broken);
     }
   }
