@@ -1,6 +1,6 @@
 // One cohesive thing, kept whole: every statement on the outbox table (claims, steps, retries, pruning).
 import { and, asc, desc, eq, gt, inArray, like, sql } from '../vendor/drizzle.js';
-import { prepared, query, queryEither, type Db, type PgDb, type Reader, type Tx } from './database.js';
+import { prepared, queryEither, type Db, type PgDb, type Reader, type Tx } from './database.js';
 import { outbox } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -54,6 +54,11 @@ export interface OutboxForms {
   resumeDeferredRows(db: PgDb, prefix: string, now: Date): Promise<number>;
   releaseClaims(db: PgDb, by: string): Promise<number>;
   laterPendingOfKinds(db: PgDb, row: Pick<OutboxRow, 'id' | 'stream'>, kinds: string[]): Promise<boolean>;
+  pruneSettled(db: PgDb, before: Date, limit?: number): Promise<number>;
+  countFailed(db: PgDb): Promise<number>;
+  oldestPending(db: PgDb): Promise<OutboxRow | undefined>;
+  listFailed(db: PgDb, limit: number): Promise<OutboxRow[]>;
+  requeueFailed(db: PgDb, now: Date): Promise<number>;
 }
 
 export interface NewOutboxRow {
@@ -396,70 +401,91 @@ export function laterPendingOfKinds(
  * Failed rows stay (they are what on-call reads). Small batches keep each write transaction short.
  */
 export function pruneSettled(db: Reader, before: Date, limit = 1_000): Promise<number> {
-  return query(db, (db) => {
-    return db
-      .delete(outbox)
-      .where(
-        inArray(
-          outbox.id,
-          db
-            .select({ id: outbox.id })
-            .from(outbox)
-            .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
-            .orderBy(outbox.id)
-            .limit(limit),
-        ),
-      )
-      .run().changes;
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .delete(outbox)
+        .where(
+          inArray(
+            outbox.id,
+            db
+              .select({ id: outbox.id })
+              .from(outbox)
+              .where(and(eq(outbox.state, 'delivered'), sql`${outbox.settledAt} < ${before.getTime()}`))
+              .orderBy(outbox.id)
+              .limit(limit),
+          ),
+        )
+        .run().changes;
+    },
+    postgres: (h) => h.forms.outbox.pruneSettled(h.pg, before, limit),
   });
 }
 
 export function countFailed(db: Reader): Promise<number> {
-  return query(db, (db) => {
-    return (
-      db
-        .select({ n: sql<number>`count(*)` })
-        .from(outbox)
-        .where(eq(outbox.state, 'failed'))
-        .get()?.n ?? 0
-    );
+  return queryEither(db, {
+    sqlite: (db) => {
+      return (
+        db
+          .select({ n: sql<number>`count(*)` })
+          .from(outbox)
+          .where(eq(outbox.state, 'failed'))
+          .get()?.n ?? 0
+      );
+    },
+    postgres: (h) => h.forms.outbox.countFailed(h.pg),
   });
 }
 
 /** The oldest pending row: how long the outbox has been waiting. */
 export function oldestPending(db: Reader): Promise<OutboxRow | undefined> {
-  return query(db, (db) => {
-    return db.select().from(outbox).where(eq(outbox.state, 'pending')).orderBy(asc(outbox.id)).limit(1).get();
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.state, 'pending'))
+        .orderBy(asc(outbox.id))
+        .limit(1)
+        .get();
+    },
+    postgres: (h) => h.forms.outbox.oldestPending(h.pg),
   });
 }
 
 /** The newest failed rows, for on-call. */
 export function listFailed(db: Reader, limit: number): Promise<OutboxRow[]> {
-  return query(db, (db) => {
-    return db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.state, 'failed'))
-      .orderBy(desc(outbox.id))
-      .limit(limit)
-      .all();
+  return queryEither(db, {
+    sqlite: (db) => {
+      return db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.state, 'failed'))
+        .orderBy(desc(outbox.id))
+        .limit(limit)
+        .all();
+    },
+    postgres: (h) => h.forms.outbox.listFailed(h.pg, limit),
   });
 }
 
 /** Puts every failed row back in the queue, due now, resuming after the steps it had carried out. */
 export function requeueFailed(tx: Tx, now: Date): Promise<number> {
-  return query(tx, (tx) => {
-    return tx
-      .update(outbox)
-      .set({
-        state: 'pending',
-        attempts: 0,
-        notBefore: now,
-        settledAt: null,
-        createdAt: now,
-        claimedAt: null,
-      })
-      .where(eq(outbox.state, 'failed'))
-      .run().changes;
+  return queryEither(tx, {
+    sqlite: (tx) => {
+      return tx
+        .update(outbox)
+        .set({
+          state: 'pending',
+          attempts: 0,
+          notBefore: now,
+          settledAt: null,
+          createdAt: now,
+          claimedAt: null,
+        })
+        .where(eq(outbox.state, 'failed'))
+        .run().changes;
+    },
+    postgres: (h) => h.forms.outbox.requeueFailed(h.pg, now),
   });
 }

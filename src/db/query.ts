@@ -1,7 +1,9 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { CandidateForms } from './candidate.js';
+import type { DevenvsForms } from './devenvs.js';
 import type { FencingForms } from './fencing.js';
+import type { GateForms } from './gate.js';
 import type { OutboxForms } from './outbox.js';
 import type { ReleasesForms } from './releases.js';
 import type { RolesForms } from './roles.js';
@@ -30,6 +32,8 @@ export interface PostgresForms {
   schedule: ScheduleForms;
   candidate: CandidateForms;
   fencing: FencingForms;
+  gate: GateForms;
+  devenvs: DevenvsForms;
 }
 
 /** The PostgreSQL form of a function of src/db: the same arguments after the connection, the same result. */

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedOut, runFenced } from '../../src/db/fencing.js';
-import { countLiveDevenvs } from '../../src/db/devenvs.js';
+import { tourFacts } from '../../src/db/playground.js';
 import { migratePostgres } from '../../src/db/postgres/migrate.js';
 import { releases, signoffRoles } from '../../src/db/postgres/schema.js';
 import { PostgresStore, type PostgresTx } from '../../src/db/postgres/store.js';
@@ -173,10 +173,8 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
     expect(seen).toBe(2);
   });
 
-  it('refuses by name a function of src/db that has no PostgreSQL form yet, instead of running SQLite statements', async () => {
-    await expect(countLiveDevenvs(store)).rejects.toThrow('this query has no PostgreSQL form yet (issue 24)');
-    await expect(store.transaction((tx) => countLiveDevenvs(tx))).rejects.toThrow(
-      'has no PostgreSQL form yet',
-    );
+  it('refuses by name a function of src/db that has no PostgreSQL form (the playground’s), instead of running SQLite statements', async () => {
+    await expect(tourFacts(store)).rejects.toThrow('this query has no PostgreSQL form yet (issue 24)');
+    await expect(store.transaction((tx) => tourFacts(tx))).rejects.toThrow('has no PostgreSQL form yet');
   });
 });

@@ -1,5 +1,5 @@
 // The outbox's statements on PostgreSQL (the SQLite forms, and what each does, are in src/db/outbox.ts).
-import { and, asc, eq, gt, inArray, like, sql } from '../../vendor/drizzle.js';
+import { and, asc, desc, eq, gt, inArray, like, lt, sql } from '../../vendor/drizzle.js';
 import { ClaimLost, type Claimant, type OutboxForms } from '../outbox.js';
 import { outbox } from './schema.js';
 
@@ -165,5 +165,61 @@ export const outboxForms: OutboxForms = {
       )
       .limit(1);
     return later.length > 0;
+  },
+
+  async pruneSettled(db, before, limit = 1_000) {
+    const removed = await db
+      .delete(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          db
+            .select({ id: outbox.id })
+            .from(outbox)
+            .where(and(eq(outbox.state, 'delivered'), lt(outbox.settledAt, before)))
+            .orderBy(outbox.id)
+            .limit(limit),
+        ),
+      )
+      .returning({ id: outbox.id });
+    return removed.length;
+  },
+
+  async countFailed(db) {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(eq(outbox.state, 'failed'));
+    return row?.n ?? 0;
+  },
+
+  async oldestPending(db) {
+    const [row] = await db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.state, 'pending'))
+      .orderBy(asc(outbox.id))
+      .limit(1);
+    return row;
+  },
+
+  async listFailed(db, limit) {
+    return db.select().from(outbox).where(eq(outbox.state, 'failed')).orderBy(desc(outbox.id)).limit(limit);
+  },
+
+  async requeueFailed(db, now) {
+    const requeued = await db
+      .update(outbox)
+      .set({
+        state: 'pending',
+        attempts: 0,
+        notBefore: now,
+        settledAt: null,
+        createdAt: now,
+        claimedAt: null,
+      })
+      .where(eq(outbox.state, 'failed'))
+      .returning({ id: outbox.id });
+    return requeued.length;
   },
 };

@@ -5,7 +5,9 @@ import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
 import type { PgDb, PostgresForms, PostgresHandle, Store, UnitOptions } from '../query.js';
 import { candidateForms } from './candidate.js';
+import { devenvsForms } from './devenvs.js';
 import { fencingForms } from './fencing.js';
+import { gateForms } from './gate.js';
 import { outboxForms } from './outbox.js';
 import { releasesForms } from './releases.js';
 import { rolesForms } from './roles.js';
@@ -26,6 +28,8 @@ const FORMS: PostgresForms = {
   schedule: scheduleForms,
   candidate: candidateForms,
   fencing: fencingForms,
+  gate: gateForms,
+  devenvs: devenvsForms,
 };
 
 function handleOn(pg: NodePgDatabase<typeof schema>): PostgresTx {
