@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /** Each module that re-exports a library (src/vendor/README.md), by its source and its place in dist/. */
-const VENDORED = ['bolt', 'kubernetes', 'jira', 'zod', 'drizzle', 'pino'].map((name) => ({
+const VENDORED = ['bolt', 'kubernetes', 'jira', 'zod', 'drizzle', 'drizzle-pg', 'pino'].map((name) => ({
   in: `src/vendor/${name}.ts`,
   out: `vendor/${name}`,
 }));
@@ -29,8 +29,9 @@ export async function buildAll() {
     chunkNames: 'vendor/shared-[hash]',
     allowOverwrite: true,
     bundle: true,
-    // A native addon: it stays a package, loaded by Node as it is.
-    external: ['better-sqlite3'],
+    // A native addon: it stays a package, loaded by Node as it is. pg-native is pg's optional native
+    // driver, which we never select (pg requires it only when asked for `pg.native`).
+    external: ['better-sqlite3', 'pg-native'],
     splitting: true,
     platform: 'node',
     format: 'esm',

@@ -8,15 +8,14 @@ import type { Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
 import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
-import { currentFence, raiseFence, runFenced } from './db/fencing.js';
-import { installationId } from './db/installation.js';
+import { raiseFence, runFenced } from './db/fencing.js';
 import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
 import { responseUrlPoster } from './slack/response-url.js';
 import { createHttpTransport } from './slack/http-transport.js';
 import { EventLoopLag } from './support/event-loop-lag.js';
 import { randomBytes } from 'node:crypto';
-import { openDatabase } from './db/database.js';
+import { openStore } from './db/open.js';
 import { createHttpServer, metricsHandler, serverOptions, type RouteHandler } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services.js';
@@ -72,9 +71,9 @@ export interface RunningBot {
 export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = options.clock ?? systemClock;
-  const database = openDatabase(config.databasePath);
+  const database = await openStore(config);
   const { store } = database;
-  const instance = await installationId(database.db, clock.now());
+  const instance = await database.installationId(clock.now());
   // Who this process is, in the Lease and in outbox claims.
   const identity = `${config.leaderElection.podName ?? hostname()}-${randomBytes(4).toString('hex')}`;
 
@@ -179,8 +178,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     mayRun: () => isActive(),
     fenced,
   });
-  const elector = await leaseElectorFor(config, devenv.kubeConfig, logger, identity, () => {
-    const fence = currentFence(database.db);
+  const elector = await leaseElectorFor(config, devenv.kubeConfig, logger, identity, async () => {
+    const fence = await database.fence();
     return fence === undefined ? 0 : fence + 1;
   });
   lease.elector = elector;
@@ -266,7 +265,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // Every listener runs inside this count, including its work after the ack: shutdown waits for it. One
   // global middleware, not two: Bolt's chain allocates at every step of every request.
   const listeners = new InFlight();
-  const standby = standbyGuard(isActive, postToResponseUrl);
+  // With PostgreSQL every replica serves Slack and the gate (the store keeps them consistent), and only the
+  // background work waits for the Lease; with SQLite (one replica) a standby answers that it is one.
+  const sharedStore = database.kind === 'postgres';
+  const serving = sharedStore ? () => true : isActive;
+  const standby = standbyGuard(serving, postToResponseUrl);
   const routes = new SlackRoutes();
   registerReleaseCommand(routes, services);
   registerSignoffActions(routes, services);
@@ -294,8 +297,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       logger: logger.child({ component: 'gate' }),
       metrics,
       notesDeps,
-      isActive,
-      fenced,
+      isActive: serving,
+      // A request is not background work: on a shared store any replica answers it, under no term.
+      fenced: sharedStore ? (work) => work() : fenced,
     }),
     ...options.extraRoutes,
   };
@@ -339,8 +343,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
   if (metricsServer && config.http.metricsPort)
     await listen(metricsServer, config.http.metricsPort, config.http.host);
-  // Slack spreads Socket Mode events over every open socket: only the Lease holder opens one, so a standby
-  // never receives (and refuses) half of the interactions. It opens when it takes the Lease, closes on loss.
+  // Slack spreads Socket Mode events over every open socket. On SQLite only the Lease holder opens one, so
+  // a standby never receives (and refuses) half of the interactions: it opens when it takes the Lease and
+  // closes on loss. On PostgreSQL every replica serves, so every replica opens one.
   const socket = slack.socketReceiver;
   let socketOpen = false;
   let socketTurn: Promise<void> = Promise.resolve();
@@ -359,8 +364,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       logger.error({ err: error }, 'Socket Mode could not follow the Lease'),
     );
   };
-  await syncSocket(isActive());
-  elector?.onChange((leader) => void syncSocket(leader));
+  await syncSocket(serving());
+  if (!sharedStore) elector?.onChange((leader) => void syncSocket(leader));
   slackToken.start();
   elector?.start();
   started = true;
@@ -415,7 +420,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       { listenersUnfinished: finished ? 0 : listeners.count, outboxPending: left },
       'release-bot stopped; pending notices go out after the next start',
     );
-    database.close();
+    await database.close();
   };
   return {
     port,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from './vendor/zod.js';
 import { calendarConfig, calendarFields, type CalendarConfig } from './config/calendar.js';
 import { checkDevenv, devenvConfig, devenvFields, type DevenvConfig } from './config/devenv.js';
@@ -59,6 +60,24 @@ const envSchema = z
       .or(z.literal('').transform(() => undefined))
       .transform((u) => u?.replace(/\/+$/, '')),
     DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
+    /** Set: PostgreSQL is the store (every replica serves); unset: the SQLite file at DATABASE_PATH. */
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(
+          /^postgres(ql)?:\/\/[^\s]+$/,
+          'must be a postgres:// URL such as postgres://bot:secret@db:5432/release_bot',
+        )
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: z.coerce
+      .number({ error: 'must be a number of connections' })
+      .int()
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100')
+      .default(10),
+    /** A CA to verify the server's certificate with (a private CA), PEM. */
+    DATABASE_CA_FILE: optionalString,
     RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
     RELEASE_MANAGERS: slackPrincipalList.optional(),
     SIGNOFF_ROLES: optionalString,
@@ -106,6 +125,13 @@ const envSchema = z
     }
     checkFreeze(env, ctx);
     checkDevenv(env, ctx);
+    if (env.DATABASE_CA_FILE && !existsSync(env.DATABASE_CA_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_CA_FILE'],
+        message: `there is no file at ${env.DATABASE_CA_FILE}: mount the CA’s PEM there, or unset it`,
+      });
+    }
   });
 
 export type Env = z.output<typeof envSchema>;
@@ -139,6 +165,8 @@ export interface Config {
     podName: string | undefined;
   };
   databasePath: string;
+  /** PostgreSQL instead of SQLite, when DATABASE_URL is set. */
+  postgres: { url: string; poolSize: number; caFile: string | undefined } | undefined;
   logLevel: Env['LOG_LEVEL'];
   logFormat: LogFormat;
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
@@ -209,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       podName: e.POD_NAME,
     },
     databasePath: e.DATABASE_PATH,
+    postgres: e.DATABASE_URL
+      ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, caFile: e.DATABASE_CA_FILE }
+      : undefined,
     logLevel: e.LOG_LEVEL,
     logFormat: resolveLogFormat(e, { terminal: process.stdout.isTTY === true, playground: false }),
     releaseManagers: e.RELEASE_MANAGERS,

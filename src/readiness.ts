@@ -1,4 +1,4 @@
-import type { OpenDatabase } from './db/database.js';
+import type { OpenStore } from './db/open.js';
 import type { ReadinessCheck } from './http/server.js';
 import type { KubeCluster } from './kube/cluster.js';
 import type { LeaseElector } from './kube/lease.js';
@@ -71,7 +71,7 @@ export class SlackTokenCheck {
 /** The conditions `/readyz` reports, each named, each saying what is wrong. */
 export function readinessChecks(parts: {
   started: () => boolean;
-  database: OpenDatabase;
+  database: OpenStore;
   slackToken: SlackTokenCheck;
   cluster: KubeCluster | undefined;
   preprodNamespace: string;

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ export {
   type Store,
   type Tx,
 } from './query.js';
-import type { Db, Reader, Store, Tx } from './query.js';
+import { openUnit, type Db, type Reader, type Store, type Tx } from './query.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -141,9 +140,6 @@ function fenceLoneWrites(sqlite: Database.Database, db: () => Db): void {
   }) as typeof sqlite.prepare;
 }
 
-/** The unit of work the current async context runs in, while it is open. */
-const openUnit = new AsyncLocalStorage<{ open: boolean }>();
-
 /**
  * One connection, one unit of work at a time. A unit of work awaits between its statements, so another
  * request could otherwise run statements inside it (and commit or see its half-done writes): every unit
@@ -161,12 +157,12 @@ class SqliteStore implements Store {
   ) {}
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    if (openUnit.getStore()?.open) return work(this.db);
+    if (this.inOpenUnit()) return work(this.db);
     return this.inTurn(async () => {
       // IMMEDIATE takes the write lock now: another process on the file waits here (busy timeout), not
       // at its first write halfway through.
       this.sqlite.exec('BEGIN IMMEDIATE');
-      const unit = { open: true };
+      const unit = { open: true, tx: this.db, store: this };
       try {
         assertFence(this.db);
         const result = await openUnit.run(unit, () => work(this.db));
@@ -182,8 +178,13 @@ class SqliteStore implements Store {
   }
 
   read<T>(work: (db: Tx) => Promise<T> | T): Promise<T> {
-    if (openUnit.getStore()?.open) return Promise.resolve().then(() => work(this.db));
+    if (this.inOpenUnit()) return Promise.resolve().then(() => work(this.db));
     return this.inTurn(() => Promise.resolve().then(() => work(this.db)));
+  }
+
+  private inOpenUnit(): boolean {
+    const unit = openUnit.getStore();
+    return unit?.open === true && unit.store === this;
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { CandidateForms } from './candidate.js';
@@ -98,4 +99,19 @@ export function queryEither<T>(
     // SQLite's statements run now (one connection, synchronous); a throw becomes a rejection.
     isSqlite(handle) ? new Promise((resolve) => resolve(forms.sqlite(handle))) : forms.postgres(handle);
   return 'read' in db ? db.read(run) : run(db);
+}
+
+/**
+ * The unit of work the current async context runs in, while it is open (both stores keep it here). A read
+ * or a nested unit of work inside it joins it instead of waiting behind it for ever.
+ */
+export const openUnit = new AsyncLocalStorage<{ open: boolean; tx: Tx; store: object }>();
+
+/**
+ * Runs `work` outside any unit of work: for what a unit of work starts but does not wait for (the outbox's
+ * wake-up). Started inside the unit, it would otherwise join the unit while the unit is still open (on
+ * PostgreSQL a unit spans network round trips) and read and write inside another request's transaction.
+ */
+export function detachedFromUnitOfWork<T>(work: () => T): T {
+  return openUnit.exit(work);
 }

@@ -16,7 +16,7 @@ export interface LeaseSettings {
    * The lowest epoch a new term may have (the database's fence + 1): a Lease deleted and made anew starts
    * its transitions at 0 again, and must not hand out an epoch the fence already passed.
    */
-  minimumEpoch?: () => number;
+  minimumEpoch?: () => Promise<number>;
 }
 
 interface LeaseSpec extends Record<string, unknown> {
@@ -132,12 +132,14 @@ export class LeaseElector {
         const at = microTime(started);
         const taking = action === 'take';
         const transitions = (spec.leaseTransitions ?? 0) + (taking && current ? 1 : 0);
+        // The replace below carries the resourceVersion read above: a Lease changed meanwhile refuses it.
+        const floor = taking ? ((await this.settings.minimumEpoch?.()) ?? 0) : 0;
         const next: LeaseSpec = {
           holderIdentity: identity,
           leaseDurationSeconds,
           acquireTime: taking ? at : (spec.acquireTime ?? at),
           renewTime: at,
-          leaseTransitions: taking ? Math.max(transitions, this.settings.minimumEpoch?.() ?? 0) : transitions,
+          leaseTransitions: taking ? Math.max(transitions, floor) : transitions,
         };
         const body = {
           apiVersion: 'coordination.k8s.io/v1',

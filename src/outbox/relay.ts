@@ -1,5 +1,6 @@
 // One cohesive thing, kept whole: the outbox relay (claims, ordering per stream, retries, pauses, fencing, stop).
 import type { Store, Tx } from '../db/database.js';
+import { detachedFromUnitOfWork } from '../db/query.js';
 import { FencedOut, runFenced } from '../db/fencing.js';
 import {
   ClaimLost,
@@ -38,6 +39,9 @@ export type DeliveryFailure =
    * without counting an attempt, or until `resumeDeferred()` says its time has come.
    */
   | { kind: 'deferred'; reason: string; delayMs: number };
+
+/** How soon the relay looks again after the queue could not be read. */
+const QUEUE_RETRY_MS = 1_000;
 
 /** The `last_error` of a row that waits on purpose; `resumeDeferred()` finds them by it. */
 export const DEFERRED_PREFIX = 'deferred: ';
@@ -178,8 +182,8 @@ export class OutboxRelay implements Outbox {
       replyTo: options.replyTo ?? null,
       at: new Date(this.settings.now()),
     });
-    // After the caller's transaction: a rolled-back notice is simply not found.
-    setImmediate(() => this.wake());
+    // After the caller's transaction, and outside it: a rolled-back notice is simply not found.
+    setImmediate(() => detachedFromUnitOfWork(() => this.wake()));
   }
 
   /** Looks for due work now. */
@@ -191,9 +195,16 @@ export class OutboxRelay implements Outbox {
       this.kick?.();
       return;
     }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-    });
+    this.pumping = this.pump()
+      .catch((error: unknown) => {
+        // The queue could not be read (a database restarting, a network blip): look again shortly, and
+        // never let the rejection take the process down.
+        this.logger.warn({ err: error }, 'the outbox could not read its queue; looking again in 1 s');
+        this.schedule(this.settings.now() + QUEUE_RETRY_MS);
+      })
+      .finally(() => {
+        this.pumping = undefined;
+      });
   }
 
   depth(): Promise<number> {

@@ -1,8 +1,8 @@
 /**
- * drizzle-orm's PostgreSQL side: the schema builders, the node-postgres driver and its migrator. Not loaded
- * by the bot yet (issue 24: the store is being built); drizzle-kit, `npm run db:copy` and the PostgreSQL
- * tests use it from the sources.
+ * drizzle-orm's PostgreSQL side (the schema builders, the node-postgres driver and its migrator) and `pg`
+ * itself: bundled apart from drizzle.ts, and loaded only when DATABASE_URL selects PostgreSQL.
  */
+export { default as pg } from 'pg';
 export { getTableName } from 'drizzle-orm';
 export { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 export { migrate } from 'drizzle-orm/node-postgres/migrator';

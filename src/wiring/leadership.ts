@@ -38,7 +38,7 @@ export async function leaseElectorFor(
   kubeConfig: k8s.KubeConfig | undefined,
   logger: Logger,
   identity: string,
-  minimumEpoch: () => number,
+  minimumEpoch: () => Promise<number>,
 ): Promise<LeaseElector | undefined> {
   const { mode, leaseName, leaseNamespace } = config.leaderElection;
   if (mode === 'off' || (mode === 'auto' && !kubeConfig)) return undefined;

@@ -7,6 +7,7 @@ import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { MANAGER } from '../support/bot-harness.js';
 import { startBotProcess } from '../support/bot-process.js';
 import { freshClone } from '../support/fresh-clone.js';
+import { startPostgres } from '../support/postgres.js';
 import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { createService, freshNamespace, getVirtualService, kubeConfig } from '../support/kube.js';
 import { slashCommandBody } from '../support/slack-payloads.js';
@@ -49,7 +50,8 @@ describe('the built bot: tsc output plus the libraries bundled from src/vendor',
     const { builtinModules } = await import('node:module');
     const builtins = new Set(builtinModules);
     // Optional speed-ups that ws and node-fetch load inside try/catch; the image works without them.
-    const optional = new Set(['utf-8-validate', 'bufferutil', 'encoding']);
+    // pg-native: pg's optional native driver, loaded only when asked for (we never do).
+    const optional = new Set(['utf-8-validate', 'bufferutil', 'encoding', 'pg-native']);
     const dist = join(checkout, 'dist');
     const named = new Set<string>();
     for (const file of modulesUnder(dist)) {
@@ -115,6 +117,43 @@ describe('the built bot: tsc output plus the libraries bundled from src/vendor',
       await jira.stop();
       await slack.stop();
       rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('runs from dist/ on PostgreSQL (DATABASE_URL): migrates, serves a command, is ready, stops cleanly', async () => {
+    const server = await startPostgres();
+    const slack = await new SlackStandIn().start();
+    const bot = await startBotProcess(
+      slack,
+      join(checkout, 'unused.sqlite'),
+      { DATABASE_URL: server.url },
+      { checkout },
+    );
+    try {
+      const response = slack.newResponseUrl();
+      const ack = await bot.send(
+        slashCommandBody({
+          command: '/release',
+          text: 'create 2.4',
+          userId: MANAGER,
+          responseUrl: response.url,
+        }),
+      );
+      expect(ack.status).toBe(200);
+      const ready = (await (await fetch(`${bot.baseUrl}/readyz`)).json()) as {
+        checks: Record<string, string>;
+      };
+      expect([ready.checks.database, ready.checks.migrations]).toEqual(['ok', 'ok']);
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      const releases = await client.query<{ version: string }>('select version from releases');
+      await client.end();
+      expect(releases.rows).toEqual([{ version: '2.4' }]);
+    } finally {
+      expect(await bot.kill('SIGTERM')).toBe(0);
+      await slack.stop();
+      await server.stop();
     }
   }, 60_000);
 });

@@ -37,6 +37,29 @@ describe('configuration', () => {
     ]);
   });
 
+  it('selects PostgreSQL by DATABASE_URL, and says what is wrong with a bad URL, pool size or CA file', () => {
+    expect(loadConfig(base).postgres).toBeUndefined();
+    expect(
+      loadConfig({ ...base, DATABASE_URL: 'postgres://bot:pw@db:5432/rb', DATABASE_POOL_SIZE: '4' }).postgres,
+    ).toEqual({
+      url: 'postgres://bot:pw@db:5432/rb',
+      poolSize: 4,
+      caFile: undefined,
+    });
+    expect(
+      problems({
+        ...base,
+        DATABASE_URL: 'mysql://db/rb',
+        DATABASE_POOL_SIZE: '0',
+        DATABASE_CA_FILE: '/nowhere/ca.pem',
+      }),
+    ).toEqual([
+      'DATABASE_URL: must be a postgres:// URL such as postgres://bot:secret@db:5432/release_bot',
+      'DATABASE_POOL_SIZE: must be at least 1',
+      'DATABASE_CA_FILE: there is no file at /nowhere/ca.pem: mount the CA’s PEM there, or unset it',
+    ]);
+  });
+
   it('refuses a half-configured link and a namespace template without {env}', () => {
     expect(problems({ ...base, DEVENV_DOMAIN: 'dev.acme.test' })).toEqual([
       'DEVENV_GATEWAY: the per-environment link needs DEVENV_DOMAIN, DEVENV_GATEWAY and DEVENV_ENTRY_SERVICE together (DEVENV_DOMAIN set): set all three or none',

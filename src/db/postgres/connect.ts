@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import type pgTypes from 'pg';
+import { pg } from '../../vendor/drizzle-pg.js';
 
 /** How long a connection attempt and a statement may take before the call gives up (every call has one). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -9,7 +10,10 @@ const STATEMENT_TIMEOUT_MS = 30_000;
  * A pool on `DATABASE_URL`. TLS as the URL says (`sslmode=require`, `verify-full`…); a CA file (a private
  * CA, as managed services and CloudNativePG use) is trusted for verification when given.
  */
-export function postgresPool(url: string, options: { caFile?: string | undefined; max: number }): pg.Pool {
+export function postgresPool(
+  url: string,
+  options: { caFile?: string | undefined; max: number },
+): pgTypes.Pool {
   const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
   return new pg.Pool({
     connectionString: url,

@@ -1,9 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
-import type { PgDb, PostgresForms, PostgresHandle, Store, UnitOptions } from '../query.js';
+import {
+  openUnit,
+  type PgDb,
+  type PostgresForms,
+  type PostgresHandle,
+  type Store,
+  type UnitOptions,
+} from '../query.js';
 import { candidateForms } from './candidate.js';
 import { devenvsForms } from './devenvs.js';
 import { fencingForms } from './fencing.js';
@@ -52,9 +58,6 @@ export interface PostgresStoreSettings {
 
 const DEFAULTS: PostgresStoreSettings = { maxAttempts: 5, retryBaseMs: 5, random: Math.random };
 
-/** The unit of work the current async context runs in, while it is open. */
-const openUnit = new AsyncLocalStorage<{ open: boolean; tx: PostgresTx }>();
-
 /**
  * The PostgreSQL store: a pool, each unit of work one transaction on one connection, at SERIALIZABLE.
  *
@@ -84,8 +87,8 @@ export class PostgresStore implements Store<PostgresTx> {
   }
 
   async transaction<T>(work: (tx: PostgresTx) => Promise<T>, options: UnitOptions = {}): Promise<T> {
-    const joined = openUnit.getStore();
-    if (joined?.open) return work(joined.tx);
+    const joined = this.joined();
+    if (joined) return work(joined);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(work, options.inTurnOn);
@@ -98,13 +101,20 @@ export class PostgresStore implements Store<PostgresTx> {
   }
 
   read<T>(work: (db: PostgresTx) => Promise<T> | T): Promise<T> {
-    const joined = openUnit.getStore();
-    return Promise.resolve().then(() => work(joined?.open ? joined.tx : this.db));
+    const joined = this.joined();
+    return Promise.resolve().then(() => work(joined ?? this.db));
+  }
+
+  /** The open unit of work of this store the caller runs in, if any. */
+  private joined(): PostgresTx | undefined {
+    const unit = openUnit.getStore();
+    return unit?.open && unit.store === this ? (unit.tx as PostgresTx) : undefined;
   }
 
   private async attempt<T>(work: (tx: PostgresTx) => Promise<T>, inTurnOn: string | undefined): Promise<T> {
     const client = await this.pool.connect();
-    const unit = { open: true, tx: handleOn(drizzle(client, { schema })) };
+    const tx = handleOn(drizzle(client, { schema }));
+    const unit = { open: true, tx, store: this };
     let broken = false;
     let locked = false;
     try {
@@ -116,7 +126,7 @@ export class PostgresStore implements Store<PostgresTx> {
       }
       await client.query('begin isolation level serializable');
       await checkFence(client);
-      const result = await openUnit.run(unit, () => work(unit.tx));
+      const result = await openUnit.run(unit, () => work(tx));
       unit.open = false;
       await client.query('commit');
       return result;

@@ -874,6 +874,26 @@ describe('the outbox relay', () => {
   describe('what on-call reads in the log', () => {
     const context = { outboxId: 1, kind: 'devenv_expired', stream: 'user:UANA' };
 
+    it('logs a queue it could not read and looks again, instead of rejecting (a database restarting)', async () => {
+      const { logger, lines } = capturedLogs();
+      let failures = 1;
+      const flaky: Store = {
+        transaction: (work, options) => store.store.transaction(work, options),
+        read: (work) =>
+          failures-- > 0 ? Promise.reject(new Error('connection terminated')) : store.store.read(work),
+      };
+      const r = new OutboxRelay(flaky, () => deliverer, logger, { now, onSettled: (o) => settled.push(o) });
+      relays.push(r);
+      await store.store.transaction(async (tx) => r.enqueue(tx, expired('UANA')));
+      await vi.waitFor(() => expect(settled).toEqual(['delivered']), { timeout: 3_000 });
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: 'the outbox could not read its queue; looking again in 1 s',
+        }),
+      );
+    });
+
     it('logs a deferral with when the notice goes out', async () => {
       const { logger, lines } = capturedLogs();
       const r = relay({}, logger);
