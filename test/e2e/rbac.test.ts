@@ -1,17 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { httpRouteName, serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createService, freshNamespace, kubeConfig, listNames } from '../support/kube.js';
+import {
+  createService,
+  freshNamespace,
+  kubeConfig,
+  listNames,
+  renderKustomize,
+  type KubeDoc,
+} from '../support/kube.js';
 import { serviceAccountKubeconfig } from '../support/freeze-cluster.js';
 
 const DEV = 'UDEV00001';
-type KubeDoc = k8s.KubernetesObject & Record<string, unknown>;
 
 /** `kubectl apply --server-side` of the rendered base, as an installer with cluster-admin would. */
 async function applyAll(kc: k8s.KubeConfig, docs: KubeDoc[]): Promise<void> {
@@ -22,15 +25,7 @@ async function applyAll(kc: k8s.KubeConfig, docs: KubeDoc[]): Promise<void> {
 }
 
 function render(kustomize: string, namespace: string): KubeDoc[] {
-  const overlay = mkdtempSync(join(tmpdir(), 'release-bot-overlay-'));
-  writeFileSync(
-    join(overlay, 'kustomization.yaml'),
-    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ${relative(overlay, resolve('deploy/kubernetes'))}\n`,
-  );
-  const yaml = execFileSync(kustomize, ['build', '--load-restrictor', 'LoadRestrictionsNone', overlay], {
-    encoding: 'utf8',
-  });
-  return parseAllDocuments(yaml).map((d) => d.toJS() as KubeDoc);
+  return renderKustomize(kustomize, 'deploy/kubernetes', namespace);
 }
 
 describe('the kustomize base, applied to a real API server with RBAC, is exactly what the bot needs', () => {

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 
 export function kubeConfig(path: string, context = 'admin'): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -172,4 +174,19 @@ export async function watchIstio(
     );
   }
   return { events, stop: () => controllers.forEach((c) => c.abort()) };
+}
+
+export type KubeDoc = k8s.KubernetesObject & Record<string, unknown>;
+
+/** `kustomize build` of `dir` (a path from the repository root) into `namespace`, as an installer's overlay would. */
+export function renderKustomize(kustomize: string, dir: string, namespace: string): KubeDoc[] {
+  const overlay = mkdtempSync(join(tmpdir(), 'release-bot-overlay-'));
+  writeFileSync(
+    join(overlay, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ${relative(overlay, resolve(dir))}\n`,
+  );
+  const yaml = execFileSync(kustomize, ['build', '--load-restrictor', 'LoadRestrictionsNone', overlay], {
+    encoding: 'utf8',
+  });
+  return parseAllDocuments(yaml).map((d) => d.toJS() as KubeDoc);
 }
