@@ -6,6 +6,7 @@ import { SIGNING_SECRET, MANAGER } from '../test/support/bot-harness.js';
 import { slackSignatureHeaders } from '../test/support/slack-signer.js';
 import { blockActionsPayload, interactiveBody, slashCommandBody } from '../test/support/slack-payloads.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
+import { startPostgres, type RunningPostgres } from '../test/support/postgres.js';
 import { benchNodeArgs, benchProcessEnv } from './inspected.js';
 
 /** An app started with `benchNodeArgs` that logs a JSON line with `port` when ready. */
@@ -28,6 +29,10 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-bench-'));
   const databasePath = join(dir, 'bench.sqlite');
+  // BENCH_STORE=postgres: the bot on a real PostgreSQL server of its own instead of the SQLite file.
+  const postgres: RunningPostgres | undefined =
+    benchStore() === 'postgres' && !script.includes('bare-bolt') ? await startPostgres() : undefined;
+  if (postgres) env = { DATABASE_URL: postgres.url, ...env };
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the app there.
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
@@ -73,6 +78,12 @@ export async function startServerProcess(
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.stop();
     },
   };
+}
+
+/** The store the benchmarks run the bot on: `sqlite` (the default) or `postgres` (BENCH_STORE). */
+export function benchStore(): 'sqlite' | 'postgres' {
+  return process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }

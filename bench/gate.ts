@@ -1,6 +1,6 @@
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
 import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../src/playground/jira-stand-in.js';
-import { startServerProcess } from './bot-process.js';
+import { benchStore, startServerProcess } from './bot-process.js';
 import { envNumber, fireAtRate, ms, summarize } from './stats.js';
 
 /**
@@ -12,7 +12,7 @@ export async function benchGate(): Promise<void> {
   const seconds = envNumber('BENCH_SECONDS', 10);
   const keys = envNumber('BENCH_GATE_KEYS', 200);
   console.log(
-    `\n## gate checks during a freeze (${rate}/s for ${seconds} s, ${keys} distinct keys, issue lookups cached 30 s, Jira answering in ${process.env.BENCH_JIRA_DELAY_MS ?? 0} ms)`,
+    `\n## gate checks during a freeze on ${benchStore()} (${rate}/s for ${seconds} s, ${keys} distinct keys, issue lookups cached 30 s, Jira answering in ${process.env.BENCH_JIRA_DELAY_MS ?? 0} ms)`,
   );
   const jira = await new JiraStandIn().start();
   // Jira Cloud answers in tens to hundreds of milliseconds; the stand-in answers at once unless told.

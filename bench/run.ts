@@ -24,7 +24,23 @@ const sections: Record<string, () => Promise<void>> = {
   'gate-slack-down': benchGateWhileSlackHangs,
   'ship-jira-down': benchShipWhileJiraDown,
   outbox: benchOutboxStorm,
+  // The same two on PostgreSQL (BENCH_STORE=postgres runs any section there).
+  'ack-postgres': onPostgres(benchSlackAck),
+  'gate-postgres': onPostgres(benchGate),
 };
+
+function onPostgres(run: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    const before = process.env.BENCH_STORE;
+    process.env.BENCH_STORE = 'postgres';
+    try {
+      await run();
+    } finally {
+      if (before === undefined) delete process.env.BENCH_STORE;
+      else process.env.BENCH_STORE = before;
+    }
+  };
+}
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in sections));

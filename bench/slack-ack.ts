@@ -1,5 +1,5 @@
 import { SlackStandIn } from '../test/support/slack-stand-in.js';
-import { startServerProcess, type ServerProcess } from './bot-process.js';
+import { benchStore, startServerProcess, type ServerProcess } from './bot-process.js';
 import { envNumber, fireAtRate, ms, summarize, type LatencySummary } from './stats.js';
 
 async function measure(server: ServerProcess, rate: number, seconds: number): Promise<LatencySummary> {
@@ -13,7 +13,9 @@ async function measure(server: ServerProcess, rate: number, seconds: number): Pr
 export async function benchSlackAck(): Promise<void> {
   const rate = envNumber('BENCH_RATE', 200);
   const seconds = envNumber('BENCH_SECONDS', 10);
-  console.log(`\n## /release status ack latency (${rate}/s for ${seconds} s; app in its own process)`);
+  console.log(
+    `\n## /release status ack latency on ${benchStore()} (${rate}/s for ${seconds} s; app in its own process)`,
+  );
   const slack = await new SlackStandIn().start();
   const bot = await startServerProcess('src/main.ts', slack);
   await bot.command('create 2.4');

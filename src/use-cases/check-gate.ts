@@ -165,32 +165,36 @@ export async function checkGate(deps: GateDeps, input: GateRequest): Promise<Gat
   const lookup = anyFrozen ? await lookUpIssues(deps, input.issues) : undefined;
   const at = deps.clock.now();
 
-  const answer = await deps.store.transaction(async (tx): Promise<GateAnswer> => {
-    const chosen = await chooseDecision(tx, deps, input, lookup);
-    const { decision, release } = chosen;
-    const repeated =
-      release !== undefined &&
-      gated &&
-      (await findGateCheck(tx, {
-        releaseId: release.id,
-        service: input.service,
-        changeKey: gateChangeKey(input),
-        allowed: decision.allowed,
-      })) !== undefined;
-    if (release && gated && decision.allowed && input.images?.length) {
-      await admitImages(tx, {
-        releaseId: release.id,
-        service: input.service,
-        images: input.images,
-        source: 'gate',
-        actor: 'gate',
-        reason: input.issues.join(', ') || null,
-        at,
-      });
-    }
-    if (repeated) return { ...decision, repeated, revision: release.revision };
-    return { ...decision, repeated, revision: await recordDecision(tx, deps, input, chosen, at) };
-  });
+  // The same change asked twice at once is answered in turn: the second finds the first's record.
+  const answer = await deps.store.transaction(
+    async (tx): Promise<GateAnswer> => {
+      const chosen = await chooseDecision(tx, deps, input, lookup);
+      const { decision, release } = chosen;
+      const repeated =
+        release !== undefined &&
+        gated &&
+        (await findGateCheck(tx, {
+          releaseId: release.id,
+          service: input.service,
+          changeKey: gateChangeKey(input),
+          allowed: decision.allowed,
+        })) !== undefined;
+      if (release && gated && decision.allowed && input.images?.length) {
+        await admitImages(tx, {
+          releaseId: release.id,
+          service: input.service,
+          images: input.images,
+          source: 'gate',
+          actor: 'gate',
+          reason: input.issues.join(', ') || null,
+          at,
+        });
+      }
+      if (repeated) return { ...decision, repeated, revision: release.revision };
+      return { ...decision, repeated, revision: await recordDecision(tx, deps, input, chosen, at) };
+    },
+    { inTurnOn: `gate:${input.service}:${gateChangeKey(input)}` },
+  );
 
   if (answer.allowed && answer.release && input.images?.length && deps.enforcement) {
     // A pipeline deploys right after a 200: the API server must already let those images in. The

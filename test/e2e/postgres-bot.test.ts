@@ -75,8 +75,14 @@ describe('two bots on one PostgreSQL: every replica serves (a real server)', () 
       ),
     );
     expect(asks.map((r) => r.status)).toEqual([200, 200]);
-    const answers = (await Promise.all(asks.map((r) => r.json()))) as { allowed: boolean }[];
+    const answers = (await Promise.all(asks.map((r) => r.json()))) as {
+      allowed: boolean;
+      repeated: boolean;
+    }[];
     expect(answers.map((x) => x.allowed)).toEqual([false, false]);
+    // The same change asked of both at once is recorded once; the second answer says it is a repeat.
+    expect(answers.map((x) => x.repeated).sort()).toEqual([false, true]);
+    expect(await count('select count(*) as n from gate_checks')).toBe(1);
 
     // Both relays deliver from the one outbox; each notice reaches Slack once.
     await until(async () => (await count("select count(*) as n from outbox where state = 'pending'")) === 0);

@@ -124,7 +124,11 @@ export class PostgresStore implements Store<PostgresTx> {
         await client.query('select pg_advisory_lock(hashtext($1))', [inTurnOn]);
         locked = true;
       }
-      await client.query('begin isolation level serializable');
+      // In turn on one thing: READ COMMITTED, each statement seeing what the unit before it committed (no
+      // serialization failures to retry). Otherwise SERIALIZABLE, retried on conflict (see the class).
+      await client.query(
+        `begin isolation level ${inTurnOn === undefined ? 'serializable' : 'read committed'}`,
+      );
       await checkFence(client);
       const result = await openUnit.run(unit, () => work(tx));
       unit.open = false;
