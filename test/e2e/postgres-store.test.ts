@@ -30,6 +30,18 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
     );
   const addRole = (tx: PostgresTx, name: string) =>
     tx.pg.insert(signoffRoles).values({ name, members: ['UQA00001'], quorum: 1, updatedBy: 'test' });
+  /** A read-modify-write of the release's revision that waits, between its read and its write, for `gate`. */
+  async function readThenBump(tx: PostgresTx, gate: () => Promise<void>): Promise<void> {
+    const [row] = await tx.pg
+      .select({ revision: releases.revision })
+      .from(releases)
+      .where(eq(releases.id, 1));
+    await gate();
+    await tx.pg
+      .update(releases)
+      .set({ revision: row!.revision + 1 })
+      .where(eq(releases.id, 1));
+  }
   const revision = async () =>
     (await pool.query<{ revision: number }>('select revision from releases where id = 1')).rows[0]!.revision;
 
@@ -70,15 +82,7 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
     const bump = () =>
       store.transaction(async (tx) => {
         attempts++;
-        const [row] = await tx.pg
-          .select({ revision: releases.revision })
-          .from(releases)
-          .where(eq(releases.id, 1));
-        await bothRead();
-        await tx.pg
-          .update(releases)
-          .set({ revision: row!.revision + 1 })
-          .where(eq(releases.id, 1));
+        await readThenBump(tx, bothRead);
       });
     // The barrier only holds the first attempts: a retry reads again and goes straight on.
     await Promise.all([bump(), bump()]);
@@ -89,18 +93,7 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
   it('passes the serialization failure on after its attempts are used up, with nothing written', async () => {
     const once = new PostgresStore(pool, { maxAttempts: 1 });
     const bothRead = barrier(2);
-    const bump = () =>
-      once.transaction(async (tx) => {
-        const [row] = await tx.pg
-          .select({ revision: releases.revision })
-          .from(releases)
-          .where(eq(releases.id, 1));
-        await bothRead();
-        await tx.pg
-          .update(releases)
-          .set({ revision: row!.revision + 1 })
-          .where(eq(releases.id, 1));
-      });
+    const bump = () => once.transaction((tx) => readThenBump(tx, bothRead));
     const outcomes = await Promise.allSettled([bump(), bump()]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
     const failure = outcomes.find((o) => o.status === 'rejected')!;
