@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import * as postgresSchema from '../../src/db/postgres/schema.js';
 import * as s from '../../src/db/schema.js';
+import { versionKey } from '../../src/domain/version.js';
+import { replyText, startTestBot } from '../support/bot-harness.js';
 import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 
 const at = new Date('2026-11-30T10:00:00.123Z');
@@ -25,7 +27,7 @@ function filledDatabase(path: string): void {
       .values([
         {
           version: '2.3',
-          versionKey: '0002.0003',
+          versionKey: versionKey('2.3'),
           state: 'released',
           createdBy: 'U1',
           createdAt: at,
@@ -33,7 +35,7 @@ function filledDatabase(path: string): void {
         },
         {
           version: '2.4',
-          versionKey: '0002.0004',
+          versionKey: versionKey('2.4'),
           state: 'frozen',
           frozenAt: at,
           freezeAt: at,
@@ -241,6 +243,19 @@ describe('npm run db:copy: SQLite into an empty PostgreSQL (a real server)', () 
       .returning();
     expect(release!.id).toBe(3);
   });
+
+  it('starts the bot on the copy: it serves the copied releases and keeps the installation’s id', async () => {
+    const bot = await startTestBot({ DATABASE_URL: target, SIGNOFF_ROLES: '' });
+    try {
+      const status = replyText(await bot.command('/release', 'status 2.4'));
+      expect(status).toContain('2.4');
+      expect(status).toContain('frozen');
+      const installation = await pool.query<{ instance_id: string }>('select instance_id from installation');
+      expect(installation.rows).toEqual([{ instance_id: 'rb-0123456789ab' }]);
+    } finally {
+      await bot.stop();
+    }
+  }, 60_000);
 
   it('refuses a target that is not empty, and changes nothing there', async () => {
     const count = async () =>
