@@ -330,6 +330,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         cluster: devenv.cluster && !devenv.dryRunReason ? devenv.kube : undefined,
         preprodNamespace: config.devenv.preprodNamespace,
         elector,
+        sharedStore,
         slackHistory: () => slackDelivery.historyProblem(),
       }),
       metrics: config.http.metricsPort ? undefined : scrape,

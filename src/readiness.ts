@@ -76,6 +76,8 @@ export function readinessChecks(parts: {
   cluster: KubeCluster | undefined;
   preprodNamespace: string;
   elector: LeaseElector | undefined;
+  /** Every replica serves (PostgreSQL): the Lease only says who runs the background work. */
+  sharedStore?: boolean;
   /** Why posts cannot be checked against Slack's history (a scope not granted), if they cannot. */
   slackHistory?: () => string | undefined;
 }): ReadinessCheck[] {
@@ -107,9 +109,17 @@ export function readinessChecks(parts: {
   }
   const elector = parts.elector;
   if (elector) {
+    // On a shared store (PostgreSQL) a replica without the Lease still serves: it stays in the Service and
+    // the Lease is reported, not required.
     checks.push({
       name: 'lease',
-      problem: () => (elector.isLeader() ? undefined : 'another instance holds the Lease (standby)'),
+      problem: () =>
+        elector.isLeader()
+          ? undefined
+          : parts.sharedStore
+            ? 'another replica leads the background work (this one serves requests)'
+            : 'another instance holds the Lease (standby)',
+      advisory: parts.sharedStore === true,
     });
   }
   return checks;
