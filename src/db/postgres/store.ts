@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { drizzle, type NodePgDatabase } from '../../vendor/drizzle-pg.js';
+import { drizzle } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
 import {
   openUnit,
@@ -19,11 +19,10 @@ import { releasesForms } from './releases.js';
 import { rolesForms } from './roles.js';
 import { scheduleForms } from './schedule.js';
 import { votesForms } from './votes.js';
-import * as schema from './schema.js';
 
 /** What a unit of work on PostgreSQL reads and writes through: its connection, and the forms for it. */
 export interface PostgresTx extends PostgresHandle {
-  readonly pg: NodePgDatabase<typeof schema> & PgDb;
+  readonly pg: PgDb;
 }
 
 const FORMS: PostgresForms = {
@@ -38,8 +37,12 @@ const FORMS: PostgresForms = {
   devenvs: devenvsForms,
 };
 
-function handleOn(pg: NodePgDatabase<typeof schema>): PostgresTx {
-  return { pg, forms: FORMS };
+/**
+ * drizzle on a connection, without the schema: the forms build their queries from the tables themselves,
+ * and a schema would make drizzle derive its relational map again for every unit of work (a hot path).
+ */
+function handleOn(client: pg.Pool | pg.PoolClient): PostgresTx {
+  return { pg: drizzle(client), forms: FORMS };
 }
 
 /**
@@ -59,7 +62,8 @@ export interface PostgresStoreSettings {
 const DEFAULTS: PostgresStoreSettings = { maxAttempts: 5, retryBaseMs: 5, random: Math.random };
 
 /**
- * The PostgreSQL store: a pool, each unit of work one transaction on one connection, at SERIALIZABLE.
+ * The PostgreSQL store: a pool, each unit of work one transaction on one connection, at SERIALIZABLE
+ * (units taken in turn on one thing, `inTurnOn`, at READ COMMITTED after their advisory lock).
  *
  * The choice for every read-modify-write the use cases do (votes and the quorum they complete, the gate's
  * "asked before?" and its revision bumps, environment limits and name claims, schedule run keys, outbox
@@ -83,7 +87,7 @@ export class PostgresStore implements Store<PostgresTx> {
     settings: Partial<PostgresStoreSettings> = {},
   ) {
     this.settings = { ...DEFAULTS, ...settings };
-    this.db = handleOn(drizzle(pool, { schema }));
+    this.db = handleOn(pool);
   }
 
   async transaction<T>(work: (tx: PostgresTx) => Promise<T>, options: UnitOptions = {}): Promise<T> {
@@ -113,7 +117,7 @@ export class PostgresStore implements Store<PostgresTx> {
 
   private async attempt<T>(work: (tx: PostgresTx) => Promise<T>, inTurnOn: string | undefined): Promise<T> {
     const client = await this.pool.connect();
-    const tx = handleOn(drizzle(client, { schema }));
+    const tx = handleOn(client);
     const unit = { open: true, tx, store: this };
     let broken = false;
     let locked = false;
