@@ -17,7 +17,7 @@ export {
   type Store,
   type Tx,
 } from './query.js';
-import { openUnit, type Db, type Reader, type Store, type Tx } from './query.js';
+import { openUnit, runCommitted, type OpenUnit, type Db, type Reader, type Store, type Tx } from './query.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -162,12 +162,13 @@ class SqliteStore implements Store {
       // IMMEDIATE takes the write lock now: another process on the file waits here (busy timeout), not
       // at its first write halfway through.
       this.sqlite.exec('BEGIN IMMEDIATE');
-      const unit = { open: true, tx: this.db, store: this };
+      const unit: OpenUnit = { open: true, tx: this.db, store: this, committed: [] };
       try {
         assertFence(this.db);
         const result = await openUnit.run(unit, () => work(this.db));
         unit.open = false;
         this.sqlite.exec('COMMIT');
+        runCommitted(unit);
         return result;
       } catch (error) {
         unit.open = false;

@@ -67,6 +67,19 @@ export interface Store<Handle = Tx> {
   read<T>(work: (db: Handle) => Promise<T> | T): Promise<T>;
 }
 
+/**
+ * The store did not answer: unreachable, timed out, or its connection broke mid-call. Retrying later may
+ * work; callers answer "unavailable, retry" (HTTP 503), never an internal error.
+ */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the database did not answer: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'StoreUnavailable';
+  }
+}
+
 export interface UnitOptions {
   inTurnOn?: string;
 }
@@ -105,7 +118,31 @@ export function queryEither<T>(
  * The unit of work the current async context runs in, while it is open (both stores keep it here). A read
  * or a nested unit of work inside it joins it instead of waiting behind it for ever.
  */
-export const openUnit = new AsyncLocalStorage<{ open: boolean; tx: Tx; store: object }>();
+export const openUnit = new AsyncLocalStorage<OpenUnit>();
+
+export interface OpenUnit {
+  open: boolean;
+  tx: Tx;
+  store: object;
+  /** What runs once the unit has committed (never when it rolls back): see `afterUnitOfWork`. */
+  committed: (() => void)[];
+}
+
+/**
+ * Runs `callback` once the caller's unit of work has committed, outside it; at once (on the next turn of
+ * the event loop) when there is none. What it starts sees the unit's writes: on PostgreSQL the commit is
+ * a network round trip, and a wake-up sent before it would look for rows not yet visible.
+ */
+export function afterUnitOfWork(callback: () => void): void {
+  const unit = openUnit.getStore();
+  if (unit?.open) unit.committed.push(callback);
+  else setImmediate(() => detachedFromUnitOfWork(callback));
+}
+
+/** Called by a store after its unit of work committed. */
+export function runCommitted(unit: OpenUnit): void {
+  for (const callback of unit.committed.splice(0)) setImmediate(() => detachedFromUnitOfWork(callback));
+}
 
 /**
  * Runs `work` outside any unit of work: for what a unit of work starts but does not wait for (the outbox's

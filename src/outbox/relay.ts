@@ -1,6 +1,6 @@
 // One cohesive thing, kept whole: the outbox relay (claims, ordering per stream, retries, pauses, fencing, stop).
 import type { Store, Tx } from '../db/database.js';
-import { detachedFromUnitOfWork } from '../db/query.js';
+import { afterUnitOfWork } from '../db/query.js';
 import { FencedOut, runFenced } from '../db/fencing.js';
 import {
   ClaimLost,
@@ -182,8 +182,8 @@ export class OutboxRelay implements Outbox {
       replyTo: options.replyTo ?? null,
       at: new Date(this.settings.now()),
     });
-    // After the caller's transaction, and outside it: a rolled-back notice is simply not found.
-    setImmediate(() => detachedFromUnitOfWork(() => this.wake()));
+    // Once the caller's unit of work has committed: a rolled-back notice never wakes anyone.
+    afterUnitOfWork(() => this.wake());
   }
 
   /** Looks for due work now. */
@@ -248,7 +248,10 @@ export class OutboxRelay implements Outbox {
       this.halt.abort(new Error('release-bot is stopping'));
       await running;
     }
-    await releaseClaims(this.store, this.settings.identity);
+    // Unreleased claims age out (claimTimeoutMs): a database that does not answer must not fail the stop.
+    await releaseClaims(this.store, this.settings.identity).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'the outbox claims could not be given back; they age out'),
+    );
   }
 
   private schedule(atMs: number): void {

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedOut, runFenced } from '../../src/db/fencing.js';
+import { afterUnitOfWork } from '../../src/db/query.js';
 import { tourFacts } from '../../src/db/playground.js';
 import { migratePostgres } from '../../src/db/postgres/migrate.js';
 import { releases, signoffRoles } from '../../src/db/postgres/schema.js';
@@ -74,6 +75,26 @@ describe('the PostgreSQL store: units of work at SERIALIZABLE (a real server)', 
       }),
     ).rejects.toThrow('refused halfway');
     expect(await roleNames()).toEqual(['product', 'qa']);
+  });
+
+  it('runs what a unit of work asks for after its commit, seeing its writes, and never after a rollback', async () => {
+    const seen: string[][] = [];
+    const afterCommit = () => void roleNames().then((names) => seen.push(names));
+    await store.transaction(async (tx) => {
+      await addRole(tx, 'qa');
+      afterUnitOfWork(afterCommit);
+      // The commit is a round trip away: a callback run now (or on the next turn) would see no role.
+      await tx.pg.execute(sql`select pg_sleep(0.1)`);
+    });
+    await expect(
+      store.transaction(async (tx) => {
+        await addRole(tx, 'security');
+        afterUnitOfWork(afterCommit);
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toEqual([['qa']]);
   });
 
   it('loses no update when two units read and bump the same row at once: the one that conflicts runs again', async () => {

@@ -4,6 +4,9 @@ import { drizzle } from '../../vendor/drizzle-pg.js';
 import { currentEpoch, FencedOut } from '../fencing.js';
 import {
   openUnit,
+  runCommitted,
+  StoreUnavailable,
+  type OpenUnit,
   type PgDb,
   type PostgresForms,
   type PostgresHandle,
@@ -97,6 +100,7 @@ export class PostgresStore implements Store<PostgresTx> {
       try {
         return await this.attempt(work, options.inTurnOn);
       } catch (error) {
+        if (isConnectionFailure(error)) throw new StoreUnavailable(error);
         if (!isRetryable(error) || attempt >= this.settings.maxAttempts) throw error;
         const backoff = this.settings.retryBaseMs * 2 ** (attempt - 1) * (0.5 + this.settings.random());
         await sleep(backoff);
@@ -106,7 +110,11 @@ export class PostgresStore implements Store<PostgresTx> {
 
   read<T>(work: (db: PostgresTx) => Promise<T> | T): Promise<T> {
     const joined = this.joined();
-    return Promise.resolve().then(() => work(joined ?? this.db));
+    return Promise.resolve()
+      .then(() => work(joined ?? this.db))
+      .catch((error: unknown) => {
+        throw !joined && isConnectionFailure(error) ? new StoreUnavailable(error) : error;
+      });
   }
 
   /** The open unit of work of this store the caller runs in, if any. */
@@ -118,7 +126,7 @@ export class PostgresStore implements Store<PostgresTx> {
   private async attempt<T>(work: (tx: PostgresTx) => Promise<T>, inTurnOn: string | undefined): Promise<T> {
     const client = await this.pool.connect();
     const tx = handleOn(client);
-    const unit = { open: true, tx, store: this };
+    const unit: OpenUnit = { open: true, tx, store: this, committed: [] };
     let broken = false;
     let locked = false;
     try {
@@ -137,6 +145,7 @@ export class PostgresStore implements Store<PostgresTx> {
       const result = await openUnit.run(unit, () => work(tx));
       unit.open = false;
       await client.query('commit');
+      runCommitted(unit);
       return result;
     } catch (error) {
       unit.open = false;
@@ -161,6 +170,27 @@ async function checkFence(client: pg.PoolClient): Promise<void> {
   const row = await client.query<{ epoch: number }>('select epoch from leadership where id = 1 for share');
   const fence = row.rows[0]?.epoch;
   if (fence !== undefined && fence > epoch) throw new FencedOut(epoch, fence);
+}
+
+/**
+ * The server did not answer or the connection broke (not a statement the server refused): no connect within
+ * the timeout, no reply within the statement's (a hung server or network), a reset, class 08 (connection
+ * exception) or 57P0x (the server shutting down). Drizzle wraps the driver's error as its cause.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const raw = (e as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : '';
+    if (
+      code.startsWith('08') ||
+      /^57P0[123]$/.test(code) ||
+      /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT)$/.test(code)
+    )
+      return true;
+    if (/Query read timeout|timeout exceeded when trying to connect|Connection terminated/i.test(e.message))
+      return true;
+  }
+  return false;
 }
 
 function isRetryable(error: unknown): boolean {

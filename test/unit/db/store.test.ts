@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { afterUnitOfWork } from '../../../src/db/query.js';
 import { countRoles, listRoles, upsertRole } from '../../../src/db/roles.js';
 
 const at = new Date('2026-12-01T10:00:00Z');
@@ -19,6 +20,27 @@ describe('the SQLite store: units of work on one connection', () => {
       await upsertRole(tx, role('product'), 'test', at);
     });
     expect(await names(store)).toEqual(['product', 'qa']);
+  });
+
+  it('runs what a unit of work asks for after its commit, and never after a rollback', async () => {
+    const order: string[] = [];
+    const asked = (what: string) => () => order.push(what);
+    await store.store.transaction(async (tx) => {
+      await upsertRole(tx, role('qa'), 'test', at);
+      afterUnitOfWork(asked('after the committed unit'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    order.push('committed');
+    await expect(
+      store.store.transaction(async () => {
+        afterUnitOfWork(asked('after the rolled-back unit'));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    afterUnitOfWork(asked('outside any unit'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual(['committed', 'after the committed unit', 'outside any unit']);
   });
 
   it('rolls back everything a unit of work wrote when it rejects, and passes the error on', async () => {
