@@ -406,7 +406,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     await syncSocket(false);
     const finished = await listeners.settled(deadline);
     await Promise.race([closed, sleepUntil(deadline)]);
-    const left = elector ? await relay.depth() : await relay.drain(deadline);
+    // A database that does not answer must not keep the process from stopping: nothing is lost (the rows
+    // stay pending), only the count is unknown.
+    const left = await (elector ? relay.depth() : relay.drain(deadline)).catch((error: unknown) => {
+      logger.warn({ err: error }, 'the outbox could not be read at shutdown');
+      return undefined;
+    });
     await Promise.all([relay.stop(deadline), upkeep.stop(), scheduler.stop()]);
     freeze.stop();
     gateWarmth?.stop();

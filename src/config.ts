@@ -78,6 +78,8 @@ const envSchema = z
       .default(10),
     /** A CA to verify the server's certificate with (a private CA), PEM. */
     DATABASE_CA_FILE: optionalString,
+    /** How long one statement may take, on the server and at the bot (a server that stops answering). */
+    DATABASE_TIMEOUT: duration('30s'),
     RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
     RELEASE_MANAGERS: slackPrincipalList.optional(),
     SIGNOFF_ROLES: optionalString,
@@ -166,7 +168,7 @@ export interface Config {
   };
   databasePath: string;
   /** PostgreSQL instead of SQLite, when DATABASE_URL is set. */
-  postgres: { url: string; poolSize: number; caFile: string | undefined } | undefined;
+  postgres: { url: string; poolSize: number; caFile: string | undefined; timeoutSeconds: number } | undefined;
   logLevel: Env['LOG_LEVEL'];
   logFormat: LogFormat;
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
@@ -238,7 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     databasePath: e.DATABASE_PATH,
     postgres: e.DATABASE_URL
-      ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, caFile: e.DATABASE_CA_FILE }
+      ? {
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          caFile: e.DATABASE_CA_FILE,
+          timeoutSeconds: e.DATABASE_TIMEOUT,
+        }
       : undefined,
     logLevel: e.LOG_LEVEL,
     logFormat: resolveLogFormat(e, { terminal: process.stdout.isTTY === true, playground: false }),

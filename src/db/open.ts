@@ -18,9 +18,17 @@ export interface OpenStore {
   close(): Promise<void>;
 }
 
+export interface PostgresSettings {
+  url: string;
+  poolSize: number;
+  caFile: string | undefined;
+  /** One statement's limit, on the server and at the bot (seconds). */
+  timeoutSeconds: number;
+}
+
 export interface StoreSettings {
   databasePath: string;
-  postgres: { url: string; poolSize: number; caFile: string | undefined } | undefined;
+  postgres: PostgresSettings | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { FencedOut } from '../db/fencing.js';
+import { StoreUnavailable } from '../db/query.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from '../vendor/zod.js';
@@ -123,6 +124,10 @@ export function gateCheckHandler(
     } catch (error) {
       if (error instanceof FencedOut) {
         sendJson(res, 503, { error: 'standby', reason: 'this release-bot instance lost the Lease; retry' });
+        return;
+      }
+      if (error instanceof StoreUnavailable) {
+        sendJson(res, 503, { error: 'database_unavailable', reason: `${error.message}; retry` });
         return;
       }
       if (!isAppError(error) || error.reason !== 'unavailable') throw error;

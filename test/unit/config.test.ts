@@ -40,11 +40,17 @@ describe('configuration', () => {
   it('selects PostgreSQL by DATABASE_URL, and says what is wrong with a bad URL, pool size or CA file', () => {
     expect(loadConfig(base).postgres).toBeUndefined();
     expect(
-      loadConfig({ ...base, DATABASE_URL: 'postgres://bot:pw@db:5432/rb', DATABASE_POOL_SIZE: '4' }).postgres,
+      loadConfig({
+        ...base,
+        DATABASE_URL: 'postgres://bot:pw@db:5432/rb',
+        DATABASE_POOL_SIZE: '4',
+        DATABASE_TIMEOUT: '5s',
+      }).postgres,
     ).toEqual({
       url: 'postgres://bot:pw@db:5432/rb',
       poolSize: 4,
       caFile: undefined,
+      timeoutSeconds: 5,
     });
     expect(
       problems({

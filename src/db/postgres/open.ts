@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { OpenStore } from '../open.js';
+import type { OpenStore, PostgresSettings } from '../open.js';
 import { postgresPool } from './connect.js';
 import { migratePostgres, POSTGRES_MIGRATIONS_FOLDER } from './migrate.js';
 import { PostgresStore } from './store.js';
@@ -13,12 +13,12 @@ function expectedMigrations(): number {
 }
 
 /** Connects, migrates under the advisory lock, and opens the PostgreSQL store. */
-export async function openPostgres(settings: {
-  url: string;
-  poolSize: number;
-  caFile: string | undefined;
-}): Promise<OpenStore> {
-  const pool = postgresPool(settings.url, { caFile: settings.caFile, max: settings.poolSize });
+export async function openPostgres(settings: PostgresSettings): Promise<OpenStore> {
+  const pool = postgresPool(settings.url, {
+    caFile: settings.caFile,
+    max: settings.poolSize,
+    statementTimeoutMs: settings.timeoutSeconds * 1000,
+  });
   // A connection error while idle must not crash the process: the pool drops the connection, and the
   // next query (and /readyz) says what is wrong.
   pool.on('error', () => undefined);
