@@ -10,6 +10,7 @@ import { homeView } from '../src/slack/blocks/home.js';
 import { loadHome } from '../src/use-cases/home.js';
 import { startTestCluster } from '../test/cluster/cluster.js';
 import { startTestBot, type TestBot } from '../test/support/bot-harness.js';
+import { sqliteTestDatabase } from '../test/support/test-database.js';
 import { createService, freshNamespace, kubeConfig } from '../test/support/kube.js';
 import { envNumber, ms, summarize, type LatencySummary } from './stats.js';
 
@@ -172,7 +173,7 @@ async function measure(
       LEADER_ELECTION: 'off',
       DEVENV_MAX_PER_USER: String(LIVE_ENVS),
     },
-    { databasePath, scheduler: 'manual', upkeep: 'manual' },
+    { database: sqliteTestDatabase(databasePath), scheduler: 'manual', upkeep: 'manual' },
   );
   const startupMs = performance.now() - started;
   const services = t.bot.services;
@@ -326,7 +327,7 @@ export async function benchHistory(): Promise<void> {
     // cluster clients behind whose growth is not the export's.
     const exporter = await startTestBot(
       { GATE_API_TOKEN: GATE, GATE_FAIL_OPEN: 'true', SIGNOFF_ROLES: 'qa=UQA00001' },
-      { databasePath: historyPath, scheduler: 'manual', upkeep: 'manual' },
+      { database: sqliteTestDatabase(historyPath), scheduler: 'manual', upkeep: 'manual' },
     );
     try {
       console.log(await exportWhileGating(exporter));

@@ -244,7 +244,7 @@ export async function startTestCluster(): Promise<TestCluster> {
         '--service-account-issuer=https://kubernetes.default.svc',
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
+        '--service-cluster-ip-range=10.0.0.0/16',
         '--disable-admission-plugins=ServiceAccount',
         '--authorization-mode=RBAC',
         `--token-auth-file=${tokens}`,

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { outboxSettled } from '../support/gate-client.js';
 import type { RecordedCall } from '../support/slack-stand-in.js';
 
@@ -50,7 +49,7 @@ describe('App Home', () => {
   it('shows each reader the buttons they may use, and checks every press on the server', async () => {
     t = await startTestBot({ SIGNOFF_ROLES: `qa=${QA}` });
     await t.command('/release', 'create 2.4 freeze=2030-01-07 ship=2030-01-14');
-    const id = String(queryRows(t.databasePath, 'select id from releases')[0]!.id);
+    const id = String((await t.rows('select id from releases'))[0]!.id);
 
     await t.openHome(MANAGER);
     const managerHome = await latestHome(t, MANAGER);
@@ -64,12 +63,10 @@ describe('App Home', () => {
     // A forged Freeze from someone who is not a manager changes nothing and is told why, by DM.
     expect((await t.clickHome('release_freeze', id, DEV)).status).toBe(200);
     await t.slack.waitFor(() => dmText(t, DEV).includes('Only release managers may freeze releases'));
-    expect(queryRows(t.databasePath, 'select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(await t.rows('select state from releases')).toEqual([{ state: 'planned' }]);
 
     await t.clickHome('release_freeze', id, MANAGER);
-    await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'frozen',
-    );
+    await t.slack.waitFor(async () => (await t.rows('select state from releases'))[0]?.state === 'frozen');
     await outboxSettled(t);
 
     await t.openHome(QA);
@@ -89,10 +86,10 @@ describe('App Home', () => {
     // A forged Approve from a non-member is refused on the server; a member's counts.
     await t.clickHome('signoff_approve', `${id}:1`, DEV);
     await t.slack.waitFor(() => dmText(t, DEV).includes('You are not a sign-off member for 2.4'));
-    expect(queryRows(t.databasePath, 'select count(*) n from votes')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
     await t.clickHome('signoff_approve', `${id}:1`, QA);
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
+      async () => (await t.rows('select state from releases'))[0]?.state === 'signed_off',
     );
 
     // The manager's view is pushed without reopening: Ship is offered now.
@@ -106,7 +103,7 @@ describe('App Home', () => {
     t = await startTestBot({ SIGNOFF_ROLES: `qa=${members.join(',')}:25` }, { homes: { throttleMs: 300 } });
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
-    const id = String(queryRows(t.databasePath, 'select id from releases')[0]!.id);
+    const id = String((await t.rows('select id from releases'))[0]!.id);
     const viewers = [MANAGER, DEV, members[0]!];
     for (const viewer of viewers) await t.openHome(viewer);
     for (const viewer of viewers) await latestHome(t, viewer);
@@ -116,7 +113,7 @@ describe('App Home', () => {
 
     await Promise.all(members.map((m) => t.click('signoff_approve', `${id}:1`, m)));
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
+      async () => (await t.rows('select state from releases'))[0]?.state === 'signed_off',
     );
     await outboxSettled(t);
     await new Promise((resolve) => setTimeout(resolve, 800));

@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { GATE_TOKEN, gateAndJiraEnv, outboxSettled } from '../support/gate-client.js';
 import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { brokenMarkup, mrkdwnTexts } from '../support/slack-limits.js';
@@ -81,7 +79,7 @@ describe('a big release stays readable', () => {
       await t.command('/release', `create 3.${i} freeze=2027-01-${day} ship=2027-02-${day}`);
     }
     await t.command('/release', 'freeze 2.4');
-    releaseId = queryRows(t.databasePath, "select id from releases where version = '2.4'")[0]!.id as number;
+    releaseId = (await t.rows("select id from releases where version = '2.4'"))[0]!.id as number;
     for (let n = 0; n < 40; n++)
       expect((await gate(t, `BLOG-${4 * n + 4}`, n, `https://ci.example.com/pipelines/${n}`)).allowed).toBe(
         true,
@@ -89,20 +87,18 @@ describe('a big release stays readable', () => {
     for (let n = 0; n < 20; n++)
       expect((await gate(t, `BLOG-${4 * n + 1}`, 100 + n, LONG_URL)).allowed).toBe(false);
     // The rest of 500 audit entries, as an operator's import would leave them.
-    const db = new Database(t.databasePath);
-    const insert = db.prepare(
-      'insert into audit_events (release_id, actor, action, detail, at) values (?, ?, ?, ?, ?)',
-    );
-    const existing = queryRows(
-      t.databasePath,
-      'select count(*) n from audit_events where release_id = ?',
-      releaseId,
-    )[0]!.n as number;
+    const existing = (await t.rows('select count(*) n from audit_events where release_id = ?', releaseId))[0]!
+      .n as number;
     for (let i = existing; i < 500; i++)
-      insert.run(releaseId, 'gate', 'gate_refused', `svc ${LONG_URL}: refused`, Date.now() - i);
-    db.close();
-    const revision = queryRows(t.databasePath, 'select revision from releases where id = ?', releaseId)[0]!
-      .revision;
+      await t.database.run(
+        'insert into audit_events (release_id, actor, action, detail, at) values (?, ?, ?, ?, ?)',
+        releaseId,
+        'gate',
+        'gate_refused',
+        `svc ${LONG_URL}: refused`,
+        new Date(Date.now() - i),
+      );
+    const revision = (await t.rows('select revision from releases where id = ?', releaseId))[0]!.revision;
     for (const role of ROLES.slice(0, 9))
       await t.click('signoff_approve', `${releaseId}:${String(revision)}`, member(role, 1));
     await outboxSettled(t, 60_000);
@@ -114,8 +110,7 @@ describe('a big release stays readable', () => {
   });
 
   it('shows every role and the rejection in the announcement and in status, within Slack’s limits', async () => {
-    const revision = queryRows(t.databasePath, 'select revision from releases where id = ?', releaseId)[0]!
-      .revision;
+    const revision = (await t.rows('select revision from releases where id = ?', releaseId))[0]!.revision;
     const rejecter = member('ux', 2);
     const reason = 'Checkout <fails> on Safari & 👩‍💻 cannot pay';
     const opened = await t.click('signoff_reject', `${releaseId}:${String(revision)}`, rejecter);
@@ -128,7 +123,7 @@ describe('a big release stays readable', () => {
       reject_reason: { reject_reason_input: { type: 'plain_text_input', value: reason } },
     });
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, "select 1 from votes where decision = 'reject'").length === 1,
+      async () => (await t.rows("select 1 from votes where decision = 'reject'")).length === 1,
     );
     await outboxSettled(t, 30_000);
 
@@ -162,11 +157,8 @@ describe('a big release stays readable', () => {
     expect(second).not.toContain('more:');
 
     const log = replyText(await t.command('/release', 'log 2.4', 'UREADER1'));
-    const total = queryRows(
-      t.databasePath,
-      'select count(*) n from audit_events where release_id = ?',
-      releaseId,
-    )[0]!.n as number;
+    const total = (await t.rows('select count(*) n from audit_events where release_id = ?', releaseId))[0]!
+      .n as number;
     expect(log.trimEnd()).toMatch(
       new RegExp(
         `and ${total - 20} more: \`/release log 2\\.4 before=\\d+\`, or all of them in \`audit\\.csv\`$`,
@@ -208,15 +200,13 @@ describe('a big release stays readable', () => {
 
   it('posts the notes at ship in full, in order and once each, even when Slack refuses a part as too long', async () => {
     // Votes are complete only without the rejection: the rejecter withdraws, the last roles approve.
-    const revision = queryRows(t.databasePath, 'select revision from releases where id = ?', releaseId)[0]!
-      .revision;
+    const revision = (await t.rows('select revision from releases where id = ?', releaseId))[0]!.revision;
     await t.click('signoff_withdraw', `${releaseId}:${String(revision)}`, member('ux', 2));
     for (const role of ROLES.slice(9))
       await t.click('signoff_approve', `${releaseId}:${String(revision)}`, member(role, 1));
     await t.slack.waitFor(
-      () =>
-        queryRows(t.databasePath, 'select state from releases where id = ?', releaseId)[0]!.state ===
-        'signed_off',
+      async () =>
+        (await t.rows('select state from releases where id = ?', releaseId))[0]!.state === 'signed_off',
     );
     await outboxSettled(t, 30_000);
     t.slack.failWhen(
@@ -231,7 +221,7 @@ describe('a big release stays readable', () => {
 
     await t.command('/release', 'ship 2.4');
     await outboxSettled(t, 60_000);
-    const ts = queryRows(t.databasePath, 'select announcement_ts from releases where id = ?', releaseId)[0]!
+    const ts = (await t.rows('select announcement_ts from releases where id = ?', releaseId))[0]!
       .announcement_ts;
     const thread = t.slack.deliveredOf('chat.postMessage').filter((c) => c.args.thread_ts === ts);
     const start = thread.findIndex((c) => String(c.args.text) === 'Release notes of 2.4');

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {
   applyKustomize,
   createWorkload,
@@ -87,7 +84,7 @@ describe('the freeze the cluster keeps', () => {
   async function startFreezeBot(
     env: Record<string, string> = {},
     slack?: SlackStandIn,
-    databasePath?: string,
+    database?: TestDatabase,
   ) {
     t = await startTestBot(
       {
@@ -101,7 +98,7 @@ describe('the freeze the cluster keeps', () => {
         GATE_FAIL_OPEN: 'true',
         ...env,
       },
-      { slack, databasePath },
+      { slack, database },
     );
     return t;
   }
@@ -120,8 +117,8 @@ describe('the freeze the cluster keeps', () => {
       .filter((c: RecordedCall) => c.args.thread_ts !== undefined)
       .map((c) => String(c.args.text));
   const alarms = (bot: TestBot) => threadLines(bot).filter((l) => l.includes(':rotating_light:'));
-  const revision = (bot: TestBot) =>
-    queryRows(bot.databasePath, "SELECT revision FROM releases WHERE version = '2.4'")[0]!.revision as number;
+  const revision = async (bot: TestBot) =>
+    (await bot.rows("SELECT revision FROM releases WHERE version = '2.4'"))[0]!.revision as number;
   const freeze = async (bot: TestBot) => {
     await bot.command('/release', 'create 2.4');
     return replyText(await bot.command('/release', 'freeze 2.4'));
@@ -206,7 +203,7 @@ describe('the freeze the cluster keeps', () => {
     const tookMs = Date.now() - started;
     expect(alarm).toContain('`kubectl-set`');
     expect(alarm).toContain('app: reg.example.com/tag:2.0 → reg.example.com/tag:6.6');
-    expect(revision(bot)).toBe(2);
+    expect(await revision(bot)).toBe(2);
     // The managers hear of it directly too.
     await bot.slack.waitFor(() =>
       bot.slack
@@ -222,7 +219,7 @@ describe('the freeze the cluster keeps', () => {
     await patchWorkload(admin, enforced, 'StatefulSet', 'b-db', setImage('reg.example.com/db:6'), 'helm');
     await bot.slack.waitFor(() => alarms(bot).find((l) => l.includes('b-db')), 10_000);
     expect(alarms(bot).filter((l) => l.includes('b-tag'))).toHaveLength(1);
-    expect(revision(bot)).toBe(3);
+    expect(await revision(bot)).toBe(3);
 
     // The diff between the revisions shows exactly what changed.
     const diff = replyText(await bot.command('/release', 'diff 2.4@1 2.4@3'));
@@ -246,10 +243,9 @@ describe('the freeze the cluster keeps', () => {
       'argocd-controller',
     );
     await bot.slack.waitFor(
-      () =>
-        (queryRows(
-          bot.databasePath,
-          "SELECT count(*) AS n FROM audit_events WHERE action = 'candidate_change_admitted'",
+      async () =>
+        ((
+          await bot.rows("SELECT count(*) AS n FROM audit_events WHERE action = 'candidate_change_admitted'")
         )[0]!.n as number) > 0,
       10_000,
     );
@@ -292,9 +288,9 @@ describe('the freeze the cluster keeps', () => {
 
   it('reports once, after the start, a change made while the bot was stopped', async () => {
     const slack = await new SlackStandIn().start();
-    const databasePath = join(mkdtempSync(join(tmpdir(), 'release-bot-freeze-')), 'bot.sqlite');
+    const database = await createTestDatabase();
     try {
-      const bot = await startFreezeBot({}, slack, databasePath);
+      const bot = await startFreezeBot({}, slack, database);
       await freeze(bot);
       await bot.stop();
       t = undefined;
@@ -306,11 +302,11 @@ describe('the freeze the cluster keeps', () => {
         setImage('reg.example.com/db:9'),
         'kubectl-edit',
       );
-      const again = await startFreezeBot({}, slack, databasePath);
+      const again = await startFreezeBot({}, slack, database);
       await again.slack.waitFor(() => alarms(again).find((l) => l.includes('e-db')), 10_000);
       // A restart more: still once.
       await again.stop();
-      const fourth = await startFreezeBot({}, slack, databasePath);
+      const fourth = await startFreezeBot({}, slack, database);
       await fourth.slack.waitFor(() => fourth.bot.services.freeze.watch?.stats.lists);
       expect(alarms(fourth).filter((l) => l.includes('e-db'))).toHaveLength(1);
       expect(alarms(fourth)[0]).toContain('`kubectl-edit`');
@@ -318,12 +314,13 @@ describe('the freeze the cluster keeps', () => {
       await t?.stop();
       t = undefined;
       await slack.stop();
+      await database.drop();
     }
   });
 
   it('watches on the instance that holds the Lease only, and on the next holder after a handover', async () => {
     const slack = await new SlackStandIn().start();
-    const databasePath = join(mkdtempSync(join(tmpdir(), 'release-bot-freeze-')), 'bot.sqlite');
+    const database = await createTestDatabase();
     const lease = {
       KUBECONFIG: inject('kubeconfigPath'),
       LEADER_ELECTION: 'on',
@@ -331,9 +328,9 @@ describe('the freeze the cluster keeps', () => {
       LEASE_NAME: 'release-bot-freeze-test',
       LEASE_DURATION: '2s',
     };
-    const holder = await startFreezeBot(lease, slack, databasePath);
+    const holder = await startFreezeBot(lease, slack, database);
     t = undefined;
-    const standby = await startFreezeBot(lease, slack, databasePath);
+    const standby = await startFreezeBot(lease, slack, database);
     t = undefined;
     try {
       await freeze(holder);
@@ -346,6 +343,7 @@ describe('the freeze the cluster keeps', () => {
     } finally {
       await standby.stop();
       await slack.stop();
+      await database.drop();
     }
   });
 
@@ -412,8 +410,8 @@ describe('the freeze the cluster keeps', () => {
 
     it('restores a parameter deleted by hand, holds while the bot is stopped, and lifts at unfreeze', async () => {
       const slack = await new SlackStandIn().start();
-      const databasePath = join(mkdtempSync(join(tmpdir(), 'release-bot-freeze-')), 'bot.sqlite');
-      const bot = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, databasePath);
+      const database = await createTestDatabase();
+      const bot = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, database);
       await freeze(bot);
       const core = admin.makeApiClient(k8s.CoreV1Api);
       const setDbImage = async () =>
@@ -440,7 +438,7 @@ describe('the freeze the cluster keeps', () => {
       t = undefined;
       await eventually(async () => (await setDbImage()) === 403);
 
-      const again = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, databasePath);
+      const again = await startFreezeBot({ FREEZE_ENFORCEMENT: 'deny' }, slack, database);
       try {
         expect(replyText(await again.command('/release', 'unfreeze 2.4 not yet'))).toContain('planned again');
         await expect(
@@ -451,6 +449,7 @@ describe('the freeze the cluster keeps', () => {
         await again.stop();
         t = undefined;
         await slack.stop();
+        await database.drop();
       }
     });
 

@@ -12,7 +12,6 @@ import { KubeCluster, type ObservedObject } from '../../src/kube/cluster.js';
 import { IstioRouteApplier } from '../../src/kube/istio-applier.js';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import {
   createService,
   createVirtualService,
@@ -75,7 +74,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       '`gone.dev.example.com` has no A or AAAA record: an outside target must resolve to a public address.',
     );
     expect(dns.queries).toContainEqual({ name: 'svc.dev.example.com', type: 'AAAA' });
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
     expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
   });
 
@@ -86,11 +85,11 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     );
     expect(reply).toContain('Environment *flip* is live');
     await t.bot.services.upkeep.reconcileNow();
-    expect(queryRows(t.databasePath, 'select name from devenvs')).toEqual([{ name: 'flip' }]);
+    expect(await t.rows('select name from devenvs')).toEqual([{ name: 'flip' }]);
     // The record changes after the check (DNS rebinding): the next reconcile sees it.
     dns.set('flip.dev.example.com', ['169.254.169.254']);
     await t.bot.services.upkeep.reconcileNow();
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
     expect(await listNames(kc, ns, 'serviceentries')).toEqual([]);
     expect(
       JSON.stringify(
@@ -107,9 +106,9 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
         .find((c) => c.args.channel === DEV && String(c.args.text).includes('169.254.169.254')),
     );
     expect(String(dm.args.text)).toContain('Your environment *flip* is removed');
-    expect(
-      queryRows(t.databasePath, "select action from audit_events where action like 'devenv_unsafe%'"),
-    ).toEqual([{ action: 'devenv_unsafe_target' }]);
+    expect(await t.rows("select action from audit_events where action like 'devenv_unsafe%'")).toEqual([
+      { action: 'devenv_unsafe_target' },
+    ]);
   });
 
   it('builds one VirtualService per overridden service, with the routing key route before the default', async () => {
@@ -118,7 +117,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(reply).toContain("`curl -H 'baggage: devenv=ana'");
     expect(reply).toContain(`• *blog-service* → \`${ns}-ana/blog-service\` · :warning: target not found yet`);
     const vs = await getVirtualService(kc, ns, serviceVirtualServiceName('blog-service'));
-    const [{ instance_id: instance }] = queryRows(t.databasePath, 'select instance_id from installation') as [
+    const [{ instance_id: instance }] = (await t.rows('select instance_id from installation')) as [
       { instance_id: string },
     ];
     expect(vs.metadata.labels).toEqual({
@@ -141,7 +140,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
       serviceVirtualServiceName('blog-service'),
       serviceVirtualServiceName('tag-service'),
     ]);
-    expect(queryRows(t.databasePath, 'select name, owner, state from devenvs')).toEqual([
+    expect(await t.rows('select name, owner, state from devenvs')).toEqual([
       { name: 'ana', owner: DEV, state: 'live' },
     ]);
   });
@@ -162,7 +161,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     const { responseId } = await t.click(ActionIds.devenvDelete, 'zed', DEV);
     expect(replyText(await t.slack.waitForResponse(responseId))).toContain('Environment *zed* is deleted');
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
   });
 
   it('inserts its routes first into a foreign VirtualService and leaves it exactly as it was after delete', async () => {
@@ -386,7 +385,7 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     expect(reply).toContain('kind: VirtualService');
     expect(reply).toContain('name: devenv-ana');
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
   });
 
   it.each([
@@ -398,6 +397,8 @@ describe('/devenv with Istio on a real kube-apiserver', () => {
     ['blog-service blog-service', 'is listed twice'],
     ['blog-service@nowhere', 'a target is `service@namespace/name`'],
   ])('refuses %j before any API call', async (text, message) => {
+    // The start-up reconcile reads the cluster: once it is over, every call counted is the command's.
+    await t.slack.waitFor(() => t.bot.services.upkeep.lastReconcile());
     const kube = (t.bot.services.devenv as unknown as { kube: KubeCluster }).kube;
     const before = { ...kube.calls };
     const reply = replyText(await t.command('/devenv', text, DEV));
@@ -449,7 +450,7 @@ describe('/devenv when the cluster says no', () => {
     });
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
     expect(reply).toContain(`The cluster refused release-bot permission to list Services in ${ns} (403)`);
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
   });
 
   it('names the missing Istio CRDs and rolls back', async () => {
@@ -461,7 +462,7 @@ describe('/devenv when the cluster says no', () => {
     expect(reply).toMatch(
       /The cluster does not know (VirtualService|ServiceEntry) \(networking.istio.io\/v1\): its CRDs are not installed. Install Istio/,
     );
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
   });
 
   it('names a cluster that does not answer in time and leaves no record', async () => {
@@ -495,7 +496,7 @@ describe('/devenv when the cluster says no', () => {
         'The cluster did not answer within 1 s while trying to list Services in preprod',
       );
       expect(Date.now() - started).toBeLessThan(5000);
-      expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+      expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
@@ -513,7 +514,7 @@ describe('/devenv when the cluster says no', () => {
     });
     const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
     expect(reply).toContain('*Dry run* for *ana* (DEVENV_MODE=dry-run)');
-    expect(queryRows(t.databasePath, 'select count(*) n from devenvs')).toEqual([{ n: 0 }]);
+    expect(await t.rows('select count(*) n from devenvs')).toEqual([{ n: 0 }]);
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([]);
   });
 

@@ -6,7 +6,6 @@ import type { KubeCluster } from '../../src/kube/cluster.js';
 import { extendDevenv } from '../../src/use-cases/extend-devenv.js';
 import { outboxOwnerNotifier, reapExpiredDevenvs } from '../../src/use-cases/devenv-upkeep.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import {
   createService,
   freshNamespace,
@@ -61,7 +60,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     ...(await listNames(kc, ns, 'serviceentries')),
     ...(await listNames(kc, ns, 'httproutes', GATEWAY.group)),
   ];
-  const envs = () => queryRows(t.databasePath, 'select name from devenvs order by name').map((r) => r.name);
+  const envs = async () => (await t.rows('select name from devenvs order by name')).map((r) => r.name);
 
   beforeEach(async () => {
     ns = await freshNamespace(kc, 'preprod');
@@ -81,13 +80,14 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     ['comment-service@kube-system/kube-dns', 'DEVENV_TARGET_NAMESPACES'],
     ['comment-service@vault/vault', 'DEVENV_TARGET_NAMESPACES'],
   ])('refuses %s before any cluster call and writes nothing', async (text, why) => {
-    await start();
+    // No start-up reconcile: every cluster call counted here is the command's.
+    await start({}, { upkeep: 'manual' });
     const before = { ...kube().calls };
     const reply = replyText(await t.command('/devenv', `${text} name=bad`, DEV));
     expect(reply).toContain(why);
     expect(kube().calls).toEqual(before);
     expect(await everything()).toEqual([]);
-    expect(envs()).toEqual([]);
+    expect(await envs()).toEqual([]);
   });
 
   it('refuses a listed-host target that is an IP or cluster name even when the lists would allow it', async () => {
@@ -131,7 +131,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     expect(replyText(await t.command('/devenv', 'blog-service name=yes', 'UALLOWED1'))).toContain('is live');
     // RELEASE_MANAGERS=* lets everyone manage releases, not delete everyone's environments.
     expect(replyText(await t.command('/devenv', 'delete yes', DEV))).toContain('Only <@UALLOWED1>');
-    expect(envs()).toEqual(['yes']);
+    expect(await envs()).toEqual(['yes']);
   });
 
   it('gives each (environment, service) pair its own objects: x/y-z and x-y/z do not collide', async () => {
@@ -212,7 +212,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     expect(reply).toContain('is not managed by release-bot');
     const after = await getIstioObject(kc, ns, 'virtualservices', name);
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
-    expect(envs()).toEqual([]);
+    expect(await envs()).toEqual([]);
   });
 
   it('holds DEVENV_MAX_PER_USER under 8 parallel creates', async () => {
@@ -232,7 +232,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     );
     const live = replies.map(replyText).filter((r) => r.includes('is live'));
     expect(live).toHaveLength(3);
-    expect(envs()).toHaveLength(3);
+    expect(await envs()).toHaveLength(3);
     expect(replies.map(replyText).filter((r) => r.includes('the most one person may have'))).toHaveLength(5);
   });
 
@@ -260,7 +260,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     await lock.held;
     expect(await extending).toEqual(new Date(now + 3600_000));
     expect(await reaping).toEqual([]);
-    expect(envs()).toEqual(['ana']);
+    expect(await envs()).toEqual(['ana']);
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([serviceVirtualServiceName('blog-service')]);
 
     // The reaper queued first: the environment goes, and the extend after it says so instead of "now lives until".
@@ -277,7 +277,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     await lock.held;
     expect(await reapingFirst).toHaveLength(1);
     expect(await late).toContain('`ana` is gone: it expired or was deleted');
-    expect(envs()).toEqual([]);
+    expect(await envs()).toEqual([]);
   });
 
   it('never runs two reconcile passes at once', async () => {
@@ -370,7 +370,7 @@ describe('/devenv in a shared pre-prod: who may route what, and where (real kube
     }
     expect(rejections).toEqual([]);
     // Some texts were valid, so there is something to check below.
-    const accepted = new Set(envs() as string[]);
+    const accepted = new Set((await envs()) as string[]);
     expect(accepted.size).toBeGreaterThan(0);
     // Every route and ServiceEntry in the cluster belongs to an environment that was accepted.
     const virtualServices = (await custom.listNamespacedCustomObject({

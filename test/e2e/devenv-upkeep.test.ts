@@ -3,7 +3,7 @@ import { httpRouteName, serviceVirtualServiceName } from '../../src/domain/deven
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
+import type { TestDatabase } from '../support/test-database.js';
 import {
   createService,
   createVirtualService,
@@ -133,7 +133,7 @@ describe.each([istio, gatewayApi])(
     const clock = { now: () => new Date(now) };
     const start = async (
       extra: Record<string, string> = {},
-      options: { databasePath?: string; upkeep?: 'timers' | 'manual' } = {},
+      options: { database?: TestDatabase; upkeep?: 'timers' | 'manual' } = {},
     ) =>
       startTestBot(
         {
@@ -145,7 +145,7 @@ describe.each([istio, gatewayApi])(
         },
         { clock, ...options },
       );
-    const rows = () => queryRows(t.databasePath, 'select name, state from devenvs order by name');
+    const rows = async () => await t.rows('select name, state from devenvs order by name');
     const dms = (user: string) =>
       t.slack
         .callsOf('chat.postMessage')
@@ -209,7 +209,7 @@ describe.each([istio, gatewayApi])(
       now += 61 * 60 * 1000;
       await t.bot.services.upkeep.runOnce();
       expect(await provider.owned(kc, ns)).toEqual([]);
-      expect(rows()).toEqual([]);
+      expect(await rows()).toEqual([]);
       expect(dms(DEV).some((m) => m.includes('*ana* expired'))).toBe(true);
     });
 
@@ -237,7 +237,7 @@ describe.each([istio, gatewayApi])(
       );
       now += 60 * 60 * 1000;
       await t.bot.services.upkeep.runOnce();
-      expect(rows()).toEqual([{ name: 'ana', state: 'live' }]);
+      expect(await rows()).toEqual([{ name: 'ana', state: 'live' }]);
       expect((await provider.owned(kc, ns)).length).toBeGreaterThan(0);
       expect(replyText(await t.command('/devenv', 'extend ana 80h', DEV))).toContain(
         'longer than the maximum of 3d',
@@ -250,10 +250,9 @@ describe.each([istio, gatewayApi])(
       t = await start();
       await t.command('/devenv', 'blog-service name=ana', DEV);
       await provider.drift(kc, ns, 'ana');
-      const [{ instance_id: instance }] = queryRows(
-        t.databasePath,
-        'select instance_id from installation',
-      ) as [{ instance_id: string }];
+      const [{ instance_id: instance }] = (await t.rows('select instance_id from installation')) as [
+        { instance_id: string },
+      ];
       expect(instance).toMatch(/^rb-[0-9a-f]{12}$/);
       const managed = { 'app.kubernetes.io/managed-by': 'release-bot' };
       const orphan = await provider.orphan(kc, ns, 'ghost', {
@@ -286,15 +285,15 @@ describe.each([istio, gatewayApi])(
       };
       const reply = replyText(await t.command('/devenv', 'blog-service name=ana', DEV));
       expect(reply).toContain('Something went wrong on our side');
-      expect(rows()).toEqual([{ name: 'ana', state: 'applying' }]);
+      expect(await rows()).toEqual([{ name: 'ana', state: 'applying' }]);
       expect((await provider.owned(kc, ns)).length).toBeGreaterThan(0);
-      const databasePath = t.databasePath;
+      const database = t.database;
       await t.bot.stop();
 
-      t = await start({}, { databasePath, upkeep: 'timers' });
+      t = await start({}, { database, upkeep: 'timers' });
       await t.slack.waitFor(() => t.bot.services.upkeep.lastReconcile(), 10_000);
       expect(await provider.owned(kc, ns)).toEqual([]);
-      expect(rows()).toEqual([]);
+      expect(await rows()).toEqual([]);
       expect(t.bot.services.upkeep.lastReconcile()!.recovered).toEqual(['ana']);
       await t.slack.waitFor(() =>
         dms(DEV).some((m) => m.includes('Creating your environment *ana* was interrupted')),
@@ -310,10 +309,10 @@ describe.each([istio, gatewayApi])(
         },
       };
       await t.command('/devenv', 'delete ana', DEV);
-      expect(rows()).toEqual([{ name: 'ana', state: 'deleting' }]);
+      expect(await rows()).toEqual([{ name: 'ana', state: 'deleting' }]);
       t.bot.services.devenv.faults = undefined;
       await t.bot.services.upkeep.runOnce();
-      expect(rows()).toEqual([]);
+      expect(await rows()).toEqual([]);
       expect(await provider.owned(kc, ns)).toEqual([]);
     });
 

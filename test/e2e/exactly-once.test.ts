@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { releaseCommandTo, startBotProcess, type BotProcess } from '../support/bot-process.js';
-import { queryRows } from '../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
@@ -23,7 +20,7 @@ describe('one message per notice, whatever Slack’s latency', () => {
   const announcements = (slack: SlackStandIn) => slack.postsIn(RELEASE_CHANNEL);
   const settled = (bot: TestBot) =>
     bot.slack.waitFor(
-      () => queryRows(bot.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await bot.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
       10_000,
     );
 
@@ -34,12 +31,12 @@ describe('one message per notice, whatever Slack’s latency', () => {
     await t.command('/release', 'freeze 2.4');
     await settled(t);
     expect(announcements(t.slack)).toHaveLength(1);
-    const stored = queryRows(t.databasePath, 'select announcement_ts ts from releases')[0]!.ts;
+    const stored = (await t.rows('select announcement_ts ts from releases'))[0]!.ts;
     expect(stored).toBe(announcements(t.slack)[0]!.ts);
     // The retry looked the post up instead of posting again.
     expect(t.slack.callsOf('conversations.history')).toHaveLength(1);
 
-    const id = queryRows(t.databasePath, 'select id from releases')[0]!.id as number;
+    const id = (await t.rows('select id from releases'))[0]!.id as number;
     t.slack.inject('chat.postMessage', { kind: 'slow', delayMs: 1_500 }, 1);
     await t.click(ActionIds.approve, `${id}:1`, DEFAULT_QA);
     await settled(t);
@@ -95,32 +92,31 @@ describe('one message per notice, whatever Slack’s latency', () => {
 describe('one message per notice across a restart', () => {
   let bot: BotProcess | undefined;
   let slack: SlackStandIn;
-  let dir: string;
+  let database: TestDatabase;
   afterEach(async () => {
     await bot?.kill('SIGKILL');
     await slack.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   it('after a SIGTERM while the announcement was unanswered, the next start adopts it instead of posting again', async () => {
     slack = await new SlackStandIn().start();
-    dir = mkdtempSync(join(tmpdir(), 'release-bot-once-'));
-    const databasePath = join(dir, 'bot.sqlite');
+    database = await createTestDatabase();
     const env = { SLACK_TIMEOUT: '5s', SHUTDOWN_GRACE: '1s' };
-    bot = await startBotProcess(slack, databasePath, env);
+    bot = await startBotProcess(slack, database, env);
     const command = releaseCommandTo(() => bot!, slack);
     await command('create 2.4');
     slack.inject('chat.postMessage', { kind: 'slow', delayMs: 20_000 }, 1);
     await command('freeze 2.4');
     await slack.waitFor(() => slack.postsIn(RELEASE_CHANNEL).length === 1, 5_000);
     expect(await bot.kill('SIGTERM')).toBe(0);
-    bot = await startBotProcess(slack, databasePath, env);
+    bot = await startBotProcess(slack, database, env);
     await slack.waitFor(
-      () => queryRows(databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await database.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
       15_000,
     );
     expect(slack.postsIn(RELEASE_CHANNEL)).toHaveLength(1);
-    expect(queryRows(databasePath, 'select announcement_ts ts from releases')[0]!.ts).toBe(
+    expect((await database.rows('select announcement_ts ts from releases'))[0]!.ts).toBe(
       slack.postsIn(RELEASE_CHANNEL)[0]!.ts,
     );
   }, 40_000);

@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { serviceVirtualServiceName } from '../../src/domain/devenv/names.js';
 import type { Clock } from '../../src/use-cases/ports.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { askGate, gateAndJiraEnv, outboxSettled } from '../support/gate-client.js';
 import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { createService, freshNamespace, kubeConfig, listNames } from '../support/kube.js';
@@ -48,7 +47,7 @@ describe('a holder fenced off by a later one', () => {
     await jira.stop();
   });
 
-  const count = (sql: string) => Number(queryRows(t.databasePath, sql)[0]!.n);
+  const count = async (sql: string) => Number((await t.rows(sql))[0]!.n);
 
   it('writes nothing: no scheduled freeze, no reaping, no gate decision', async () => {
     await t.command('/release', 'create 2.4');
@@ -57,11 +56,11 @@ describe('a holder fenced off by a later one', () => {
     expect(replyText(await t.command('/devenv', 'blog-service name=ana ttl=1h', DEV))).toContain('is live');
     await outboxSettled(t);
     expect((await askGate(t.baseUrl, { issues: ['BLOG-1'] })).status).toBe(200);
-    const epoch = Number(queryRows(t.databasePath, 'select epoch from leadership')[0]!.epoch);
+    const epoch = Number((await t.rows('select epoch from leadership'))[0]!.epoch);
     const before = {
-      audit: count('select count(*) n from audit_events'),
-      checks: count('select count(*) n from gate_checks'),
-      outbox: count('select count(*) n from outbox'),
+      audit: await count('select count(*) n from audit_events'),
+      checks: await count('select count(*) n from gate_checks'),
+      outbox: await count('select count(*) n from outbox'),
     };
 
     const other = new Database(t.databasePath);
@@ -75,18 +74,14 @@ describe('a holder fenced off by a later one', () => {
 
     expect(gate.status).toBe(503);
     expect(gate.body.error).toBe('standby');
-    expect(queryRows(t.databasePath, "select state from releases where version = '2.5'")).toEqual([
-      { state: 'planned' },
-    ]);
-    expect(count('select count(*) n from schedule_runs')).toBe(0);
-    expect(queryRows(t.databasePath, 'select name, state from devenvs')).toEqual([
-      { name: 'ana', state: 'live' },
-    ]);
+    expect(await t.rows("select state from releases where version = '2.5'")).toEqual([{ state: 'planned' }]);
+    expect(await count('select count(*) n from schedule_runs')).toBe(0);
+    expect(await t.rows('select name, state from devenvs')).toEqual([{ name: 'ana', state: 'live' }]);
     expect(await listNames(kc, ns, 'virtualservices')).toEqual([serviceVirtualServiceName('blog-service')]);
     expect({
-      audit: count('select count(*) n from audit_events'),
-      checks: count('select count(*) n from gate_checks'),
-      outbox: count('select count(*) n from outbox'),
+      audit: await count('select count(*) n from audit_events'),
+      checks: await count('select count(*) n from gate_checks'),
+      outbox: await count('select count(*) n from outbox'),
     }).toEqual(before);
   });
 });

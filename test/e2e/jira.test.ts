@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
 const SHIP_DAY = new Date('2026-12-10T15:30:00Z');
@@ -176,19 +174,19 @@ describe('Jira scope and write-back', () => {
     );
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
-    const releaseId = queryRows(t.databasePath, 'select id from releases')[0]!.id as number;
+    const releaseId = (await t.rows('select id from releases'))[0]!.id as number;
     await t.click(ActionIds.approve, `${releaseId}:1`, 'UQA00001');
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
+      async () => (await t.rows('select state from releases'))[0]?.state === 'signed_off',
     );
 
     jira.fail('PUT', '/rest/api/3/version/', 500, { times: 1 });
     const shipped = replyText(await t.command('/release', 'ship 2.4'));
     expect(shipped).toContain('is released');
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select jira_sync from releases')[0]?.jira_sync === 'failed',
+      async () => (await t.rows('select jira_sync from releases'))[0]?.jira_sync === 'failed',
     );
-    expect(queryRows(t.databasePath, 'select state, jira_sync from releases')).toEqual([
+    expect(await t.rows('select state, jira_sync from releases')).toEqual([
       { state: 'released', jira_sync: 'failed' },
     ]);
     const warning = await t.slack.waitFor(() =>
@@ -204,25 +202,23 @@ describe('Jira scope and write-back', () => {
     for (const project of ['BLOG', 'TAG']) {
       expect(jira.version(project, '2.4')).toMatchObject({ released: true, releaseDate: '2026-12-10' });
     }
-    expect(queryRows(t.databasePath, 'select jira_sync from releases')).toEqual([{ jira_sync: 'done' }]);
+    expect(await t.rows('select jira_sync from releases')).toEqual([{ jira_sync: 'done' }]);
 
     // A crash after the write-back's step committed but before its row was marked delivered: the row is
     // pending again at the next start. Its step is done, so Jira is not written again and nobody is told twice.
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await t.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
     );
     const writesBefore = jira.requestsTo('PUT', '/rest/api/3/version/');
     const linesBefore = t.slack.callsOf('chat.postMessage').length;
-    const db = new Database(t.databasePath);
-    db.prepare(
+    await t.database.run(
       "update outbox set state = 'pending', settled_at = null where kind = 'tracker_sync_requested'",
-    ).run();
-    db.close();
+    );
     t.bot.services.relay.wake();
     await t.slack.waitFor(
-      () =>
-        queryRows(t.databasePath, "select state from outbox where kind = 'tracker_sync_requested'")[0]!
-          .state === 'delivered',
+      async () =>
+        (await t.rows("select state from outbox where kind = 'tracker_sync_requested'"))[0]!.state ===
+        'delivered',
     );
     expect(jira.requestsTo('PUT', '/rest/api/3/version/')).toBe(writesBefore);
     expect(t.slack.callsOf('chat.postMessage')).toHaveLength(linesBefore);

@@ -94,7 +94,7 @@ describe('one active instance, enforced with a Lease (real kube-apiserver, two p
         'another instance holds the Lease (standby)',
       );
       expect(replyText(await t.command('/release', 'create 9.9'))).toContain('on standby');
-      expect(queryRows(t.databasePath, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+      expect(await t.rows('select count(*) n from releases')).toEqual([{ n: 0 }]);
     } finally {
       await t.stop();
     }

@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
 
 const TOKEN = 'gate-token';
@@ -53,17 +51,17 @@ describe('probes and metrics', () => {
   it('is not ready while the database cannot be written, and says so', async () => {
     t = await startTestBot();
     await t.slack.waitFor(() => t!.slack.deliveredOf('auth.test').length > 0);
-    const locker = new Database(t.databasePath);
+    const takenAway = await t.database.takeAway();
     try {
-      locker.exec('BEGIN IMMEDIATE');
       const res = await get('/readyz');
       expect(res.status).toBe(503);
       const body = (await res.json()) as { checks: Record<string, string> };
-      expect(body.checks.database).toContain('the database cannot be written');
+      expect(body.checks.database).toContain(
+        t.database.kind === 'sqlite' ? 'the database cannot be written' : 'the database cannot be reached',
+      );
       expect(body.checks.slack).toBe('ok');
     } finally {
-      locker.exec('ROLLBACK');
-      locker.close();
+      await takenAway.restore();
     }
     expect((await get('/readyz')).status).toBe(200);
   });
@@ -94,7 +92,7 @@ describe('probes and metrics', () => {
     const callsBefore = t.slack.calls.length;
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
-    const releaseId = queryRows(t.databasePath, 'select id from releases')[0]!.id as number;
+    const releaseId = (await t.rows('select id from releases'))[0]!.id as number;
     await t.click(ActionIds.approve, `${releaseId}:1`, DEFAULT_QA);
     const gate = (commit: string, issues: string[]) =>
       fetch(`${t!.baseUrl}/api/v1/gate/check`, {
@@ -106,7 +104,7 @@ describe('probes and metrics', () => {
     await gate('c1', ['BLOG-1']);
     await gate('c2', []);
     await t.slack.waitFor(
-      () => queryRows(t!.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await t!.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
     );
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).toContain('text/plain');
@@ -134,12 +132,12 @@ describe('probes and metrics', () => {
     t.slack.inject('*', { kind: 'hang' });
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
-    const pending = () =>
-      queryRows(t!.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n as number;
-    expect(pending()).toBe(1);
+    const pending = async () =>
+      (await t!.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n as number;
+    expect(await pending()).toBe(1);
     expect(sample(await (await get('/metrics')).text(), 'release_bot_outbox_pending')).toBe(1);
     t.slack.heal();
-    await t.slack.waitFor(() => pending() === 0, 10_000);
+    await t.slack.waitFor(async () => (await pending()) === 0, 10_000);
     expect(sample(await (await get('/metrics')).text(), 'release_bot_outbox_pending')).toBe(0);
   });
 
@@ -152,7 +150,7 @@ describe('probes and metrics', () => {
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
     await t.slack.waitFor(
-      () => queryRows(t!.databasePath, 'select announcement_permalink p from releases')[0]?.p,
+      async () => (await t!.rows('select announcement_permalink p from releases'))[0]?.p,
       10_000,
     );
     const after = await (await get('/metrics')).text();

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA, MANAGER, replyText, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { askGate, botWithJira } from '../support/gate-client.js';
 import type { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
@@ -9,16 +8,16 @@ import { RELEASE_CHANNEL } from '../support/slack-payloads.js';
 describe('notices go through a durable outbox: Slack outages never block an answer or lose a message', () => {
   let jira: JiraStandIn;
   let t: TestBot;
-  const rows = (sql: string, ...params: unknown[]) => queryRows(t.databasePath, sql, ...params);
+  const rows = (sql: string, ...params: unknown[]) => t.rows(sql, ...params);
   const gate = (issues: string[], commit: string) => askGate(t.baseUrl, { issues, commit });
   const threadLines = () =>
     t.slack
       .deliveredOf('chat.postMessage')
       .filter((c) => c.args.thread_ts)
       .map((c) => String(c.args.text));
-  const releaseId = () => rows('select id from releases')[0]!.id as number;
+  const releaseId = async () => (await rows('select id from releases'))[0]!.id as number;
   const announced = () =>
-    t.slack.waitFor(() => rows('select announcement_permalink p from releases')[0]?.p, 8000);
+    t.slack.waitFor(async () => (await rows('select announcement_permalink p from releases'))[0]?.p, 8000);
 
   beforeEach(async () => {
     ({ jira, t } = await botWithJira());
@@ -40,8 +39,10 @@ describe('notices go through a durable outbox: Slack outages never block an answ
       // A hung Slack costs the pipeline nothing: the answer comes from our database and Jira.
       expect(answer.ms).toBeLessThan(1000);
     }
-    expect(rows('select revision from releases')).toEqual([{ revision: 4 }]);
-    expect(rows("select count(*) n from outbox where state = 'pending'")[0]!.n).toBeGreaterThanOrEqual(3);
+    expect(await rows('select revision from releases')).toEqual([{ revision: 4 }]);
+    expect(
+      (await rows("select count(*) n from outbox where state = 'pending'"))[0]!.n,
+    ).toBeGreaterThanOrEqual(3);
     expect(threadLines().filter((l) => l.includes('moved to revision'))).toEqual([]);
 
     t.slack.heal();
@@ -50,12 +51,12 @@ describe('notices go through a durable outbox: Slack outages never block an answ
       15_000,
     );
     await t.slack.waitFor(
-      () => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
       15_000,
     );
     const moved = threadLines().filter((l) => l.includes('moved to revision'));
     expect(moved.map((l) => /revision (\d+)/.exec(l)![1])).toEqual(['2', '3', '4']);
-    expect(rows("select count(*) n from outbox where state != 'delivered'")).toEqual([{ n: 0 }]);
+    expect(await rows("select count(*) n from outbox where state != 'delivered'")).toEqual([{ n: 0 }]);
   });
 
   it('honours Retry-After when Slack rate-limits, then delivers everything in order without duplicates', async () => {
@@ -63,7 +64,7 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     await announced();
     t.slack.inject('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 1 }, 1);
     const pressed = Date.now();
-    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
     await gate(['BLOG-2'], 'feedbeef');
     await t.slack.waitFor(() => threadLines().some((l) => l.includes('no longer signed off')), 10_000);
     // The rate-limited post waited out Retry-After before it went again: refused once, then carried.
@@ -88,9 +89,9 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     // The approval's own re-render is skipped (the sign-off notice right behind it re-renders), so both
     // failures land on the sign-off notice's second step: its retries must start after its thread line.
     t.slack.inject('chat.update', { kind: 'error', error: 'internal_error' }, 2);
-    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
     await t.slack.waitFor(
-      () => rows("select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+      async () => (await rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
       10_000,
     );
     expect(threadLines()).toEqual([
@@ -99,9 +100,9 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     ]);
     // Two refused updates and the one that went through: the failures really happened, on this notice.
     expect(t.slack.callsOf('chat.update').length - updatesBefore).toBe(3);
-    expect(rows("select kind, attempts, steps_done from outbox where kind = 'release_signed_off'")).toEqual([
-      { kind: 'release_signed_off', attempts: 2, steps_done: 2 },
-    ]);
+    expect(
+      await rows("select kind, attempts, steps_done from outbox where kind = 'release_signed_off'"),
+    ).toEqual([{ kind: 'release_signed_off', attempts: 2, steps_done: 2 }]);
     expect(JSON.stringify(t.slack.deliveredOf('chat.update').at(-1)!.args.blocks)).toContain('*qa* 1/1');
   });
 
@@ -121,7 +122,7 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     expect(told).toContain('Slack refused its announcement (not_in_channel)');
     expect(told).toContain('`/invite @release-bot`');
     expect(told).toContain('`/release announce 2.4`');
-    expect(rows('select state, announcement_ts, announcement_problem from releases')).toEqual([
+    expect(await rows('select state, announcement_ts, announcement_problem from releases')).toEqual([
       {
         state: 'frozen',
         announcement_ts: null,
@@ -136,17 +137,17 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     await announced();
     const announcement = t.slack.deliveredOf('chat.postMessage').at(-1)!;
     expect(JSON.stringify(announcement.args.blocks)).toContain(ActionIds.approve);
-    expect(rows('select announcement_problem from releases')).toEqual([{ announcement_problem: null }]);
+    expect(await rows('select announcement_problem from releases')).toEqual([{ announcement_problem: null }]);
   });
 
   it('marks the old announcement as moved, with a link to the new one', async () => {
     await t.command('/release', 'freeze 2.4');
     const first = await announced();
-    const oldTs = rows('select announcement_ts from releases')[0]!.announcement_ts;
+    const oldTs = (await rows('select announcement_ts from releases'))[0]!.announcement_ts;
     await t.command('/release', 'announce 2.4');
     await t.slack.waitFor(() => t.slack.deliveredOf('chat.update').find((c) => c.args.ts === oldTs), 8000);
-    const newLink = await t.slack.waitFor(() => {
-      const p = rows('select announcement_permalink p from releases')[0]?.p;
+    const newLink = await t.slack.waitFor(async () => {
+      const p = (await rows('select announcement_permalink p from releases'))[0]?.p;
       return p !== first ? p : undefined;
     });
     const moved = t.slack.deliveredOf('chat.update').find((c) => c.args.ts === oldTs)!;
@@ -159,8 +160,8 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     const reply = await t.command('/release', 'freeze 2.4');
     expect(replyText(reply)).toContain('no sign-off role is defined');
     expect(replyText(reply)).toContain('/release role set');
-    expect(rows('select state from releases')).toEqual([{ state: 'planned' }]);
-    expect(rows('select count(*) n from outbox')).toEqual([{ n: 0 }]);
+    expect(await rows('select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(await rows('select count(*) n from outbox')).toEqual([{ n: 0 }]);
   });
 
   it('waits out a refused token instead of failing the notice, and delivers it once the token works', async () => {
@@ -173,13 +174,15 @@ describe('notices go through a durable outbox: Slack outages never block an answ
     ).toHaveLength(1);
     // The refusal made the bot check its token again (auth.test), which worked: delivery resumed.
     expect(t.slack.callsOf('auth.test').length).toBeGreaterThan(checksBefore);
-    expect(rows("select count(*) n from outbox where state = 'failed'")).toEqual([{ n: 0 }]);
+    expect(await rows("select count(*) n from outbox where state = 'failed'")).toEqual([{ n: 0 }]);
   });
 
   it('shows failed notices to managers in /release outbox, and /release outbox retry sends them', async () => {
     t.slack.inject('chat.postMessage', { kind: 'error', error: 'channel_not_found' }, 1);
     await t.command('/release', 'freeze 2.4');
-    await t.slack.waitFor(() => rows("select count(*) n from outbox where state = 'failed'")[0]!.n === 1);
+    await t.slack.waitFor(
+      async () => (await rows("select count(*) n from outbox where state = 'failed'"))[0]!.n === 1,
+    );
     expect(replyText(await t.command('/release', 'outbox', 'UDEV00001'))).toContain('Only release managers');
     const overview = replyText(await t.command('/release', 'outbox'));
     expect(overview).toContain('1 failed');
@@ -189,8 +192,12 @@ describe('notices go through a durable outbox: Slack outages never block an answ
       '1 failed notice is queued again',
     );
     await announced();
-    expect(rows("select state from outbox where kind = 'release_frozen'")).toEqual([{ state: 'delivered' }]);
+    expect(await rows("select state from outbox where kind = 'release_frozen'")).toEqual([
+      { state: 'delivered' },
+    ]);
     expect(replyText(await t.command('/release', 'outbox retry'))).toContain('No failed notices to retry');
-    expect(rows("select count(*) n from audit_events where action = 'outbox_requeued'")).toEqual([{ n: 1 }]);
+    expect(await rows("select count(*) n from audit_events where action = 'outbox_requeued'")).toEqual([
+      { n: 1 },
+    ]);
   });
 });

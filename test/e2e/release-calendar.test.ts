@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/use-cases/ports.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { outboxSettled } from '../support/gate-client.js';
 import { SlackStandIn, type RecordedCall } from '../support/slack-stand-in.js';
 
@@ -36,8 +33,8 @@ function announcements(t: TestBot): RecordedCall[] {
   return posts(t).filter((c) => JSON.stringify(c.args.blocks ?? '').includes('froze *'));
 }
 
-function rows(t: TestBot, sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  return queryRows(t.databasePath, sql, ...params);
+function rows(t: TestBot, sql: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  return t.rows(sql, ...params);
 }
 
 /** The button of a DM (or announcement) with the given action id: what a person would press. */
@@ -61,7 +58,7 @@ describe('dates with a time and a zone', () => {
   it('reads dates in RELEASE_TIMEZONE at RELEASE_FREEZE_TIME, stores UTC, and refuses impossible schedules', async () => {
     await t.command('/release', 'create 2.4 freeze=2026-12-01 ship=2026-12-08 15:30');
     await t.command('/release', 'create 2.5 freeze=2026-12-10T08:00 America/New_York');
-    expect(rows(t, 'select version, freeze_at, ship_at from releases order by id')).toEqual([
+    expect(await rows(t, 'select version, freeze_at, ship_at from releases order by id')).toEqual([
       {
         version: '2.4',
         freeze_at: Date.parse('2026-12-01T08:00:00Z'),
@@ -78,14 +75,14 @@ describe('dates with a time and a zone', () => {
     ] as const) {
       expect(replyText(await t.command('/release', text))).toContain(reason);
     }
-    expect(rows(t, "select count(*) n from releases where version = '2.6'")).toEqual([{ n: 0 }]);
+    expect(await rows(t, "select count(*) n from releases where version = '2.6'")).toEqual([{ n: 0 }]);
     expect(replyText(await t.command('/release', 'schedule 2.4 ship=2026-12-09', QA1))).toContain(
       'Only release managers may schedule releases',
     );
 
     const moved = replyText(await t.command('/release', 'schedule 2.4 freeze=2026-12-02 10:00'));
     expect(moved).toContain('now freezes <!date^');
-    expect(rows(t, "select freeze_at from releases where version = '2.4'")).toEqual([
+    expect(await rows(t, "select freeze_at from releases where version = '2.4'")).toEqual([
       { freeze_at: Date.parse('2026-12-02T09:00:00Z') },
     ]);
     const told = await t.slack.waitFor(() =>
@@ -95,9 +92,9 @@ describe('dates with a time and a zone', () => {
     await t.command('/release', 'schedule 2.4 freeze=2026-12-02 10:00');
     await outboxSettled(t);
     expect(posts(t).filter((c) => String(c.args.text).includes('rescheduled *2.4*'))).toHaveLength(1);
-    expect(rows(t, "select count(*) n from audit_events where action = 'release_rescheduled'")).toEqual([
-      { n: 1 },
-    ]);
+    expect(await rows(t, "select count(*) n from audit_events where action = 'release_rescheduled'")).toEqual(
+      [{ n: 1 }],
+    );
     expect(told.args.text).toContain(`<!date^${Date.parse('2026-12-02T09:00:00Z') / 1000}^`);
 
     const calendar = replyText(await t.command('/release', 'calendar', 'UREADER1'));
@@ -109,21 +106,18 @@ describe('dates with a time and a zone', () => {
 });
 
 describe('the scheduled freeze', () => {
-  let dir: string;
+  let database: TestDatabase;
   let slack: SlackStandIn;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'release-bot-calendar-'));
+    database = await createTestDatabase();
     slack = await new SlackStandIn().start();
   });
   afterEach(async () => {
     await slack.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
   const start = (clock: FakeClock, env: Record<string, string> = {}) =>
-    startTestBot(
-      { ...BERLIN, ...env },
-      { clock, scheduler: 'manual', slack, databasePath: join(dir, 'bot.sqlite') },
-    );
+    startTestBot({ ...BERLIN, ...env }, { clock, scheduler: 'manual', slack, database });
 
   it('fires once, at 09:00 Berlin on the day clocks spring forward (07:00 UTC, not 08:00)', async () => {
     const clock = new FakeClock('2026-03-27T12:00:00Z');
@@ -132,12 +126,12 @@ describe('the scheduled freeze', () => {
       await t.command('/release', 'create 2.4 freeze=2026-03-29');
       clock.set('2026-03-29T06:59:00Z');
       await t.bot.services.scheduler.runOnce();
-      expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+      expect(await rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
 
       clock.set('2026-03-29T07:00:00Z');
       await t.bot.services.scheduler.runOnce();
       await t.bot.services.scheduler.runOnce();
-      expect(rows(t, 'select state, frozen_at from releases')).toEqual([
+      expect(await rows(t, 'select state, frozen_at from releases')).toEqual([
         { state: 'frozen', frozen_at: Date.parse('2026-03-29T07:00:00Z') },
       ]);
       await outboxSettled(t);
@@ -145,9 +139,9 @@ describe('the scheduled freeze', () => {
       const blocks = JSON.stringify(announcements(t)[0]!.args.blocks);
       expect(blocks).toContain(':alarm_clock: The release calendar froze *2.4*');
       expect(blocks).not.toContain('late');
-      expect(rows(t, "select actor, action from audit_events where action = 'release_frozen'")).toEqual([
-        { actor: 'schedule', action: 'release_frozen' },
-      ]);
+      expect(await rows(t, "select actor, action from audit_events where action = 'release_frozen'")).toEqual(
+        [{ actor: 'schedule', action: 'release_frozen' }],
+      );
     } finally {
       await t.stop();
     }
@@ -178,8 +172,8 @@ describe('the scheduled freeze', () => {
     t = await start(clock);
     await t.bot.services.scheduler.runOnce();
     await outboxSettled(t);
-    expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
-    expect(rows(t, "select count(*) n from schedule_runs where kind = 'scheduled_freeze'")).toEqual([
+    expect(await rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(await rows(t, "select count(*) n from schedule_runs where kind = 'scheduled_freeze'")).toEqual([
       { n: 1 },
     ]);
     expect(announcements(t)).toHaveLength(1);
@@ -200,9 +194,9 @@ describe('the scheduled freeze', () => {
       expect(dm[0]!.args.text).toContain('The scheduled freeze of *2.4*');
       expect(dm[0]!.args.text).toContain('no sign-off role is defined');
       expect(dm[0]!.args.text).toContain('`/release freeze 2.4`');
-      expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+      expect(await rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
       expect(
-        rows(t, "select action from audit_events where action = 'scheduled_freeze_failed'"),
+        await rows(t, "select action from audit_events where action = 'scheduled_freeze_failed'"),
       ).toHaveLength(1);
     } finally {
       await t.stop();
@@ -222,7 +216,7 @@ describe('the scheduled freeze', () => {
       );
       expect(dm.args.text).toContain('not_in_channel');
       expect(dm.args.text).toContain('`/release announce 2.4`');
-      expect(rows(t, 'select state from releases')).toEqual([{ state: 'frozen' }]);
+      expect(await rows(t, 'select state from releases')).toEqual([{ state: 'frozen' }]);
     } finally {
       await t.stop();
     }
@@ -292,7 +286,7 @@ describe('sign-off reminders', () => {
 
     // QA1 approves from the DM: it counts like the announcement's button.
     await t.click('signoff_approve', buttonValue(dm, 'signoff_approve'), QA1);
-    await t.slack.waitFor(() => rows(t, 'select count(*) n from votes')[0]!.n === 1);
+    await t.slack.waitFor(async () => (await rows(t, 'select count(*) n from votes'))[0]!.n === 1);
 
     // The next round is Saturday 11:00: outside working hours, so Monday 09:00.
     clock.set('2026-11-28T10:00:00Z');
@@ -308,7 +302,7 @@ describe('sign-off reminders', () => {
     // The product role completes: its member hears no more; QA2 still does.
     const poDm = dmsTo('UPO00001').at(-1)!;
     await t.click('signoff_approve', buttonValue(poDm, 'signoff_approve'), 'UPO00001');
-    await t.slack.waitFor(() => rows(t, 'select count(*) n from votes')[0]!.n === 2);
+    await t.slack.waitFor(async () => (await rows(t, 'select count(*) n from votes'))[0]!.n === 2);
     clock.set('2026-12-01T08:00:00Z');
     await t.bot.services.scheduler.runOnce();
     await outboxSettled(t);
@@ -340,7 +334,7 @@ describe('sign-off reminders', () => {
     const press = await t.click('signoff_approve', buttonValue(oldDm, 'signoff_approve'), QA1);
     const refusal = await t.slack.waitForResponse(press.responseId);
     expect(replyText(refusal)).toContain('This is revision 1, the current one is 2 of 2.4');
-    expect(rows(t, 'select count(*) n from votes')).toEqual([{ n: 0 }]);
+    expect(await rows(t, 'select count(*) n from votes')).toEqual([{ n: 0 }]);
 
     // A reminder queued for the old revision is not delivered after the candidate moved on.
     await t.command('/release', 'remind 2.4');
@@ -358,13 +352,13 @@ describe('sign-off reminders', () => {
     await t.slack.waitFor(() => t.slack.callsOf('chat.postMessage').some((c) => c.args.channel === QA1));
     await t.command('/release', 'unfreeze 2.4 new candidate');
     await t.command('/release', 'freeze 2.4');
-    expect(rows(t, 'select revision from releases')).toEqual([{ revision: 2 }]);
+    expect(await rows(t, 'select revision from releases')).toEqual([{ revision: 2 }]);
     t.slack.heal();
     await outboxSettled(t);
     // Retried after the candidate moved on, the old reminder is settled without a DM.
     expect(posts(t, QA1)).toEqual([]);
     expect(
-      rows(
+      await rows(
         t,
         "select state, attempts > 0 retried from outbox where kind = 'signoff_reminder' and stream like ?",
         `reminder:${QA1}:%`,
@@ -380,18 +374,20 @@ describe('sign-off reminders', () => {
     await t.slack.waitFor(() => t.slack.hanging === 3);
     clock.set('2026-11-27T17:05:00Z');
     t.slack.heal();
-    const deferred = () =>
-      rows(
-        t,
-        "select count(*) n from outbox where state = 'pending' and last_error = 'deferred: outside working hours'",
+    const deferred = async () =>
+      (
+        await rows(
+          t,
+          "select count(*) n from outbox where state = 'pending' and last_error = 'deferred: outside working hours'",
+        )
       )[0]!.n;
-    await t.slack.waitFor(() => deferred() === 3, 10_000);
+    await t.slack.waitFor(async () => (await deferred()) === 3, 10_000);
     expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([0, 0, 0]);
     // Saturday: still closed, nothing goes out.
     clock.set('2026-11-28T10:00:00Z');
     await t.bot.services.scheduler.runOnce();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(deferred()).toBe(3);
+    expect(await deferred()).toBe(3);
     expect(posts(t).filter((c) => String(c.args.channel).startsWith('U'))).toEqual([]);
   };
 
@@ -411,7 +407,7 @@ describe('sign-off reminders', () => {
     await t.bot.services.scheduler.runOnce();
     await outboxSettled(t);
     expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([1, 1, 1]);
-    expect(rows(t, "select count(*) n from schedule_runs where kind = 'signoff_reminder'")).toEqual([
+    expect(await rows(t, "select count(*) n from schedule_runs where kind = 'signoff_reminder'")).toEqual([
       { n: 1 },
     ]);
   });
@@ -431,7 +427,7 @@ describe('sign-off reminders', () => {
     // Friday's DMs were superseded by the later rounds: dropped, never sent beside them.
     expect([dmsTo(QA1).length, dmsTo(QA2).length, dmsTo('UPO00001').length]).toEqual([2, 2, 2]);
     expect(
-      rows(t, "select count(*) n from outbox where kind = 'signoff_reminder' and state = 'delivered'"),
+      await rows(t, "select count(*) n from outbox where kind = 'signoff_reminder' and state = 'delivered'"),
     ).toEqual([{ n: 9 }]);
   });
 
@@ -458,7 +454,7 @@ describe('sign-off reminders', () => {
     t.slack.inject('usergroups.users.list', { kind: 'hang' });
     const reply = replyText(await t.command('/release', 'remind 2.4'));
     expect(reply).toContain('did not say in time who is in user group SQA000001');
-    expect(rows(t, "select count(*) n from schedule_runs where kind = 'manual_reminder'")).toEqual([
+    expect(await rows(t, "select count(*) n from schedule_runs where kind = 'manual_reminder'")).toEqual([
       { n: 0 },
     ]);
     t.slack.heal();

@@ -1,16 +1,10 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, SIGNING_SECRET, type TestBot } from '../support/bot-harness.js';
 import { slackSignatureHeaders } from '../support/slack-signer.js';
 import { RELEASE_CHANNEL, slashCommandBody } from '../support/slack-payloads.js';
 
-function rows(bot: TestBot, sql: string): Record<string, unknown>[] {
-  const db = new Database(bot.databasePath, { readonly: true });
-  try {
-    return db.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
+function rows(bot: TestBot, sql: string): Promise<Record<string, unknown>[]> {
+  return bot.rows(sql);
 }
 
 describe('/release lifecycle over signed Slack requests', () => {
@@ -38,10 +32,13 @@ describe('/release lifecycle over signed Slack requests', () => {
     expect(announcementText).toContain('only bug fixes that belong to *2.4* may change services in pre-prod');
     expect(announcementText).toContain('candidate build 118');
     await t.slack.waitFor(
-      () => rows(t, 'select announcement_permalink from releases')[0]?.announcement_permalink,
+      async () => (await rows(t, 'select announcement_permalink from releases'))[0]?.announcement_permalink,
     );
     expect(
-      rows(t, 'select state, announcement_channel, announcement_ts, announcement_permalink from releases'),
+      await rows(
+        t,
+        'select state, announcement_channel, announcement_ts, announcement_permalink from releases',
+      ),
     ).toEqual([
       {
         state: 'frozen',
@@ -68,19 +65,21 @@ describe('/release lifecycle over signed Slack requests', () => {
     expect(logText).toMatch(/release_cancelled\* frozen → cancelled|release_cancelled\* planned → cancelled/);
     expect(logText).toContain('release_frozen* planned → frozen');
     expect(logText).toContain('`/release freeze 2.4 candidate build 118`');
-    expect(rows(t, 'select actor, action, from_state, to_state from audit_events order by id')).toEqual([
-      { actor: MANAGER, action: 'release_created', from_state: null, to_state: 'planned' },
-      { actor: MANAGER, action: 'release_frozen', from_state: 'planned', to_state: 'frozen' },
-      { actor: MANAGER, action: 'release_unfrozen', from_state: 'frozen', to_state: 'planned' },
-      { actor: MANAGER, action: 'release_cancelled', from_state: 'planned', to_state: 'cancelled' },
-    ]);
+    expect(await rows(t, 'select actor, action, from_state, to_state from audit_events order by id')).toEqual(
+      [
+        { actor: MANAGER, action: 'release_created', from_state: null, to_state: 'planned' },
+        { actor: MANAGER, action: 'release_frozen', from_state: 'planned', to_state: 'frozen' },
+        { actor: MANAGER, action: 'release_unfrozen', from_state: 'frozen', to_state: 'planned' },
+        { actor: MANAGER, action: 'release_cancelled', from_state: 'planned', to_state: 'cancelled' },
+      ],
+    );
   });
 
   it('refuses illegal transitions with the reason and changes nothing', async () => {
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'cancel 2.4 not needed');
-    const before = rows(t, 'select * from releases');
-    const auditBefore = rows(t, 'select count(*) n from audit_events');
+    const before = await rows(t, 'select * from releases');
+    const auditBefore = await rows(t, 'select count(*) n from audit_events');
 
     const reply = await t.command('/release', 'freeze 2.4');
     expect(reply.response_type).toBe('ephemeral');
@@ -88,8 +87,8 @@ describe('/release lifecycle over signed Slack requests', () => {
     const duplicate = await t.command('/release', 'create 2.4');
     expect(replyText(duplicate)).toContain('Release 2.4 already exists (cancelled)');
 
-    expect(rows(t, 'select * from releases')).toEqual(before);
-    expect(rows(t, 'select count(*) n from audit_events')).toEqual(auditBefore);
+    expect(await rows(t, 'select * from releases')).toEqual(before);
+    expect(await rows(t, 'select count(*) n from audit_events')).toEqual(auditBefore);
     expect(t.slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
@@ -116,7 +115,7 @@ describe('/release lifecycle over signed Slack requests', () => {
     });
     const created = (await (await t.post(create)).json()) as Record<string, unknown>;
     expect(replyText(created)).toContain('Release *2.4* is planned');
-    expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(await rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
     // Anything that needs an outside system is acked empty and answered on response_url.
     const scope = slashCommandBody({
       command: '/release',
@@ -139,14 +138,14 @@ describe('/release lifecycle over signed Slack requests', () => {
   it('rejects invalid version names before touching the database', async () => {
     const reply = await t.command('/release', 'create 2.4";drop');
     expect(replyText(reply)).toContain('is not a valid version');
-    expect(rows(t, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+    expect(await rows(t, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
   });
 
   it('refuses management commands from non-managers but lets them read', async () => {
     await t.command('/release', 'create 2.4');
     const refused = await t.command('/release', 'freeze 2.4', 'UOTHER1');
     expect(replyText(refused)).toContain('Only release managers may freeze releases');
-    expect(rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
+    expect(await rows(t, 'select state from releases')).toEqual([{ state: 'planned' }]);
     const status = await t.command('/release', 'status', 'UOTHER1');
     expect(replyText(status)).toContain('*2.4* planned');
   });
@@ -211,7 +210,7 @@ describe('request verification', () => {
     const res = await t.post(raw, headersFor(raw));
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 100));
-    expect(rows(t, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
+    expect(await rows(t, 'select count(*) n from releases')).toEqual([{ n: 0 }]);
     expect(t.slack.responses).toHaveLength(0);
   });
 

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { askGate, gateAndJiraEnv, GATE_TOKEN, outboxSettled } from '../support/gate-client.js';
 import { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
@@ -23,11 +22,9 @@ async function signedOffWithLateChange(t: TestBot): Promise<number> {
   await t.command('/release', 'freeze 2.4 =SUM(A1) "quoted", with a comma');
   const gate = await askGate(t.baseUrl, { issues: ['BLOG-1'], commit: 'abcdef0123456789' });
   expect(gate.body.allowed).toBe(true);
-  const releaseId = queryRows(t.databasePath, 'select id, revision from releases')[0]!;
+  const releaseId = (await t.rows('select id, revision from releases'))[0]!;
   await t.click('signoff_approve', `${String(releaseId.id)}:${String(releaseId.revision)}`, QA);
-  await t.slack.waitFor(
-    () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
-  );
+  await t.slack.waitFor(async () => (await t.rows('select state from releases'))[0]?.state === 'signed_off');
   return releaseId.id as number;
 }
 
@@ -64,7 +61,7 @@ describe('release notes and late changes', () => {
 
     await t.command('/release', 'ship 2.4');
     await outboxSettled(t);
-    const ts = queryRows(t.databasePath, 'select announcement_ts from releases')[0]!.announcement_ts;
+    const ts = (await t.rows('select announcement_ts from releases'))[0]!.announcement_ts;
     const thread = t.slack.deliveredOf('chat.postMessage').filter((c) => c.args.thread_ts === ts);
     const first = thread.findIndex((c) => String(c.args.text).startsWith('Release notes of 2.4'));
     // The summary, one message per ticket type, the late changes and the sign-offs, in that order.
@@ -97,23 +94,20 @@ describe('release notes and late changes', () => {
     await slack.waitFor(() =>
       slack.callsOf('chat.postMessage').some((c) => String(c.args.text) === 'Tasks (1)'),
     );
-    const databasePath = t.databasePath;
+    const database = t.database;
     await t.bot.stop();
     expect(
-      queryRows(
-        databasePath,
-        "select state, steps_done > 3 started from outbox where kind = 'release_shipped'",
-      ),
+      await database.rows("select state, steps_done > 3 started from outbox where kind = 'release_shipped'"),
     ).toEqual([{ state: 'pending', started: 1 }]);
     slack.heal();
     // A new process on the same database and the same Slack delivers the rest from where it stopped.
     const again = await startTestBot(
       { ...gateAndJiraEnv(jira), SIGNOFF_ROLES: `qa=${QA}` },
-      { slack, databasePath },
+      { slack, database },
     );
     try {
       await outboxSettled(again, 20_000);
-      const ts = queryRows(databasePath, 'select announcement_ts from releases')[0]!.announcement_ts;
+      const ts = (await database.rows('select announcement_ts from releases'))[0]!.announcement_ts;
       const titles = slack
         .deliveredOf('chat.postMessage')
         .filter((c) => c.args.thread_ts === ts)
@@ -153,9 +147,7 @@ describe('release notes and late changes', () => {
     // Still the whole announcement people act on: who froze it, the tally and the buttons.
     expect(JSON.stringify(announcements[1]!.args.blocks)).toContain('froze *2.4*');
     expect(JSON.stringify(announcements[1]!.args.blocks)).toContain('signoff_approve');
-    expect(queryRows(t.databasePath, 'select announcement_ts is not null posted from releases')).toEqual([
-      { posted: 1 },
-    ]);
+    expect(await t.rows('select announcement_ts is not null posted from releases')).toEqual([{ posted: 1 }]);
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(metrics).toContain(
       'release_bot_slack_refused_total{reason="msg_blocks_too_long",recovered="true"} 1',
@@ -169,7 +161,7 @@ describe('release notes and late changes', () => {
     await t.command('/release', 'ship 2.4');
     await outboxSettled(t);
     expect(t.slack.files).toEqual([]);
-    expect(queryRows(t.databasePath, "select state from outbox where kind = 'release_shipped'")).toEqual([
+    expect(await t.rows("select state from outbox where kind = 'release_shipped'")).toEqual([
       { state: 'delivered' },
     ]);
     const titles = t.slack.deliveredOf('chat.postMessage').map((c) => String(c.args.text));
@@ -181,7 +173,7 @@ describe('release notes and late changes', () => {
     await signedOffWithLateChange(t);
     await t.command('/release', 'ship 2.4');
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select jira_sync from releases')[0]?.jira_sync === 'done',
+      async () => (await t.rows('select jira_sync from releases'))[0]?.jira_sync === 'done',
     );
     const version = jira.version('BLOG', '2.4')!;
     expect(version.released).toBe(true);
@@ -200,7 +192,7 @@ describe('release notes and late changes', () => {
         .find((c) => String(c.args.text).includes('Jira was not fully updated')),
     );
     expect(String(warning.args.text)).toContain('/release jira-sync 2.4');
-    expect(queryRows(t.databasePath, 'select jira_sync from releases')).toEqual([{ jira_sync: 'failed' }]);
+    expect(await t.rows('select jira_sync from releases')).toEqual([{ jira_sync: 'failed' }]);
     expect(replyText(await t.command('/release', 'jira-sync 2.4'))).toContain('are marked released');
     expect(jira.version('BLOG', '2.4')!.description).toContain('Stories: BLOG-3 Tags on posts');
   });
@@ -235,7 +227,7 @@ describe('exports over HTTP', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const lines = (await csv.text()).split('\r\n');
     expect(lines[0]).toBe('id,at,actor,action,from_state,to_state,detail,command');
-    const audit = queryRows(t.databasePath, 'select count(*) n from audit_events')[0]!.n as number;
+    const audit = (await t.rows('select count(*) n from audit_events'))[0]!.n as number;
     expect(lines.filter(Boolean)).toHaveLength(audit + 1);
     const frozen = lines.find((l) => l.includes(',release_frozen,'))!;
     expect(frozen).toContain(

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA, replyText, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { askGate, botWithJira, outboxSettled } from '../support/gate-client.js';
 import type { JiraStandIn } from '../../src/playground/jira-stand-in.js';
 
@@ -10,9 +9,9 @@ const QA_GROUP = 'SQAGROUP1';
 describe('the release flow under real traffic: retries, old buttons, re-freezes, a Jira outage', () => {
   let jira: JiraStandIn;
   let t: TestBot;
-  const rows = (sql: string, ...params: unknown[]) => queryRows(t.databasePath, sql, ...params);
-  const releaseId = () => rows('select id from releases')[0]!.id as number;
-  const state = () => rows('select state, revision from releases')[0];
+  const rows = (sql: string, ...params: unknown[]) => t.rows(sql, ...params);
+  const releaseId = async () => (await rows('select id from releases'))[0]!.id as number;
+  const state = async () => (await rows('select state, revision from releases'))[0];
   const threadLines = () =>
     t.slack
       .deliveredOf('chat.postMessage')
@@ -44,9 +43,11 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
       [200, true, 2, true],
     ]);
     expect((answers[0]!.body.checked_issues as { key: string }[])[0]!.key).toBe('BLOG-1');
-    expect(state()).toEqual({ state: 'frozen', revision: 2 });
-    expect(rows('select count(*) n from gate_checks')).toEqual([{ n: 1 }]);
-    expect(rows("select count(*) n from audit_events where action = 'revision_bumped'")).toEqual([{ n: 1 }]);
+    expect(await state()).toEqual({ state: 'frozen', revision: 2 });
+    expect(await rows('select count(*) n from gate_checks')).toEqual([{ n: 1 }]);
+    expect(await rows("select count(*) n from audit_events where action = 'revision_bumped'")).toEqual([
+      { n: 1 },
+    ]);
 
     // A new commit of the same service is a new change: one more bump.
     expect((await gate(['BLOG-1'], 'def456')).body.revision).toBe(3);
@@ -55,12 +56,12 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
   });
 
   it('a re-freeze starts a new revision with an empty tally; a fresh approval signs it off and it ships', async () => {
-    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
-    await t.slack.waitFor(() => state()?.state === 'signed_off');
+    await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
+    await t.slack.waitFor(async () => (await state())?.state === 'signed_off');
     await t.command('/release', 'unfreeze 2.4 one more fix');
     const refrozen = await t.command('/release', 'freeze 2.4');
     expect(replyText(refrozen)).toContain('(revision 2)');
-    expect(state()).toEqual({ state: 'frozen', revision: 2 });
+    expect(await state()).toEqual({ state: 'frozen', revision: 2 });
     await settled();
     const announcement = t.slack
       .deliveredOf('chat.postMessage')
@@ -71,45 +72,45 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
     expect(blocks).toContain(`Stale (given for an earlier revision, no longer counted): <@${DEFAULT_QA}>`);
 
     // The old announcement's button is refused; the new one counts.
-    const old = await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    const old = await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
     expect(replyText(await t.slack.waitForResponse(old.responseId))).toContain(
       'This is revision 1, the current one is 2',
     );
-    await t.click(ActionIds.approve, `${releaseId()}:2`, DEFAULT_QA);
-    await t.slack.waitFor(() => state()?.state === 'signed_off');
+    await t.click(ActionIds.approve, `${await releaseId()}:2`, DEFAULT_QA);
+    await t.slack.waitFor(async () => (await state())?.state === 'signed_off');
     expect(replyText(await t.command('/release', 'ship 2.4'))).toContain('is released');
-    expect(state()).toEqual({ state: 'released', revision: 2 });
+    expect(await state()).toEqual({ state: 'released', revision: 2 });
   });
 
   it('refuses a stale button and a stale modal, with a link to the current announcement, and changes nothing', async () => {
     await gate(['BLOG-1'], 'abc123');
-    expect(state()?.revision).toBe(2);
+    expect((await state())?.revision).toBe(2);
     await settled();
-    const votesBefore = rows('select * from votes');
-    const auditBefore = rows('select count(*) n from audit_events');
+    const votesBefore = await rows('select * from votes');
+    const auditBefore = await rows('select count(*) n from audit_events');
 
-    const pressed = await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
+    const pressed = await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
     expect(pressed.status).toBe(200);
     const reply = replyText(await t.slack.waitForResponse(pressed.responseId));
     expect(reply).toContain('This is revision 1, the current one is 2 of 2.4: nothing was recorded');
     expect(reply).toContain('<https://acme.slack.com/archives/');
 
-    const withdraw = await t.click(ActionIds.withdraw, `${releaseId()}:1`, DEFAULT_QA);
+    const withdraw = await t.click(ActionIds.withdraw, `${await releaseId()}:1`, DEFAULT_QA);
     expect(replyText(await t.slack.waitForResponse(withdraw.responseId))).toContain('This is revision 1');
 
     const submitted = await t.submitView(
       CallbackIds.rejectModal,
       DEFAULT_QA,
-      JSON.stringify({ releaseId: releaseId(), revision: 1 }),
+      JSON.stringify({ releaseId: await releaseId(), revision: 1 }),
       rejectValues('crashes on login'),
     );
     const body = (await submitted.json()) as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
     expect(body.errors[BlockIds.rejectReason]).toContain('This is revision 1, the current one is 2');
 
-    expect(rows('select * from votes')).toEqual(votesBefore);
-    expect(rows('select count(*) n from audit_events')).toEqual(auditBefore);
-    expect(state()).toEqual({ state: 'frozen', revision: 2 });
+    expect(await rows('select * from votes')).toEqual(votesBefore);
+    expect(await rows('select count(*) n from audit_events')).toEqual(auditBefore);
+    expect(await state()).toEqual({ state: 'frozen', revision: 2 });
   });
 
   it('opens the Reject form before any user-group look-up, and checks membership on submit', async () => {
@@ -118,7 +119,7 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
     await t.command('/release', 'freeze 2.4');
     t.slack.userGroups.set(QA_GROUP, [DEFAULT_QA]);
     t.slack.inject('usergroups.users.list', { kind: 'hang' });
-    await t.click(ActionIds.reject, `${releaseId()}:2`, DEFAULT_QA);
+    await t.click(ActionIds.reject, `${await releaseId()}:2`, DEFAULT_QA);
     const opened = await t.slack.waitFor(() => t.slack.deliveredOf('views.open')[0], 3000);
     expect(JSON.stringify(opened.args.view)).toContain('(revision 2)');
     expect(t.slack.callsOf('usergroups.users.list')).toHaveLength(0);
@@ -127,18 +128,18 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
     const submitted = await t.submitView(
       CallbackIds.rejectModal,
       DEFAULT_QA,
-      JSON.stringify({ releaseId: releaseId(), revision: 2 }),
+      JSON.stringify({ releaseId: await releaseId(), revision: 2 }),
       rejectValues('checkout is broken'),
     );
     expect(submitted.status).toBe(200);
-    expect(rows('select voter, decision, revision from votes')).toEqual([
+    expect(await rows('select voter, decision, revision from votes')).toEqual([
       { voter: DEFAULT_QA, decision: 'reject', revision: 2 },
     ]);
   });
 
   it('ships at once while Jira answers 503, and the Jira outcome follows in the thread', async () => {
-    await t.click(ActionIds.approve, `${releaseId()}:1`, DEFAULT_QA);
-    await t.slack.waitFor(() => state()?.state === 'signed_off');
+    await t.click(ActionIds.approve, `${await releaseId()}:1`, DEFAULT_QA);
+    await t.slack.waitFor(async () => (await state())?.state === 'signed_off');
     await settled();
     jira.fail('GET', '/rest/api/3/project/', 503, { times: 1000 });
     const started = Date.now();
@@ -147,7 +148,7 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
     expect(reply).toContain('*2.4* is released');
     expect(reply).toContain('the outcome goes to the thread');
     await t.slack.waitFor(() => threadLines().some((l) => l.includes('shipped *2.4*')), 2000);
-    expect(rows('select state, jira_sync from releases')).toEqual([
+    expect(await rows('select state, jira_sync from releases')).toEqual([
       { state: 'released', jira_sync: 'pending' },
     ]);
 
@@ -157,7 +158,7 @@ describe('the release flow under real traffic: retries, old buttons, re-freezes,
       45_000,
     );
     expect(failure).toContain('/release jira-sync 2.4');
-    expect(rows('select jira_sync from releases')).toEqual([{ jira_sync: 'failed' }]);
+    expect(await rows('select jira_sync from releases')).toEqual([{ jira_sync: 'failed' }]);
   }, 60_000);
 
   it('shares one Jira request among simultaneous gate checks for the same key', async () => {

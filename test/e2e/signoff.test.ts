@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionIds, BlockIds, CallbackIds, InputActionIds } from '../../src/slack/ids.js';
 import { bumpCandidateRevision } from '../../src/use-cases/signoff.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
+import { outboxSettled } from '../support/gate-client.js';
 
 const QA_GROUP = 'SQAGROUP1';
 const QA = ['UQA00001', 'UQA00002', 'UQA00003'];
@@ -11,8 +11,8 @@ const PM = 'UPM00001';
 describe('sign-off votes with buttons', () => {
   let t: TestBot;
   let releaseId: number;
-  const rows = (sql: string, ...params: unknown[]) => queryRows(t.databasePath, sql, ...params);
-  const state = () => rows('select state from releases where id = ?', releaseId)[0]?.state;
+  const rows = (sql: string, ...params: unknown[]) => t.rows(sql, ...params);
+  const state = async () => (await rows('select state from releases where id = ?', releaseId))[0]?.state;
   const lastUpdate = () => JSON.stringify(t.slack.callsOf('chat.update').at(-1)?.args.blocks ?? []);
   const threadLines = () =>
     t.slack
@@ -20,7 +20,8 @@ describe('sign-off votes with buttons', () => {
       .filter((c) => c.args.thread_ts)
       .map((c) => String(c.args.text));
   const value = () => `${releaseId}:1`;
-  const waitForVotes = (n: number) => t.slack.waitFor(() => rows('select count(*) n from votes')[0]?.n === n);
+  const waitForVotes = (n: number) =>
+    t.slack.waitFor(async () => (await rows('select count(*) n from votes'))[0]?.n === n);
 
   beforeEach(async () => {
     t = await startTestBot();
@@ -29,7 +30,7 @@ describe('sign-off votes with buttons', () => {
     await t.command('/release', `role set product <@${PM}|pat>`);
     await t.command('/release', 'create 2.4');
     await t.command('/release', 'freeze 2.4');
-    releaseId = rows('select id from releases')[0]!.id as number;
+    releaseId = (await rows('select id from releases'))[0]!.id as number;
   });
   afterEach(async () => {
     await t.stop();
@@ -49,14 +50,14 @@ describe('sign-off votes with buttons', () => {
     await t.click(ActionIds.approve, value(), PM);
     await waitForVotes(2);
     await t.slack.waitFor(() => lastUpdate().includes('*qa* 1/2'));
-    expect(state()).toBe('frozen');
+    expect(await state()).toBe('frozen');
     expect(lastUpdate()).not.toContain(ActionIds.ship);
 
     const refused = await t.command('/release', 'ship 2.4');
     expect(replyText(refused)).toContain('Cannot ship: 2.4 is not signed off yet: qa needs 1 more approval.');
 
     await t.click(ActionIds.approve, value(), QA[1]!);
-    await t.slack.waitFor(() => state() === 'signed_off');
+    await t.slack.waitFor(async () => (await state()) === 'signed_off');
     await t.slack.waitFor(() => threadLines().some((l) => l.includes('2.4 is ready for production')));
     await t.slack.waitFor(() => lastUpdate().includes(ActionIds.ship));
     expect(lastUpdate()).toContain(`*qa* 2/2 (<@${QA[0]}>, <@${QA[1]}>)`);
@@ -65,11 +66,11 @@ describe('sign-off votes with buttons', () => {
     expect(replyText(await t.slack.waitForResponse(byOther.responseId))).toContain(
       'Only release managers may ship releases',
     );
-    expect(state()).toBe('signed_off');
+    expect(await state()).toBe('signed_off');
 
     const shipped = await t.command('/release', 'ship 2.4');
     expect(replyText(shipped)).toContain('*2.4* is released and the freeze is lifted');
-    expect(state()).toBe('released');
+    expect(await state()).toBe('released');
     await t.slack.waitFor(() => threadLines().some((l) => l.includes('shipped *2.4*')));
   });
 
@@ -78,14 +79,14 @@ describe('sign-off votes with buttons', () => {
     const reply = await t.slack.waitForResponse(responseId);
     expect(reply.response_type).toBe('ephemeral');
     expect(replyText(reply)).toContain('You are not a sign-off member for 2.4.');
-    expect(rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
   });
 
   it('rejects through a modal with a reason, which blocks until the voter approves', async () => {
     await t.click(ActionIds.approve, value(), QA[0]!);
     await t.click(ActionIds.approve, value(), QA[1]!);
     await t.click(ActionIds.approve, value(), PM);
-    await t.slack.waitFor(() => state() === 'signed_off');
+    await t.slack.waitFor(async () => (await state()) === 'signed_off');
 
     // Another press first (refused, it changes nothing): its trigger must not be the one the modal uses.
     await t.click(ActionIds.approve, value(), 'UOUTSIDER');
@@ -110,8 +111,8 @@ describe('sign-off votes with buttons', () => {
       },
     });
     expect(submitted.status).toBe(200);
-    await t.slack.waitFor(() => state() === 'frozen');
-    expect(rows('select voter, decision, reason from votes where voter = ?', QA[2])).toEqual([
+    await t.slack.waitFor(async () => (await state()) === 'frozen');
+    expect(await rows('select voter, decision, reason from votes where voter = ?', QA[2])).toEqual([
       { voter: QA[2], decision: 'reject', reason: 'Checkout <fails> on Safari' },
     ]);
     await t.slack.waitFor(() => lastUpdate().includes('rejected: _Checkout &lt;fails&gt; on Safari_'));
@@ -119,8 +120,8 @@ describe('sign-off votes with buttons', () => {
     expect(replyText(refused)).toContain(`<@${QA[2]}> rejected: Checkout <fails> on Safari`);
 
     await t.click(ActionIds.approve, value(), QA[2]!);
-    await t.slack.waitFor(() => state() === 'signed_off');
-    expect(rows('select count(*) n from votes where voter = ?', QA[2])).toEqual([{ n: 1 }]);
+    await t.slack.waitFor(async () => (await state()) === 'signed_off');
+    expect(await rows('select count(*) n from votes where voter = ?', QA[2])).toEqual([{ n: 1 }]);
   });
 
   it('refuses a reject form from someone in no required role, and stores a repeated one once', async () => {
@@ -133,27 +134,31 @@ describe('sign-off votes with buttons', () => {
       response_action: 'errors',
       errors: { [BlockIds.rejectReason]: 'You are not a sign-off member for 2.4.' },
     });
-    expect(rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*) n from votes')).toEqual([{ n: 0 }]);
 
     for (let i = 0; i < 2; i++) {
       const submitted = await t.submitView(CallbackIds.rejectModal, QA[0]!, metadata, reason('flaky login'));
       expect(submitted.status).toBe(200);
     }
-    expect(rows('select voter, decision from votes')).toEqual([{ voter: QA[0], decision: 'reject' }]);
-    expect(rows("select count(*) n from audit_events where action = 'vote_rejected'")).toEqual([{ n: 1 }]);
+    expect(await rows('select voter, decision from votes')).toEqual([{ voter: QA[0], decision: 'reject' }]);
+    expect(await rows("select count(*) n from audit_events where action = 'vote_rejected'")).toEqual([
+      { n: 1 },
+    ]);
   });
 
   it('withdraws a vote, and a withdrawal takes a signed-off release back to frozen', async () => {
     await t.click(ActionIds.approve, value(), QA[0]!);
     await t.click(ActionIds.approve, value(), QA[1]!);
     await t.click(ActionIds.approve, value(), PM);
-    await t.slack.waitFor(() => state() === 'signed_off');
+    await t.slack.waitFor(async () => (await state()) === 'signed_off');
     await t.click(ActionIds.withdraw, value(), PM);
-    await t.slack.waitFor(() => state() === 'frozen');
-    expect(rows('select count(*) n from votes where voter = ?', PM)).toEqual([{ n: 0 }]);
+    await t.slack.waitFor(async () => (await state()) === 'frozen');
+    expect(await rows('select count(*) n from votes where voter = ?', PM)).toEqual([{ n: 0 }]);
     expect(
-      rows(
-        "select action from audit_events where action like 'vote%' or action like 'release_sign%' order by id",
+      (
+        await rows(
+          "select action from audit_events where action like 'vote%' or action like 'release_sign%' order by id",
+        )
       ).map((r) => r.action),
     ).toEqual([
       'vote_approved',
@@ -172,22 +177,24 @@ describe('sign-off votes with buttons', () => {
     ]);
     await waitForVotes(1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(rows('select count(*) n from votes')).toEqual([{ n: 1 }]);
-    expect(rows("select count(*) n from audit_events where action = 'vote_approved'")).toEqual([{ n: 1 }]);
+    expect(await rows('select count(*) n from votes')).toEqual([{ n: 1 }]);
+    expect(await rows("select count(*) n from audit_events where action = 'vote_approved'")).toEqual([
+      { n: 1 },
+    ]);
   });
 
   it('makes earlier votes stale when the candidate revision goes up', async () => {
     await t.click(ActionIds.approve, value(), QA[0]!);
     await t.click(ActionIds.approve, value(), QA[1]!);
     await t.click(ActionIds.approve, value(), PM);
-    await t.slack.waitFor(() => state() === 'signed_off');
+    await t.slack.waitFor(async () => (await state()) === 'signed_off');
 
     await bumpCandidateRevision(
       t.bot.services,
       { userId: 'gate' },
       { releaseId, cause: 'BLOG-7 deployed blog-service abc123' },
     );
-    expect(rows('select state, revision from releases')).toEqual([{ state: 'frozen', revision: 2 }]);
+    expect(await rows('select state, revision from releases')).toEqual([{ state: 'frozen', revision: 2 }]);
     await t.slack.waitFor(() => lastUpdate().includes('Stale (given for an earlier revision'));
     const notice = threadLines().find((l) => l.includes('moved to revision 2'));
     expect(notice).toContain('BLOG-7 deployed blog-service abc123');
@@ -195,7 +202,9 @@ describe('sign-off votes with buttons', () => {
     expect(lastUpdate()).toContain('*qa* 0/2');
 
     await t.click(ActionIds.approve, `${releaseId}:2`, QA[0]!);
-    await t.slack.waitFor(() => rows('select count(*) n from votes where revision = 2')[0]?.n === 1);
+    await t.slack.waitFor(
+      async () => (await rows('select count(*) n from votes where revision = 2'))[0]?.n === 1,
+    );
   });
 
   it('answers a button on a release that moved on with its current state', async () => {
@@ -228,7 +237,7 @@ describe('sign-off votes with buttons', () => {
     const refused = replyText(await t.command('/release', 'role remove qa', QA[0]));
     expect(refused).toContain('Only release managers may manage sign-off roles');
     await t.command('/release', 'role remove qa');
-    expect(rows('select name from signoff_roles')).toEqual([{ name: 'product' }]);
+    expect(await rows('select name from signoff_roles')).toEqual([{ name: 'product' }]);
     expect(replyText(await t.command('/release', 'role remove qa'))).toContain(
       'There is no sign-off role `qa`',
     );
@@ -247,17 +256,17 @@ describe('a sign-off storm', () => {
     t.slack.userGroups.set('SSTORM01', voters);
     await t.command('/release', 'create 3.0');
     await t.command('/release', 'freeze 3.0');
-    const releaseId = queryRows(t.databasePath, 'select id from releases')[0]!.id as number;
+    const releaseId = (await t.rows('select id from releases'))[0]!.id as number;
     const clicks = await Promise.all(voters.map((v) => t.click(ActionIds.approve, `${releaseId}:1`, v)));
     expect(clicks.every((c) => c.status === 200)).toBe(true);
     await t.slack.waitFor(
-      () => queryRows(t.databasePath, 'select state from releases')[0]?.state === 'signed_off',
+      async () => (await t.rows('select state from releases'))[0]?.state === 'signed_off',
       15_000,
     );
-    expect(queryRows(t.databasePath, 'select count(distinct voter) n, count(*) total from votes')).toEqual([
+    expect(await t.rows('select count(distinct voter) n, count(*) total from votes')).toEqual([
       { n: 50, total: 50 },
     ]);
-    await new Promise((r) => setTimeout(r, 300));
+    await outboxSettled(t);
     const final = JSON.stringify(t.slack.callsOf('chat.update').at(-1)!.args.blocks);
     for (const voter of voters) expect(final).toContain(`<@${voter}>`);
     expect(final).toContain('*qa* 50/50');

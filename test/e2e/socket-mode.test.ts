@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freshNamespace, kubeConfig } from '../support/kube.js';
+import { createTestDatabase, testStore } from '../support/test-database.js';
 import { MANAGER, replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { queryRows } from '../support/db.js';
 import { RELEASE_CHANNEL, TEAM_ID } from '../support/slack-payloads.js';
 
 describe('Socket Mode', () => {
@@ -40,7 +40,7 @@ describe('Socket Mode', () => {
     expect(ack.envelope_id).toBe('env-0001');
     // Committed before the ack, so the reply rides on the envelope's ack payload.
     expect(replyText(ack.payload as Record<string, unknown>)).toContain('Release *5.0* is planned');
-    expect(queryRows(t.databasePath, 'select version, state from releases')).toEqual([
+    expect(await t.rows('select version, state from releases')).toEqual([
       { version: '5.0', state: 'planned' },
     ]);
     expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
@@ -49,7 +49,7 @@ describe('Socket Mode', () => {
 });
 
 describe('Socket Mode with two replicas and one Lease', () => {
-  it('opens a socket on the Lease holder only, and on the standby once it takes over', async () => {
+  const leaseEnv = async () => {
     const kc = kubeConfig(inject('kubeconfigPath'));
     const ns = await freshNamespace(kc, 'sock');
     const env = {
@@ -61,18 +61,47 @@ describe('Socket Mode with two replicas and one Lease', () => {
       DEVENV_PREPROD_NAMESPACE: ns,
       LEASE_DURATION: '2s',
     };
-    const holder = await startTestBot(env);
-    const standby = await startTestBot(env);
-    try {
-      await holder.slack.waitFor(() => holder.slack.socketConnected);
-      // A standby that opened a socket would get about half of all events, and refuse them.
-      await new Promise((r) => setTimeout(r, 1_500));
-      expect(standby.slack.callsOf('apps.connections.open')).toEqual([]);
-      await holder.stop();
-      await standby.slack.waitFor(() => standby.slack.socketConnected, 10_000);
-      expect(standby.slack.callsOf('apps.connections.open')).toHaveLength(1);
-    } finally {
-      await standby.stop();
-    }
-  });
+    return env;
+  };
+
+  it.skipIf(testStore === 'postgres')(
+    'opens a socket on the Lease holder only, and on the standby once it takes over',
+    async () => {
+      const env = await leaseEnv();
+      const database = await createTestDatabase();
+      const holder = await startTestBot(env, { database });
+      const standby = await startTestBot(env, { database });
+      try {
+        await holder.slack.waitFor(() => holder.slack.socketConnected);
+        // A standby that opened a socket would get about half of all events, and refuse them.
+        await new Promise((r) => setTimeout(r, 1_500));
+        expect(standby.slack.callsOf('apps.connections.open')).toEqual([]);
+        await holder.stop();
+        await standby.slack.waitFor(() => standby.slack.socketConnected, 10_000);
+        expect(standby.slack.callsOf('apps.connections.open')).toHaveLength(1);
+      } finally {
+        await standby.stop();
+        await database.drop();
+      }
+    },
+  );
+
+  // On a shared store every replica serves: each opens its own socket, Lease or not.
+  it.skipIf(testStore === 'sqlite')(
+    'opens a socket on every replica of one PostgreSQL database',
+    async () => {
+      const env = await leaseEnv();
+      const first = await startTestBot(env);
+      const second = await startTestBot(env, { database: first.database });
+      try {
+        await first.slack.waitFor(() => first.slack.socketConnected);
+        await second.slack.waitFor(() => second.slack.socketConnected);
+        expect(first.slack.callsOf('apps.connections.open')).toHaveLength(1);
+        expect(second.slack.callsOf('apps.connections.open')).toHaveLength(1);
+      } finally {
+        await second.stop();
+        await first.stop();
+      }
+    },
+  );
 });

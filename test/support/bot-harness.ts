@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/use-cases/ports.js';
 import { slackSignatureHeaders } from './slack-signer.js';
 import { SlackStandIn } from './slack-stand-in.js';
+import { createTestDatabase, type Row, type TestDatabase } from './test-database.js';
 import {
   appHomeOpenedBody,
   homeBlockActionsPayload,
@@ -27,7 +25,12 @@ export interface TestBot {
   bot: RunningBot;
   slack: SlackStandIn;
   baseUrl: string;
+  /** The bot's database, on the store of the run (SQLite, or PostgreSQL in the `postgres` project). */
+  database: TestDatabase;
+  /** The SQLite file; '' on PostgreSQL (only for tests that reach into SQLite itself). */
   databasePath: string;
+  /** Reads the bot's database with plain SQL (see TestDatabase.rows). */
+  rows(sql: string, ...params: unknown[]): Promise<Row[]>;
   /** Sends a signed request to /slack/events and returns the HTTP status. */
   post(body: string, headers?: Record<string, string>): Promise<Response>;
   /** Runs a slash command and returns its reply: from the ack, or else from response_url. */
@@ -58,7 +61,8 @@ export async function startTestBot(
   options: {
     clock?: Clock;
     slack?: SlackStandIn;
-    databasePath?: string;
+    /** A database kept across bots (a restart); by default each bot gets a new one, dropped at stop. */
+    database?: TestDatabase;
     upkeep?: 'timers' | 'manual';
     relay?: BotOptions['relay'];
     scheduler?: BotOptions['scheduler'];
@@ -66,15 +70,14 @@ export async function startTestBot(
   } = {},
 ): Promise<TestBot> {
   const slack = options.slack ?? (await new SlackStandIn().start());
-  const dir = mkdtempSync(join(tmpdir(), 'release-bot-test-'));
-  const databasePath = options.databasePath ?? join(dir, 'bot.sqlite');
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_PATH: databasePath,
+    ...database.env,
     RELEASE_CHANNEL,
     RELEASE_MANAGERS: MANAGER,
     // A release cannot be frozen without a sign-off role: most tests want one to exist.
@@ -90,6 +93,7 @@ export async function startTestBot(
     // Short backoffs: tests watch retries happen instead of waiting out production delays.
     relay: { baseBackoffMs: 100, maxBackoffMs: 400, ...options.relay },
     scheduler: options.scheduler,
+    upkeep: options.upkeep,
     homes: { throttleMs: 100, ...options.homes },
   });
   const baseUrl = `http://127.0.0.1:${bot.port}`;
@@ -101,7 +105,9 @@ export async function startTestBot(
     bot,
     slack,
     baseUrl,
-    databasePath,
+    database,
+    databasePath: database.path,
+    rows: (sql, ...params) => database.rows(sql, ...params),
     post,
     async command(command, text, userId = MANAGER) {
       const { id, url } = slack.newResponseUrl();
@@ -141,7 +147,7 @@ export async function startTestBot(
     async stop() {
       await bot.stop();
       if (!options.slack) await slack.stop();
-      if (!options.databasePath) rmSync(dir, { recursive: true, force: true });
+      if (!options.database) await database.drop();
       if (slack.refusals.length > 0 && !slack.expectRefusals) {
         throw new Error(
           `Slack would have refused ${slack.refusals.length} message(s): ${JSON.stringify(slack.refusals.slice(0, 3))}`,

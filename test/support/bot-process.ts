@@ -23,7 +23,8 @@ export interface BotProcess {
 
 export async function startBotProcess(
   slack: SlackStandIn,
-  databasePath: string,
+  /** A SQLite file, or a test database (its DATABASE_PATH or DATABASE_URL). */
+  database: string | { env: Record<string, string> },
   env: Record<string, string> = {},
   built?: { checkout: string },
 ): Promise<BotProcess> {
@@ -38,7 +39,7 @@ export async function startBotProcess(
       RELEASE_CHANNEL,
       RELEASE_MANAGERS: MANAGER,
       SIGNOFF_ROLES: `qa=${DEFAULT_QA}`,
-      DATABASE_PATH: databasePath,
+      ...(typeof database === 'string' ? { DATABASE_PATH: database } : database.env),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

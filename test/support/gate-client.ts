@@ -1,5 +1,4 @@
 import type { TestBot } from './bot-harness.js';
-import { queryRows } from './db.js';
 import { JIRA_EMAIL, JIRA_TOKEN, JiraStandIn } from '../../src/playground/jira-stand-in.js';
 import { startTestBot } from './bot-harness.js';
 
@@ -49,7 +48,7 @@ export function gateAndJiraEnv(jira: JiraStandIn): Record<string, string> {
 /** Resolves once the outbox has nothing pending. */
 export function outboxSettled(t: TestBot, timeoutMs = 10_000): Promise<boolean> {
   return t.slack.waitFor(
-    () => queryRows(t.databasePath, "select count(*) n from outbox where state = 'pending'")[0]!.n === 0,
+    async () => (await t.rows("select count(*) n from outbox where state = 'pending'"))[0]!.n === 0,
     timeoutMs,
   );
 }

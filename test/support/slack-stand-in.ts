@@ -251,10 +251,13 @@ export class SlackStandIn {
   }
 
   /** Resolves once `predicate` holds, re-checking on every call the stand-in receives. */
-  async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  async waitFor<T>(
+    predicate: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 5000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = predicate();
+      const value = await predicate();
       if (value) return value;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error('timed out waiting for the Slack stand-in');

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { openTestStore, type TestStore } from '../../support/test-database.js';
 import { appendAudit, insertRelease } from '../../../src/db/releases.js';
 import { AUDIT_COUNT_CAP, auditPage } from '../../../src/use-cases/release-view.js';
 
 describe('audit pages of a long trail', () => {
-  let store: OpenDatabase;
+  let store: TestStore;
   const entries = AUDIT_COUNT_CAP + 55;
 
   beforeAll(async () => {
-    store = openDatabase(':memory:');
+    store = await openTestStore();
     const at = new Date('2026-11-30T10:00:00Z');
     await store.store.transaction(async (tx) => {
       const release = await insertRelease(tx, {

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { openTestStore, type TestStore } from '../../support/test-database.js';
 import { listCandidate } from '../../../src/db/candidate.js';
 import { findRelease, insertRelease, updateRelease } from '../../../src/db/releases.js';
 import { upsertRole } from '../../../src/db/roles.js';
-import { outbox } from '../../../src/db/schema.js';
 import type { CandidateWorkload } from '../../../src/domain/candidate.js';
 import { createLogger } from '../../../src/logger.js';
 import { OutboxRelay } from '../../../src/outbox/relay.js';
@@ -34,15 +33,10 @@ function workload(name: string, image: string, more: Partial<CandidateWorkload> 
 }
 
 describe('the candidate kept in step with the cluster', () => {
-  let store: OpenDatabase;
+  let store: TestStore;
   let deps: WatchDeps;
 
-  const notices = () =>
-    store.db
-      .select()
-      .from(outbox)
-      .all()
-      .map((r) => r.kind);
+  const notices = async () => (await store.rows('select kind from outbox order by id')).map((r) => r.kind);
   const release = async (version = '2.4') => (await findRelease(store.store, version))!;
   const frozenWith = (version: string, workloads: CandidateWorkload[]) =>
     transitionRelease(
@@ -53,7 +47,7 @@ describe('the candidate kept in step with the cluster', () => {
     );
 
   beforeEach(async () => {
-    store = openDatabase(':memory:');
+    store = await openTestStore();
     const relay = new OutboxRelay(store.store, () => ({}) as never, createLogger('silent'), {
       mayRun: () => false,
     });
@@ -77,7 +71,7 @@ describe('the candidate kept in step with the cluster', () => {
     const seen = { ...workload('blog', 'reg/blog:6'), manager: 'kubectl-set' };
     await observeWorkload(deps, seen);
     expect((await release()).revision).toBe(2);
-    expect(notices()).toEqual(['release_frozen', 'revision_bumped', 'candidate_drifted']);
+    expect(await notices()).toEqual(['release_frozen', 'revision_bumped', 'candidate_drifted']);
     expect(
       (await listCandidate(store.store, (await release()).id, 2)).map((w) => w.containers[0]!.image),
     ).toEqual(['reg/blog:6', 'reg/tag:1']);
@@ -87,7 +81,7 @@ describe('the candidate kept in step with the cluster', () => {
     // The same state seen again (a relist, a restart, a duplicate event): nothing new.
     await observeWorkload(deps, seen);
     await observeFullList(deps, [seen, { ...workload('tag', 'reg/tag:1'), manager: undefined }]);
-    expect(notices()).toHaveLength(3);
+    expect(await notices()).toHaveLength(3);
     expect((await release()).revision).toBe(2);
   });
 
@@ -104,7 +98,7 @@ describe('the candidate kept in step with the cluster', () => {
       }),
     );
     await observeWorkload(deps, { ...workload('blog', 'reg/blog:2'), manager: 'ci' });
-    expect(notices()).toEqual(['release_frozen']);
+    expect(await notices()).toEqual(['release_frozen']);
     expect((await release()).revision).toBe(1);
     expect((await listCandidate(store.store, (await release()).id, 1))[0]!.containers[0]!.image).toBe(
       'reg/blog:2',
@@ -116,19 +110,19 @@ describe('the candidate kept in step with the cluster', () => {
       ...workload('blog', 'reg/blog:1', { generation: 9 }),
       manager: 'kubectl-scale',
     });
-    expect(notices()).toEqual(['release_frozen']);
+    expect(await notices()).toEqual(['release_frozen']);
   });
 
   it('reports a workload that a full list no longer finds, once, and one deleted under the watch', async () => {
     await observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
     await observeFullList(deps, [{ ...workload('blog', 'reg/blog:1'), manager: undefined }]);
-    expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(1);
+    expect((await notices()).filter((k) => k === 'candidate_drifted')).toHaveLength(1);
     expect(
       (await listCandidate(store.store, (await release()).id, (await release()).revision)).map((w) => w.name),
     ).toEqual(['blog']);
     await observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
     await observeRemoval(deps, { namespace: 'preprod', kind: 'Deployment', name: 'blog' });
-    expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(2);
+    expect((await notices()).filter((k) => k === 'candidate_drifted')).toHaveLength(2);
     expect(await listCandidate(store.store, (await release()).id, (await release()).revision)).toEqual([]);
   });
 
@@ -147,7 +141,7 @@ describe('the candidate kept in step with the cluster', () => {
     expect((await listCandidate(store.store, (await release('2.5')).id, 1)).map((w) => w.name)).toEqual([
       'blog',
     ]);
-    expect(notices().filter((k) => k === 'candidate_drifted')).toHaveLength(1); // 2.4's tag went missing
+    expect((await notices()).filter((k) => k === 'candidate_drifted')).toHaveLength(1); // 2.4's tag went missing
   });
 
   it('diffs two revisions and says what shipped since the release shipped before', async () => {

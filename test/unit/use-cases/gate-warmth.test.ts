@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { openTestStore, type TestStore } from '../../support/test-database.js';
 import { insertRelease, updateRelease } from '../../../src/db/releases.js';
 import { createLogger } from '../../../src/logger.js';
 import { GateWarmth, type GateWarmer } from '../../../src/use-cases/gate-warmth.js';
 
 describe('the gate kept warm during a freeze', () => {
-  let store: OpenDatabase;
+  let store: TestStore;
   let now = 0;
   let leader = true;
   const reads: string[] = [];
@@ -30,7 +30,7 @@ describe('the gate kept warm during a freeze', () => {
     );
 
   beforeEach(async () => {
-    store = openDatabase(':memory:');
+    store = await openTestStore();
     reads.length = 0;
     now = 0;
     leader = true;

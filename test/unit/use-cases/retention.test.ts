@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../src/db/database.js';
+import { openTestStore, type TestStore } from '../../support/test-database.js';
 import { insertOutboxRow, markDelivered, markFailed } from '../../../src/db/outbox.js';
 import { insertRelease, updateRelease } from '../../../src/db/releases.js';
 import { claimRun } from '../../../src/db/schedule.js';
-import { outbox, scheduleRuns } from '../../../src/db/schema.js';
 import { pruneHistory } from '../../../src/use-cases/retention.js';
 
 const DAY = 24 * 3600_000;
@@ -11,9 +10,9 @@ const now = new Date('2026-11-30T12:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * DAY);
 
 describe('retention of settled history', () => {
-  let store: OpenDatabase;
-  beforeEach(() => {
-    store = openDatabase(':memory:');
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore();
   });
   afterEach(() => store.close());
 
@@ -27,7 +26,7 @@ describe('retention of settled history', () => {
         at: settled,
       }),
     );
-    const id = store.db.select({ id: outbox.id }).from(outbox).all().at(-1)!.id;
+    const id = (await store.rows('select max(id) id from outbox'))[0]!.id as number;
     if (state === 'delivered') await markDelivered(store.store, id, settled);
     if (state === 'failed') await markFailed(store.store, id, settled, 'slack:is_archived');
   }
@@ -41,14 +40,11 @@ describe('retention of settled history', () => {
     expect(outcome).toMatchObject({ outboxRows: 25, scheduleRuns: 0 });
     // 10 + 10 + 5 rows, then one schedule-run batch that finds nothing.
     expect(outcome.batches).toBe(4);
-    expect(
-      store.db
-        .select({ state: outbox.state })
-        .from(outbox)
-        .all()
-        .map((r) => r.state)
-        .sort(),
-    ).toEqual(['delivered', 'failed', 'pending']);
+    expect((await store.rows('select state from outbox order by state')).map((r) => r.state)).toEqual([
+      'delivered',
+      'failed',
+      'pending',
+    ]);
   });
 
   it('prunes the runs of shipped and cancelled releases only: an open release keeps the keys that make its actions happen once', async () => {
@@ -86,13 +82,9 @@ describe('retention of settled history', () => {
     });
     const outcome = await pruneHistory(store.store, now, { retentionMs: 30 * DAY, batchSize: 10 });
     expect(outcome.scheduleRuns).toBe(1);
-    expect(
-      store.db
-        .select({ key: scheduleRuns.key })
-        .from(scheduleRuns)
-        .all()
-        .map((r) => r.key)
-        .sort(),
-    ).toEqual(['freeze:2.5', 'ship_reminder:2.4']);
+    expect((await store.rows('select key from schedule_runs order by key')).map((r) => r.key)).toEqual([
+      'freeze:2.5',
+      'ship_reminder:2.4',
+    ]);
   });
 });
