@@ -1,5 +1,6 @@
-// The composition root: the list of parts, wired from the validated configuration in start-up order, and the
-// shutdown order. Each capability's wiring is in src/wiring/.
+// One cohesive thing, kept whole: the composition root, the list of parts wired from the validated
+// configuration in start-up order, and the shutdown order; both orders matter and read best in one place.
+// Each capability's wiring is in src/wiring/.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
@@ -8,7 +9,7 @@ import type { Config } from './config.js';
 import { countLiveDevenvs } from './db/devenvs.js';
 import { DEFAULT_RETRY } from './jira/errors.js';
 import { LeaseElector } from './kube/lease.js';
-import { raiseFence, runFenced } from './db/fencing.js';
+import { runFenced } from './db/fencing.js';
 import { Metrics } from './metrics.js';
 import { readinessChecks, SlackTokenCheck } from './readiness.js';
 import { responseUrlPoster } from './slack/response-url.js';
@@ -24,13 +25,12 @@ import { SlackGroupDirectory } from './slack/group-directory.js';
 import { registerReleaseCommand } from './slack/listeners/release-command.js';
 import { registerSignoffActions } from './slack/listeners/signoff-actions.js';
 import { registerDevenv } from './slack/listeners/devenv-command.js';
-import type { RoutingSettings } from './domain/devenv/routing.js';
 import { startDevenvUpkeep } from './upkeep.js';
 import { registerExceptionActions } from './slack/listeners/exception-actions.js';
 import { registerAppHome } from './slack/listeners/app-home.js';
 import { SlackRoutes } from './slack/routes.js';
-import { wireDevenv, wireFreeze } from './wiring/cluster.js';
-import { leaseElectorFor, standbyGuard } from './wiring/leadership.js';
+import { routingSettings, wireDevenv, wireFreeze } from './wiring/cluster.js';
+import { leaseElectorFor, raiseFenceOnEachTerm, socketFollower, standbyGuard } from './wiring/leadership.js';
 import { wireNotices } from './wiring/notices.js';
 import { gateRoutes } from './wiring/gate.js';
 import { wireCalendar } from './wiring/calendar.js';
@@ -39,7 +39,7 @@ import { systemClock, type Clock } from './use-cases/ports.js';
 import { countReleasesByState } from './db/releases.js';
 import { seedSignoffRoles } from './use-cases/roles.js';
 import { outboxOwnerNotifier } from './use-cases/devenv-upkeep.js';
-import { pruneHistory } from './use-cases/retention.js';
+import { startPruning } from './wiring/retention.js';
 import { GateWarmth } from './use-cases/gate-warmth.js';
 import { OutboxRelay, type RelaySettings } from './outbox/relay.js';
 import { InFlight } from './support/in-flight.js';
@@ -147,20 +147,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     },
   );
 
-  const routing: RoutingSettings = {
-    preprodNamespace: config.devenv.preprodNamespace,
-    clusterDomain: config.devenv.clusterDomain,
-    routingHeader: config.devenv.routingHeader,
-    link:
-      config.devenv.domain && config.devenv.gateway && config.devenv.entryService
-        ? {
-            domain: config.devenv.domain,
-            gateway: config.devenv.gateway,
-            entryService: config.devenv.entryService,
-          }
-        : undefined,
-    instance,
-  };
+  const routing = routingSettings(config, instance);
   const devenv = await wireDevenv(config, {
     store,
     clock,
@@ -183,19 +170,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     return fence === undefined ? 0 : fence + 1;
   });
   lease.elector = elector;
-  // First of all listeners: a new term raises the fence before any of its work runs, so from then on a
-  // former holder's writes are refused.
-  elector?.onChange((leader) => {
-    const epoch = elector.epoch();
-    if (!leader || epoch === undefined) return;
-    // Queued before any of the term's work (the store takes units of work in order).
-    store
-      .transaction((tx) => raiseFence(tx, epoch, identity, clock.now()))
-      .then((raised) => {
-        if (!raised) logger.error({ epoch }, 'a later leadership epoch is already in the database');
-      })
-      .catch((error: unknown) => logger.error({ err: error, epoch }, 'raising the leadership fence failed'));
-  });
+  if (elector) raiseFenceOnEachTerm(elector, { store, clock, identity, logger });
   // The first round before anything runs: a standby must not reconcile or deliver even once.
   if (elector) await elector.tryAcquireOrRenew();
   const upkeep = startDevenvUpkeep(devenv, outboxOwnerNotifier(relay), {
@@ -344,27 +319,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     : undefined;
   if (metricsServer && config.http.metricsPort)
     await listen(metricsServer, config.http.metricsPort, config.http.host);
-  // Slack spreads Socket Mode events over every open socket. On SQLite only the Lease holder opens one, so
-  // a standby never receives (and refuses) half of the interactions: it opens when it takes the Lease and
-  // closes on loss. On PostgreSQL every replica serves, so every replica opens one.
-  const socket = slack.socketReceiver;
-  let socketOpen = false;
-  let socketTurn: Promise<void> = Promise.resolve();
-  const syncSocket = (leader: boolean): Promise<void> => {
-    socketTurn = socketTurn.then(async () => {
-      if (!socket || leader === socketOpen) return;
-      socketOpen = leader;
-      if (leader) await socket.start();
-      else await socket.stop();
-      logger.info(
-        { open: leader },
-        leader ? 'Socket Mode connected (Lease holder)' : 'Socket Mode closed (standby)',
-      );
-    });
-    return socketTurn.catch((error: unknown) =>
-      logger.error({ err: error }, 'Socket Mode could not follow the Lease'),
-    );
-  };
+  const syncSocket = socketFollower(slack.socketReceiver, logger);
   await syncSocket(serving());
   if (!sharedStore) elector?.onChange((leader) => void syncSocket(leader));
   slackToken.start();
@@ -375,20 +330,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   if (options.scheduler !== 'manual') scheduler.start();
   freeze.start();
   gateWarmth?.start();
-  // At start too: a bot restarted more often than hourly must still prune.
-  const prune = () => {
-    if (!isActive()) return;
-    pruneHistory(store, clock.now(), {
-      retentionMs: config.retentionSeconds * 1000,
-      batchSize: RETENTION_BATCH,
-    })
-      .then((outcome) => {
-        if (outcome.outboxRows + outcome.scheduleRuns > 0) logger.info(outcome, 'pruned settled history');
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'pruning failed; the next pass retries'));
-  };
-  prune();
-  const pruning = setInterval(prune, 3600_000).unref();
+  const pruning = startPruning({
+    store,
+    clock,
+    logger,
+    isActive,
+    retentionMs: config.retentionSeconds * 1000,
+  });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.socketReceiver ? 'socket' : 'http', instance }, 'release-bot is ready');
 
@@ -418,7 +366,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     homes.stop();
     slackToken.stop();
     lag.stop();
-    clearInterval(pruning);
+    pruning.stop();
     await elector?.release();
     lifecycle.abort();
     server.closeAllConnections();
@@ -434,9 +382,6 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     stop: () => (stopping ??= stop()),
   };
 }
-
-/** Rows one pruning transaction deletes at most (measured: about 2 ms a batch, docs/running.md, "Retention and history"). */
-const RETENTION_BATCH = 1_000;
 
 /** A process whose event loop lags this much is not alive in any useful sense. */
 const MAX_EVENT_LOOP_LAG_MS = 2_000;

@@ -222,3 +222,15 @@ export async function wireDevenv(
 
 /** Each DNS look-up of an outside host (two tries of this at most). */
 const DNS_TIMEOUT_MS = 2_000;
+
+/** How /devenv routes: the pre-prod namespace, the header, the per-environment link, this installation. */
+export function routingSettings(config: Config, instance: string): RoutingSettings {
+  const { domain, gateway, entryService } = config.devenv;
+  return {
+    preprodNamespace: config.devenv.preprodNamespace,
+    clusterDomain: config.devenv.clusterDomain,
+    routingHeader: config.devenv.routingHeader,
+    link: domain && gateway && entryService ? { domain, gateway, entryService } : undefined,
+    instance,
+  };
+}

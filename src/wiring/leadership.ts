@@ -2,6 +2,9 @@
 import type * as k8s from '../vendor/kubernetes.js';
 import { ConfigError, type Config } from '../config.js';
 import { LeaseElector } from '../kube/lease.js';
+import { raiseFence } from '../db/fencing.js';
+import type { Store } from '../db/query.js';
+import type { Clock } from '../use-cases/ports.js';
 import type { PostToResponseUrl } from '../slack/response-url.js';
 import type { Logger } from '../logger.js';
 import type { RoutedArgs } from '../slack/routes.js';
@@ -60,4 +63,52 @@ export async function leaseElectorFor(
     },
     logger.child({ component: 'lease' }),
   );
+}
+
+/**
+ * First of all the Lease's listeners: a new term raises the fence before any of its work runs, so from then
+ * on a former holder's writes are refused.
+ */
+export function raiseFenceOnEachTerm(
+  elector: LeaseElector,
+  deps: { store: Store; clock: Clock; identity: string; logger: Logger },
+): void {
+  elector.onChange((leader) => {
+    const epoch = elector.epoch();
+    if (!leader || epoch === undefined) return;
+    // Queued before any of the term's work (the store takes units of work in order).
+    deps.store
+      .transaction((tx) => raiseFence(tx, epoch, deps.identity, deps.clock.now()))
+      .then((raised) => {
+        if (!raised) deps.logger.error({ epoch }, 'a later leadership epoch is already in the database');
+      })
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error, epoch }, 'raising the leadership fence failed'),
+      );
+  });
+}
+
+/**
+ * Slack spreads Socket Mode events over every open socket. On SQLite only the Lease holder opens one, so a
+ * standby never receives (and refuses) half of the interactions: it opens when it takes the Lease and closes
+ * on loss. On PostgreSQL every replica serves, so every replica opens one. Returns `follow(open)`.
+ */
+export function socketFollower(
+  socket: { start(): Promise<unknown>; stop(): Promise<unknown> } | undefined,
+  logger: Logger,
+): (open: boolean) => Promise<void> {
+  let socketOpen = false;
+  let turn: Promise<void> = Promise.resolve();
+  return (open) => {
+    turn = turn.then(async () => {
+      if (!socket || open === socketOpen) return;
+      socketOpen = open;
+      if (open) await socket.start();
+      else await socket.stop();
+      logger.info({ open }, open ? 'Socket Mode connected (Lease holder)' : 'Socket Mode closed (standby)');
+    });
+    return turn.catch((error: unknown) =>
+      logger.error({ err: error }, 'Socket Mode could not follow the Lease'),
+    );
+  };
 }
