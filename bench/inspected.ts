@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { startPostgres } from '../test/support/postgres.js';
 import { DEFAULT_QA, MANAGER, SIGNING_SECRET } from '../test/support/bot-harness.js';
 import { ActionIds } from '../src/slack/ids.js';
 import {
@@ -60,6 +61,12 @@ export async function startInspected(
   env: Record<string, string> = {},
 ): Promise<InspectedProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'release-bot-inspected-'));
+  // BENCH_STORE=postgres: the bot on a real PostgreSQL server of its own (whose memory is not the bot's).
+  const postgres =
+    process.env.BENCH_STORE === 'postgres' && !script.includes('bare-bolt')
+      ? await startPostgres()
+      : undefined;
+  if (postgres) env = { DATABASE_URL: postgres.url, ...env };
   const child = spawn(process.execPath, benchNodeArgs(script, ['--inspect=127.0.0.1:0']), {
     env: {
       ...benchProcessEnv(slack, join(dir, 'bench.sqlite')),
@@ -90,6 +97,7 @@ export async function startInspected(
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+      await postgres?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

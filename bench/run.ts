@@ -24,9 +24,10 @@ const sections: Record<string, () => Promise<void>> = {
   'gate-slack-down': benchGateWhileSlackHangs,
   'ship-jira-down': benchShipWhileJiraDown,
   outbox: benchOutboxStorm,
-  // The same two on PostgreSQL (BENCH_STORE=postgres runs any section there).
+  // The same on PostgreSQL (BENCH_STORE=postgres runs any section there).
   'ack-postgres': onPostgres(benchSlackAck),
   'gate-postgres': onPostgres(benchGate),
+  'memory-postgres': onPostgres(benchMemory),
 };
 
 function onPostgres(run: () => Promise<void>): () => Promise<void> {

@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
+import { askGate, GATE_TOKEN } from '../support/gate-client.js';
 import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-
-const GATE_TOKEN = 'gate-token';
 
 describe('a PostgreSQL that stops answering (a real server behind a proxy that hangs)', () => {
   let server: RunningPostgres;
   let proxy: TcpProxy;
   let t: TestBot;
 
-  const gate = (commit: string) =>
-    fetch(`${t.baseUrl}/api/v1/gate/check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${GATE_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'blog-service', environment: 'preprod', issues: [], commit }),
-      // Far above DATABASE_TIMEOUT: a bot that waited on the database for ever fails here.
-      signal: AbortSignal.timeout(15_000),
-    });
+  // Far above DATABASE_TIMEOUT: a bot that waited on the database for ever fails here.
+  const gate = (commit: string) => askGate(t.baseUrl, { issues: [], commit }, AbortSignal.timeout(15_000));
 
   beforeAll(async () => {
     server = await startPostgres();
@@ -43,7 +36,7 @@ describe('a PostgreSQL that stops answering (a real server behind a proxy that h
     proxy.hang();
     const hung = await gate('during');
     expect(hung.status).toBe(503);
-    expect(await hung.json()).toMatchObject({ error: expect.stringMatching(/database/i) as unknown });
+    expect(hung.body).toMatchObject({ error: expect.stringMatching(/database/i) as unknown });
     const ready = await fetch(`${t.baseUrl}/readyz`, { signal: AbortSignal.timeout(15_000) });
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: Record<string, string> }).checks.database).toContain(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { DEFAULT_QA } from '../support/bot-harness.js';
 import { releaseCommandTo, startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { askGate, GATE_TOKEN } from '../support/gate-client.js';
 import { freshNamespace, kubeConfig } from '../support/kube.js';
 import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 import {
@@ -15,8 +16,6 @@ import {
 } from '../support/previous-release.js';
 import { blockActionsPayload, interactiveBody } from '../support/slack-payloads.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
-
-const GATE_TOKEN = 'gate-token';
 
 describe('a rolling upgrade: the previous release and this build on one PostgreSQL (real server)', () => {
   let previous: string;
@@ -67,21 +66,9 @@ describe('a rolling upgrade: the previous release and this build on one PostgreS
       for (let i = 0; running; i++) {
         const replicas = [...live];
         const bot = replicas[turn++ % replicas.length]!;
-        const status = await fetch(`${bot.baseUrl}/api/v1/gate/check`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${GATE_TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            service: 'blog-service',
-            environment: 'preprod',
-            issues: [],
-            commit: `c${i}`,
-          }),
-        }).then(
-          async (res) => {
-            await res.arrayBuffer();
-            return res.status;
-          },
-          // A refused or reset connection is a failed request like any other: counted, never thrown.
+        // A refused or reset connection is a failed request like any other: counted, never thrown.
+        const status = await askGate(bot.baseUrl, { issues: [], commit: `c${i}` }).then(
+          (answer) => answer.status,
           () => 0,
         );
         answers.push({ status, by: bot === old ? 'old' : 'new' });

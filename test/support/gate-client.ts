@@ -8,12 +8,14 @@ export const GATE_TOKEN = 'gate-token';
 export async function askGate(
   baseUrl: string,
   change: { issues: string[]; commit?: string },
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
   const started = Date.now();
   const res = await fetch(`${baseUrl}/api/v1/gate/check`, {
     method: 'POST',
     headers: { authorization: `Bearer ${GATE_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ service: 'blog-service', environment: 'preprod', ...change }),
+    signal,
   });
   return {
     status: res.status,
