@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { z } from './vendor/zod.js';
 import { calendarConfig, calendarFields, type CalendarConfig } from './config/calendar.js';
 import { checkDevenv, devenvConfig, devenvFields, type DevenvConfig } from './config/devenv.js';
 import { duration, optionalDuration, optionalString, slackPrincipalList } from './config/fields.js';
 import { checkFreeze, freezeConfig, freezeFields, type FreezeConfig } from './config/freeze.js';
 import { gateConfig, gateFields, type GateConfig } from './config/gate.js';
+import { checkStore, storeConfig, storeFields, type StoreConfig } from './config/store.js';
 import { checkJira, jiraConfig, jiraFields, type JiraConfig } from './config/jira.js';
 import { resolveLogFormat, type LogFormat } from './logger.js';
 import { parseRoleSeed } from './domain/signoff.js';
@@ -59,27 +59,6 @@ const envSchema = z
       .optional()
       .or(z.literal('').transform(() => undefined))
       .transform((u) => u?.replace(/\/+$/, '')),
-    DATABASE_PATH: z.string().min(1).default('./data/release-bot.sqlite'),
-    /** Set: PostgreSQL is the store (every replica serves); unset: the SQLite file at DATABASE_PATH. */
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(
-          /^postgres(ql)?:\/\/[^\s]+$/,
-          'must be a postgres:// URL such as postgres://bot:secret@db:5432/release_bot',
-        )
-        .optional(),
-    ),
-    DATABASE_POOL_SIZE: z.coerce
-      .number({ error: 'must be a number of connections' })
-      .int()
-      .min(1, 'must be at least 1')
-      .max(100, 'must be at most 100')
-      .default(10),
-    /** A CA to verify the server's certificate with (a private CA), PEM. */
-    DATABASE_CA_FILE: optionalString,
-    /** How long one statement may take, on the server and at the bot (a server that stops answering). */
-    DATABASE_TIMEOUT: duration('30s'),
     RELEASE_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a channel ID such as C0123ABCD'),
     RELEASE_MANAGERS: slackPrincipalList.optional(),
     SIGNOFF_ROLES: optionalString,
@@ -89,6 +68,7 @@ const envSchema = z
     NODE_ENV: optionalString,
 
     // Each capability's settings, parsed, checked and mapped in its own module (src/config/).
+    ...storeFields,
     ...jiraFields,
     ...gateFields,
     ...calendarFields,
@@ -127,13 +107,7 @@ const envSchema = z
     }
     checkFreeze(env, ctx);
     checkDevenv(env, ctx);
-    if (env.DATABASE_CA_FILE && !existsSync(env.DATABASE_CA_FILE)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATABASE_CA_FILE'],
-        message: `there is no file at ${env.DATABASE_CA_FILE}: mount the CA’s PEM there, or unset it`,
-      });
-    }
+    checkStore(env, ctx);
   });
 
 export type Env = z.output<typeof envSchema>;
@@ -166,9 +140,9 @@ export interface Config {
     retryPeriodSeconds: number;
     podName: string | undefined;
   };
-  databasePath: string;
+  databasePath: StoreConfig['databasePath'];
   /** PostgreSQL instead of SQLite, when DATABASE_URL is set. */
-  postgres: { url: string; poolSize: number; caFile: string | undefined; timeoutSeconds: number } | undefined;
+  postgres: StoreConfig['postgres'];
   logLevel: Env['LOG_LEVEL'];
   logFormat: LogFormat;
   releaseManagers: { everyone: boolean; ids: string[] } | undefined;
@@ -238,15 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ...leaseTiming(e),
       podName: e.POD_NAME,
     },
-    databasePath: e.DATABASE_PATH,
-    postgres: e.DATABASE_URL
-      ? {
-          url: e.DATABASE_URL,
-          poolSize: e.DATABASE_POOL_SIZE,
-          caFile: e.DATABASE_CA_FILE,
-          timeoutSeconds: e.DATABASE_TIMEOUT,
-        }
-      : undefined,
+    ...storeConfig(e),
     logLevel: e.LOG_LEVEL,
     logFormat: resolveLogFormat(e, { terminal: process.stdout.isTTY === true, playground: false }),
     releaseManagers: e.RELEASE_MANAGERS,
