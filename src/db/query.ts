@@ -149,6 +149,6 @@ export function runCommitted(unit: OpenUnit): void {
  * wake-up). Started inside the unit, it would otherwise join the unit while the unit is still open (on
  * PostgreSQL a unit spans network round trips) and read and write inside another request's transaction.
  */
-export function detachedFromUnitOfWork<T>(work: () => T): T {
+function detachedFromUnitOfWork<T>(work: () => T): T {
   return openUnit.exit(work);
 }

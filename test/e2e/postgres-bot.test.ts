@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionIds } from '../../src/slack/ids.js';
 import { replyText, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { startPostgres, type RunningPostgres } from '../support/postgres.js';
+import { askGate, GATE_TOKEN } from '../support/gate-client.js';
 
 const QA_GROUP = 'SQAGROUP1';
 const QA = ['UQA00001', 'UQA00002', 'UQA00003', 'UQA00004'];
-const GATE_TOKEN = 'gate-token';
 
 describe('two bots on one PostgreSQL: every replica serves (a real server)', () => {
   let server: RunningPostgres;
@@ -60,25 +60,9 @@ describe('two bots on one PostgreSQL: every replica serves (a real server)', () 
     expect(await count('select count(*) as n from votes')).toBe(4);
 
     // A pipeline asks either replica: both answer from the one store.
-    const asks = await Promise.all(
-      bots.map((bot) =>
-        fetch(`${bot.baseUrl}/api/v1/gate/check`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${GATE_TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            service: 'blog-service',
-            environment: 'preprod',
-            issues: [],
-            commit: 'abc123',
-          }),
-        }),
-      ),
-    );
-    expect(asks.map((r) => r.status)).toEqual([200, 200]);
-    const answers = (await Promise.all(asks.map((r) => r.json()))) as {
-      allowed: boolean;
-      repeated: boolean;
-    }[];
+    const asks = await Promise.all(bots.map((bot) => askGate(bot.baseUrl, { issues: [], commit: 'abc123' })));
+    expect(asks.map((a) => a.status)).toEqual([200, 200]);
+    const answers = asks.map((a) => a.body as { allowed: boolean; repeated: boolean });
     expect(answers.map((x) => x.allowed)).toEqual([false, false]);
     // The same change asked of both at once is recorded once; the second answer says it is a repeat.
     expect(answers.map((x) => x.repeated).sort()).toEqual([false, true]);

@@ -170,7 +170,6 @@ function asSqliteValue(value: unknown): unknown {
 /** A use-case test's store, on the store of the run, migrated and empty; `close` drops it. */
 export interface TestStore {
   store: Store;
-  kind: TestStoreKind;
   rows(sql: string, ...params: unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -185,7 +184,6 @@ export async function openTestStore(): Promise<TestStore> {
   });
   return {
     store: open.store,
-    kind: database.kind,
     rows: (sql, ...params) => database.rows(sql, ...params),
     async close() {
       await open.close();
